@@ -1,0 +1,33 @@
+"""Saleor Drop-ship: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+if TYPE_CHECKING:
+    from app.bootstrap import Container
+    from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+    """Build the web app: settings from the environment unless given, adapters from bootstrap."""
+    from app.bootstrap import build_container
+    from app.settings import load_settings
+    from app.web import register_blueprints
+
+    settings = settings or (container.settings if container else load_settings())
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    flask_app = Flask(
+        __name__,
+        static_folder=str(settings.dashboard_dir / "static"),
+        static_url_path="/static",
+        template_folder=str(settings.dashboard_dir / "templates"),
+    )
+    flask_app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    flask_app.url_map.strict_slashes = False
+    flask_app.extensions["container"] = container or build_container(settings)
+    register_blueprints(flask_app)
+    return flask_app

@@ -1,0 +1,1 @@
+"""Implementations of the service ports: database, Saleor, crypto, task queue."""

@@ -1,0 +1,243 @@
+"""Repositories over SQLAlchemy Core. Every tenant query is bound to an installation id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.adapters.crypto import TokenCipher
+from app.adapters.db import tables
+from app.domain.installations import (
+    Installation,
+    InstallationId,
+    InstallationStatus,
+    SaleorApiUrl,
+)
+from app.domain.orders import OrderSnapshot
+from app.domain.webhooks import DeliveryStatus, WebhookEvent
+from app.services.unit_of_work import Delivery
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert_ignoring_conflicts(connection: Connection, table: Any) -> Insert:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"unsupported database {dialect}")
+
+
+class SqlInstallationRepository:
+    def __init__(self, connection: Connection, cipher: TokenCipher) -> None:
+        self._connection = connection
+        self._cipher = cipher
+
+    def _to_installation(self, row: Any) -> Installation:
+        return Installation(
+            id=InstallationId(row.id),
+            saleor_api_url=SaleorApiUrl(row.saleor_api_url),
+            app_id=row.app_id,
+            token=self._cipher.decrypt(row.token_encrypted),
+            jwks=row.jwks,
+            status=InstallationStatus(row.status),
+            installed_at=row.installed_at,
+            removed_at=row.removed_at,
+        )
+
+    def get(self, installation_id: InstallationId) -> Installation | None:
+        row = self._connection.execute(
+            select(tables.installations).where(tables.installations.c.id == installation_id)
+        ).first()
+        return None if row is None else self._to_installation(row)
+
+    def get_active_by_api_url(self, api_url: str) -> Installation | None:
+        row = self._connection.execute(
+            select(tables.installations).where(
+                tables.installations.c.saleor_api_url == api_url,
+                tables.installations.c.status == InstallationStatus.ACTIVE.value,
+            )
+        ).first()
+        return None if row is None else self._to_installation(row)
+
+    def save(self, installation: Installation) -> Installation:
+        """Insert, or replace the earlier install of the same Saleor (its data stays)."""
+        values = {
+            "app_id": installation.app_id,
+            "token_encrypted": self._cipher.encrypt(installation.token),
+            "jwks": dict(installation.jwks),
+            "status": InstallationStatus.ACTIVE.value,
+            "installed_at": _now(),
+            "removed_at": None,
+        }
+        table = tables.installations
+        existing = self._connection.execute(
+            select(table.c.id).where(table.c.saleor_api_url == installation.saleor_api_url)
+        ).scalar()
+        if existing is None:
+            result = self._connection.execute(
+                table.insert().values(saleor_api_url=installation.saleor_api_url, **values)
+            )
+            new_id = result.inserted_primary_key[0]  # type: ignore[index]
+        else:
+            self._connection.execute(update(table).where(table.c.id == existing).values(**values))
+            new_id = existing
+        saved = self.get(InstallationId(new_id))
+        assert saved is not None
+        return saved
+
+    def update_jwks(self, installation_id: InstallationId, jwks: Mapping[str, Any]) -> None:
+        table = tables.installations
+        self._connection.execute(
+            update(table).where(table.c.id == installation_id).values(jwks=dict(jwks))
+        )
+
+    def mark_removed(self, installation_id: InstallationId) -> None:
+        table = tables.installations
+        self._connection.execute(
+            update(table)
+            .where(table.c.id == installation_id)
+            .values(status=InstallationStatus.REMOVED.value, removed_at=_now())
+        )
+
+
+class SqlDeliveryRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    @staticmethod
+    def _to_delivery(row: Any) -> Delivery:
+        return Delivery(
+            id=row.id,
+            installation_id=InstallationId(row.installation_id),
+            event=WebhookEvent(row.event),
+            body_sha256=row.body_sha256,
+            payload=json.loads(row.payload),
+            status=DeliveryStatus(row.status),
+            received_at=row.received_at,
+            attempts=row.attempts,
+            error=row.error,
+        )
+
+    def add(
+        self,
+        installation_id: InstallationId,
+        event: WebhookEvent,
+        body_sha256: str,
+        payload_text: str,
+        status: DeliveryStatus = DeliveryStatus.RECEIVED,
+    ) -> tuple[int, bool]:
+        table = tables.webhook_deliveries
+        statement = _insert_ignoring_conflicts(self._connection, table).values(
+            installation_id=installation_id,
+            event=event.value,
+            body_sha256=body_sha256,
+            payload=payload_text,
+            status=status.value,
+            received_at=_now(),
+            attempts=0,
+        )
+        result = self._connection.execute(statement)
+        if result.rowcount == 1:
+            return int(result.inserted_primary_key[0]), True  # type: ignore[index]
+        existing = self._connection.execute(
+            select(table.c.id).where(
+                table.c.installation_id == installation_id,
+                table.c.event == event.value,
+                table.c.body_sha256 == body_sha256,
+            )
+        ).scalar_one()
+        return int(existing), False
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        table = tables.webhook_deliveries
+        row = self._connection.execute(select(table).where(table.c.id == delivery_id)).first()
+        return None if row is None else self._to_delivery(row)
+
+    def find(
+        self, installation_id: InstallationId, event: WebhookEvent, body_sha256: str
+    ) -> Delivery | None:
+        table = tables.webhook_deliveries
+        row = self._connection.execute(
+            select(table).where(
+                table.c.installation_id == installation_id,
+                table.c.event == event.value,
+                table.c.body_sha256 == body_sha256,
+            )
+        ).first()
+        return None if row is None else self._to_delivery(row)
+
+    def set_status(self, delivery_id: int, status: DeliveryStatus, error: str | None = None) -> None:
+        table = tables.webhook_deliveries
+        self._connection.execute(
+            update(table)
+            .where(table.c.id == delivery_id)
+            .values(
+                status=status.value,
+                error=error,
+                processed_at=_now(),
+                attempts=table.c.attempts + 1,
+            )
+        )
+
+    def list_for(self, installation_id: InstallationId) -> list[Delivery]:
+        table = tables.webhook_deliveries
+        rows = self._connection.execute(
+            select(table).where(table.c.installation_id == installation_id).order_by(table.c.id)
+        )
+        return [self._to_delivery(row) for row in rows]
+
+
+class SqlOrderRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, installation_id: InstallationId, saleor_order_id: str) -> OrderSnapshot | None:
+        table = tables.orders
+        row = self._connection.execute(
+            select(table).where(
+                table.c.installation_id == installation_id,
+                table.c.saleor_order_id == saleor_order_id,
+            )
+        ).first()
+        if row is None:
+            return None
+        return OrderSnapshot(
+            saleor_order_id=row.saleor_order_id,
+            number=row.number,
+            status=row.status,
+            data=row.snapshot,
+        )
+
+    def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None:
+        table = tables.orders
+        values = {
+            "number": snapshot.number,
+            "status": snapshot.status,
+            "snapshot": dict(snapshot.data),
+            "refreshed_at": _now(),
+        }
+        inserted = self._connection.execute(
+            _insert_ignoring_conflicts(self._connection, table).values(
+                installation_id=installation_id,
+                saleor_order_id=snapshot.saleor_order_id,
+                **values,
+            )
+        )
+        if inserted.rowcount == 0:
+            self._connection.execute(
+                update(table)
+                .where(
+                    table.c.installation_id == installation_id,
+                    table.c.saleor_order_id == snapshot.saleor_order_id,
+                )
+                .values(**values)
+            )

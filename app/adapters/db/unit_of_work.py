@@ -1,0 +1,88 @@
+"""The SQLAlchemy unit of work: one connection and transaction, callbacks after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from app.adapters.crypto import TokenCipher
+from app.adapters.db.repositories import (
+    SqlDeliveryRepository,
+    SqlInstallationRepository,
+    SqlOrderRepository,
+)
+from app.errors import Retryable
+
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(Retryable):
+    """The database cannot be reached or is locked; try again later."""
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class SqlAlchemyUnitOfWork:
+    def __init__(self, engine: Engine, cipher: TokenCipher) -> None:
+        self._engine = engine
+        self._cipher = cipher
+        self._connection: Connection | None = None
+        self._callbacks: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Self:
+        try:
+            self._connection = self._engine.connect()
+            self._connection.begin()
+        except (OperationalError, InterfaceError) as error:
+            raise StorageUnavailable("The database is unavailable.") from error
+        self.installations = SqlInstallationRepository(self._connection, self._cipher)
+        self.deliveries = SqlDeliveryRepository(self._connection)
+        self.orders = SqlOrderRepository(self._connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None
+        try:
+            self.rollback()
+        finally:
+            self._connection.close()
+            self._connection = None
+        if exc is not None and _is_unavailable(exc):
+            raise StorageUnavailable("The database is unavailable.") from exc
+
+    def commit(self) -> None:
+        assert self._connection is not None
+        try:
+            self._connection.commit()
+        except (OperationalError, InterfaceError) as error:
+            raise StorageUnavailable("The database is unavailable.") from error
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+        self._connection.begin()
+
+    def rollback(self) -> None:
+        assert self._connection is not None
+        self._callbacks.clear()
+        if self._connection.in_transaction():
+            try:
+                self._connection.rollback()
+            except DBAPIError:
+                logger.warning("rollback failed", exc_info=True)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)

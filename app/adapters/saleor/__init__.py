@@ -1,0 +1,1 @@
+"""Saleor: GraphQL client, signatures, dashboard tokens, manifest."""

@@ -1,0 +1,50 @@
+"""Celery: the broker connection and the TaskQueue port over it."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu.exceptions import OperationalError as BrokerError
+
+from app.errors import Retryable
+
+PROCESS_DELIVERY_TASK = "app.jobs.deliveries.process_delivery_task"
+
+
+class QueueUnavailable(Retryable):
+    """The broker cannot take the task now."""
+
+
+def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
+    """One Celery configuration for the web process (sending) and the worker (running)."""
+    celery = Celery("dropship", broker=broker_url, include=["app.jobs.deliveries"])
+    celery.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_always_eager=always_eager,
+        task_eager_propagates=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        worker_hijack_root_logger=False,
+    )
+    return celery
+
+
+class CeleryTaskQueue:
+    def __init__(self, celery: Celery) -> None:
+        self._celery = celery
+
+    def enqueue_delivery(self, delivery_id: int) -> None:
+        try:
+            self._celery.send_task(PROCESS_DELIVERY_TASK, args=[delivery_id])
+        except BrokerError as error:
+            raise QueueUnavailable(f"The task queue is unavailable: {error}") from None

@@ -1,0 +1,62 @@
+"""Composition root: builds every adapter from Settings. Web, worker, CLI and tests use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+from sqlalchemy import Engine
+
+from app.adapters.crypto import TokenCipher
+from app.adapters.db.engine import build_engine
+from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from app.adapters.saleor.documents import load_documents, load_schema
+from app.adapters.saleor.gateway import SaleorHttpGateway
+from app.adapters.saleor.signatures import SaleorSignatureVerifier
+from app.adapters.task_queue import CeleryTaskQueue, build_celery
+from app.services.ports import SaleorGateway, TaskQueue
+from app.services.unit_of_work import UnitOfWork
+from app.settings import Settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    cipher: TokenCipher
+    uow_factory: Callable[[], UnitOfWork]
+    saleor: SaleorGateway
+    verifier: SaleorSignatureVerifier
+    celery: Celery
+    task_queue: TaskQueue
+
+
+def build_container(settings: Settings, **overrides: Any) -> Container:
+    """Wire the adapters; keyword overrides replace any of them (tests pass fakes)."""
+    engine = overrides.pop("engine", None) or build_engine(settings.database_url)
+    cipher = TokenCipher(settings.secret_key)
+    schema = load_schema(settings.schema_path)
+    celery = overrides.pop("celery", None) or build_celery(
+        settings.celery_broker_url, always_eager=settings.celery_always_eager
+    )
+    parts: dict[str, Any] = {
+        "settings": settings,
+        "engine": engine,
+        "cipher": cipher,
+        "uow_factory": lambda: SqlAlchemyUnitOfWork(engine, cipher),
+        "saleor": SaleorHttpGateway(
+            schema=schema,
+            documents=load_documents(settings.schema_path, settings.graphql_dir),
+            timeout=settings.outbound_timeout_seconds,
+        ),
+        "verifier": SaleorSignatureVerifier(settings.dashboard_token_leeway_seconds),
+        "celery": celery,
+        "task_queue": CeleryTaskQueue(celery),
+    }
+    unknown = set(overrides) - set(parts)
+    if unknown:
+        raise TypeError(f"unknown container parts: {sorted(unknown)}")
+    parts.update(overrides)
+    return Container(**parts)

@@ -1,0 +1,1 @@
+"""Pure business objects and rules: standard library only."""

@@ -1,0 +1,35 @@
+"""Processing of recorded webhook deliveries."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+
+from app.celery_app import celery, container
+from app.errors import NoOp, Permanent, Retryable
+from app.services import deliveries
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 6
+
+
+@celery.task(bind=True, name="app.jobs.deliveries.process_delivery_task", max_retries=MAX_RETRIES)
+def process_delivery_task(self: Task, delivery_id: int) -> str:
+    """Process one inbox row; temporary failures retry with exponential backoff (capped)."""
+    parts = container()
+    try:
+        return deliveries.process_delivery(parts.uow_factory, parts.saleor, delivery_id).value
+    except NoOp as skipped:
+        logger.info("delivery %s: %s", delivery_id, skipped.message)
+        return "skipped"
+    except Retryable as error:
+        if self.request.retries >= MAX_RETRIES:
+            deliveries.mark_delivery_failed(parts.uow_factory, delivery_id, error.message)
+            return "failed"
+        raise self.retry(countdown=min(600, 5 * 2**self.request.retries)) from error
+    except Permanent as error:
+        deliveries.mark_delivery_failed(parts.uow_factory, delivery_id, error.message)
+        logger.warning("delivery %s failed: %s", delivery_id, error.message)
+        return "failed"

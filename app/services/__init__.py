@@ -1,0 +1,1 @@
+"""Use cases: primitives in, results out, one unit of work each."""

@@ -1,0 +1,192 @@
+"""Webhook deliveries: accept each one once, then process it in the worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from app.domain.installations import Installation
+from app.domain.webhooks import (
+    DeliveryStatus,
+    WebhookEvent,
+    body_digest,
+    is_issued_by,
+    order_id_of,
+)
+from app.errors import Invalid, NoOp, Permanent, Unauthenticated
+from app.services import orders
+from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+class IngestOutcome(StrEnum):
+    QUEUED = "queued"
+    DUPLICATE = "duplicate"
+    OWN_EVENT = "own_event"
+    APP_REMOVED = "app_removed"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: IngestOutcome
+    delivery_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """The parts of Saleor's HTTP request that matter, with the body as raw bytes."""
+
+    endpoint_event: WebhookEvent
+    api_url: str
+    event_header: str
+    signature: str
+    body: bytes
+
+
+def _check_headers(request: WebhookRequest) -> None:
+    if not request.api_url:
+        raise Invalid("Missing Saleor-Api-Url header.", field="saleor-api-url")
+    if not request.signature:
+        raise Invalid("Missing Saleor-Signature header.", field="saleor-signature")
+    if WebhookEvent.from_header(request.event_header) is not request.endpoint_event:
+        raise Invalid(
+            f"Saleor-Event {request.event_header!r} does not match this endpoint "
+            f"({request.endpoint_event.value.lower()}).",
+            field="saleor-event",
+        )
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Invalid("The body is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise Invalid("The body is not a JSON object.")
+    return payload
+
+
+def _verify(
+    uow: UnitOfWork,
+    saleor: SaleorGateway,
+    verifier: SignatureVerifier,
+    installation: Installation,
+    request: WebhookRequest,
+) -> None:
+    """Verify against the stored keys; on failure fetch the JWKS once (key rotation) and keep it."""
+    try:
+        verifier.verify_webhook(request.signature, request.body, installation.jwks)
+        return
+    except SignatureInvalid:
+        pass
+    fresh_jwks = saleor.fetch_jwks(installation.saleor_api_url)
+    try:
+        verifier.verify_webhook(request.signature, request.body, fresh_jwks)
+    except SignatureInvalid:
+        raise Unauthenticated("The webhook signature does not verify.") from None
+    assert installation.id is not None
+    uow.installations.update_jwks(installation.id, fresh_jwks)
+    logger.info("stored rotated signing keys for %s", installation.saleor_api_url)
+
+
+def ingest_webhook(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    verifier: SignatureVerifier,
+    queue: TaskQueue,
+    request: WebhookRequest,
+) -> IngestResult:
+    """Accept a signed delivery exactly once and hand it to the worker after commit.
+
+    Only a verified body from a known, active installation is recorded. Our own changes echo back
+    as events; those are dropped. Saleor's retries resend the same bytes, so a repeat is answered
+    as a duplicate (and re-queued if the worker has not finished it).
+    """
+    _check_headers(request)
+    with uow_factory() as uow:
+        installation = uow.installations.get_active_by_api_url(request.api_url)
+        if installation is None or installation.id is None:
+            raise Unauthenticated("This Saleor has not installed the app.")
+        _verify(uow, saleor, verifier, installation, request)
+        payload = _parse(request.body)
+        if is_issued_by(payload, installation.app_id) and (
+            request.endpoint_event is not WebhookEvent.APP_DELETED
+        ):
+            uow.commit()
+            logger.info("skipped %s caused by this app", request.endpoint_event)
+            return IngestResult(IngestOutcome.OWN_EVENT)
+        digest = body_digest(request.body)
+        if request.endpoint_event is WebhookEvent.APP_DELETED:
+            return _remove_installation(uow, installation, digest, request)
+        delivery_id, created = uow.deliveries.add(
+            installation.id, request.endpoint_event, digest, request.body.decode()
+        )
+        if not created:
+            existing = uow.deliveries.get(delivery_id)
+            if existing is None or existing.status is not DeliveryStatus.RECEIVED:
+                uow.commit()
+                return IngestResult(IngestOutcome.DUPLICATE, delivery_id)
+        uow.after_commit(lambda: queue.enqueue_delivery(delivery_id))
+        uow.commit()
+    outcome = IngestOutcome.QUEUED if created else IngestOutcome.DUPLICATE
+    return IngestResult(outcome, delivery_id)
+
+
+def _remove_installation(
+    uow: UnitOfWork, installation: Installation, digest: str, request: WebhookRequest
+) -> IngestResult:
+    """APP_DELETED: from now on the token is never used and the Saleor's webhooks are refused."""
+    assert installation.id is not None
+    payload = _parse(request.body)
+    app = payload.get("app")
+    if isinstance(app, dict) and app.get("id") not in (None, installation.app_id):
+        raise Invalid("APP_DELETED names another app.")
+    delivery_id, _ = uow.deliveries.add(
+        installation.id,
+        WebhookEvent.APP_DELETED,
+        digest,
+        request.body.decode(),
+        status=DeliveryStatus.PROCESSED,
+    )
+    uow.installations.mark_removed(installation.id)
+    uow.commit()
+    logger.info("app removed from %s", installation.saleor_api_url)
+    return IngestResult(IngestOutcome.APP_REMOVED, delivery_id)
+
+
+def process_delivery(
+    uow_factory: UnitOfWorkFactory, saleor: SaleorGateway, delivery_id: int
+) -> DeliveryStatus:
+    """Do the work a recorded delivery asks for; safe to run more than once."""
+    with uow_factory() as uow:
+        delivery = uow.deliveries.get(delivery_id)
+        if delivery is None:
+            raise NoOp(f"Delivery {delivery_id} does not exist.")
+        if delivery.status is not DeliveryStatus.RECEIVED:
+            return delivery.status
+        installation = uow.installations.get(delivery.installation_id)
+        if installation is None or not installation.is_active:
+            uow.deliveries.set_status(delivery_id, DeliveryStatus.SKIPPED, "app removed")
+            uow.commit()
+            return DeliveryStatus.SKIPPED
+    if delivery.event.is_order_event:
+        order_id = order_id_of(delivery.payload)
+        if order_id is None:
+            raise Permanent("The order event carries no order id.")
+        orders.refresh_order(uow_factory, saleor, installation, order_id)
+    with uow_factory() as uow:
+        uow.deliveries.set_status(delivery_id, DeliveryStatus.PROCESSED)
+        uow.commit()
+    return DeliveryStatus.PROCESSED
+
+
+def mark_delivery_failed(uow_factory: UnitOfWorkFactory, delivery_id: int, reason: str) -> None:
+    """Record why a delivery could not be processed, so it is visible and not retried."""
+    with uow_factory() as uow:
+        uow.deliveries.set_status(delivery_id, DeliveryStatus.FAILED, reason[:500])
+        uow.commit()

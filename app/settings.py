@@ -1,0 +1,146 @@
+"""Settings read from the environment: the only module that reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+DEFAULT_SCHEMA_PATH = PROJECT_ROOT.parent / "shared" / "saleor" / "schema.graphql"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to start, validated once at start-up."""
+
+    app_url: str
+    database_url: str
+    celery_broker_url: str
+    secret_key: str
+    allowed_saleor_api_urls: re.Pattern[str]
+    environment: str = "development"
+    celery_always_eager: bool = False
+    max_webhook_body_bytes: int = 1_048_576
+    outbound_timeout_seconds: float = 10.0
+    dashboard_context_ttl_seconds: int = 900
+    dashboard_token_leeway_seconds: int = 30
+    graphql_dir: Path = PROJECT_ROOT / "graphql"
+    webhooks_dir: Path = PROJECT_ROOT / "webhooks"
+    manifest_path: Path = PROJECT_ROOT / "manifest.json"
+    dashboard_dir: Path = PROJECT_ROOT / "dashboard_extension"
+    schema_path: Path = DEFAULT_SCHEMA_PATH
+    log_level: str = "INFO"
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in {"development", "test"}
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def _positive_number(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be greater than zero, got {raw!r}")
+    return value
+
+
+def _url(name: str, raw: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", raw):
+        raise ConfigurationError(f"{name} must be an absolute http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _pattern(name: str, raw: str) -> re.Pattern[str]:
+    try:
+        return re.compile(raw)
+    except re.error as error:
+        raise ConfigurationError(f"{name} is not a valid regular expression: {error}") from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    environment = env.get("APP_ENV", "development")
+    if environment not in {"development", "test", "production"}:
+        raise ConfigurationError(
+            f"APP_ENV must be development, test or production, got {environment!r}"
+        )
+    development = environment != "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if not development:
+            raise ConfigurationError("SECRET_KEY is required when APP_ENV=production")
+        secret_key = DEVELOPMENT_SECRET_KEY
+    elif len(secret_key) < 16:
+        raise ConfigurationError("SECRET_KEY must be at least 16 characters long")
+
+    allowed = env.get("ALLOWED_SALEOR_API_URLS", "")
+    if not allowed:
+        if not development:
+            raise ConfigurationError("ALLOWED_SALEOR_API_URLS is required when APP_ENV=production")
+        allowed = r"https?://(localhost|127\.0\.0\.1)(:\d+)?/graphql/"
+
+    var_dir = Path(env.get("APP_VAR_DIR", str(DEFAULT_VAR_DIR)))
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'dropship.sqlite'}"
+    if "://" not in database_url:
+        raise ConfigurationError(f"DATABASE_URL must be a database URL, got {database_url!r}")
+    broker_url = env.get("CELERY_BROKER_URL") or f"sqla+sqlite:///{var_dir / 'celery.sqlite'}"
+    if "://" not in broker_url:
+        raise ConfigurationError(f"CELERY_BROKER_URL must be a broker URL, got {broker_url!r}")
+
+    optional: dict[str, object] = {}
+    schema_path = Path(env.get("SALEOR_SCHEMA_PATH", str(DEFAULT_SCHEMA_PATH)))
+    if not schema_path.is_file():
+        raise ConfigurationError(
+            f"SALEOR_SCHEMA_PATH: no Saleor schema at {schema_path}. Get saleor/graphql/schema.graphql"
+            " from Saleor's repository at tag 3.23.28 and point SALEOR_SCHEMA_PATH at it."
+        )
+    optional["schema_path"] = schema_path
+    if "MAX_WEBHOOK_BODY_BYTES" in env:
+        optional["max_webhook_body_bytes"] = _positive_number(
+            "MAX_WEBHOOK_BODY_BYTES", env["MAX_WEBHOOK_BODY_BYTES"], int
+        )
+    if "OUTBOUND_TIMEOUT_SECONDS" in env:
+        optional["outbound_timeout_seconds"] = _positive_number(
+            "OUTBOUND_TIMEOUT_SECONDS", env["OUTBOUND_TIMEOUT_SECONDS"], float
+        )
+    if "DASHBOARD_CONTEXT_TTL_SECONDS" in env:
+        optional["dashboard_context_ttl_seconds"] = _positive_number(
+            "DASHBOARD_CONTEXT_TTL_SECONDS", env["DASHBOARD_CONTEXT_TTL_SECONDS"], int
+        )
+    log_level = env.get("LOG_LEVEL", "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigurationError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+
+    return Settings(
+        app_url=_url("APP_URL", env.get("APP_URL", "http://localhost:8000")),
+        database_url=database_url,
+        celery_broker_url=broker_url,
+        secret_key=secret_key,
+        allowed_saleor_api_urls=_pattern("ALLOWED_SALEOR_API_URLS", allowed),
+        environment=environment,
+        celery_always_eager=_bool("CELERY_ALWAYS_EAGER", env.get("CELERY_ALWAYS_EAGER", "")),
+        log_level=log_level,
+        **optional,  # type: ignore[arg-type]
+    )

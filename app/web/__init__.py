@@ -1,0 +1,77 @@
+"""Blueprints and error handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from app.bootstrap import Container
+from app.errors import AppError, ErrorCode
+
+logger = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {
+    ErrorCode.INVALID: 400,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.NOT_ALLOWED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.SALEOR_REFUSED: 502,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.DUPLICATE: 200,
+    ErrorCode.IGNORED: 200,
+}
+
+
+def container() -> Container:
+    """The adapters of the running app (built by create_app)."""
+    return current_app.extensions["container"]  # type: ignore[no-any-return]
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str, code: str, field: str | None = None) -> ResponseReturnValue:
+    """Saleor shows ``error.message`` to the installer; pages get an HTML fragment."""
+    if _wants_json():
+        body: dict[str, object] = {"success": False, "error": {"code": code, "message": message}}
+        if field:
+            body["error"]["field"] = field  # type: ignore[index]
+        return jsonify(body), status
+    return render_template("error.html", message=message, status=status), status
+
+
+def _handle_app_error(error: AppError) -> ResponseReturnValue:
+    status = STATUS_BY_CODE.get(error.code, 422)
+    log = logger.warning if status >= 500 else logger.info
+    log("%s %s -> %s %s: %s", request.method, request.path, status, error.code, error.message)
+    return error_response(status, error.message, error.code.value, error.field)
+
+
+def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    status = error.code or 500
+    return error_response(status, error.description or error.name, error.name.lower().replace(" ", "_"))
+
+
+def _frame_headers(response):  # type: ignore[no-untyped-def]
+    """Pages are shown inside the dashboard's iframe: allow framing, never cache tokens."""
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
+    response.headers.setdefault("Referrer-Policy", "strict-origin")
+    if request.method == "POST":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.web import app_pages, install, order_widget, product_widget, webhooks
+
+    for module in (install, webhooks, app_pages, order_widget, product_widget):
+        app.register_blueprint(module.blueprint)
+    app.register_error_handler(AppError, _handle_app_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.after_request(_frame_headers)

@@ -1,0 +1,43 @@
+"""Webhook ingest: verify, record once, queue, answer in milliseconds."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from app.domain.webhooks import WebhookEvent
+from app.errors import NotFound, TooLarge
+from app.services.deliveries import WebhookRequest, ingest_webhook
+from app.web import container
+
+blueprint = Blueprint("webhooks", __name__)
+
+_EVENTS_BY_SLUG = {event.slug: event for event in WebhookEvent}
+
+
+@blueprint.post("/api/webhooks/<slug>")
+def receive(slug: str) -> ResponseReturnValue:
+    event = _EVENTS_BY_SLUG.get(slug)
+    if event is None:
+        raise NotFound(f"No webhook endpoint {slug!r}.")
+    parts = container()
+    limit = parts.settings.max_webhook_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(f"The body is larger than {limit} bytes.")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise TooLarge(f"The body is larger than {limit} bytes.")
+    result = ingest_webhook(
+        parts.uow_factory,
+        parts.saleor,
+        parts.verifier,
+        parts.task_queue,
+        WebhookRequest(
+            endpoint_event=event,
+            api_url=request.headers.get("Saleor-Api-Url", ""),
+            event_header=request.headers.get("Saleor-Event", ""),
+            signature=request.headers.get("Saleor-Signature", ""),
+            body=body,
+        ),
+    )
+    return jsonify({"success": True, "outcome": result.outcome.value})
