@@ -1,0 +1,104 @@
+"""Shared fixtures: settings, databases (SQLite always, PostgreSQL when configured), app, servers.
+
+PostgreSQL-backed variants run when TEST_POSTGRES_URL is set (``make test`` and CI set it when
+the server is reachable); Redis-backed ones when TEST_REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from app.adapters.db.engine import build_engine, upgrade_database
+from app.adapters.db.tables import metadata
+from app.bootstrap import Container, build_container
+from app.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = Path(
+    os.environ.get("SALEOR_SCHEMA_PATH", str(ROOT.parent / "shared" / "saleor" / "schema.graphql"))
+)
+SHARED_SALEOR = SCHEMA_PATH.parent
+CAPTURES = SHARED_SALEOR / "captures"
+RESPONSES = SHARED_SALEOR / "responses"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+LOOPBACK_SALEOR = r"http://127\.0\.0\.1:\d+/graphql/"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def make_settings(tmp_path: Path, **changes: object) -> Settings:
+    env = {
+        "APP_ENV": "test",
+        "APP_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "ALLOWED_SALEOR_API_URLS": LOOPBACK_SALEOR,
+        "SALEOR_SCHEMA_PATH": str(SCHEMA_PATH),
+    }
+    return replace(load_settings(env), **changes)  # type: ignore[arg-type]
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    name = f"dropship_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, re.sub(r"/[^/]*$", f"/{name}", POSTGRES_URL)
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database per backend, shared by the session; tables are emptied per test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        engine = build_engine(url)
+        upgrade_database(engine)
+        engine.dispose()
+        yield url
+        return
+    name, url = _create_postgres_database()
+    engine = build_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    yield url
+    _drop_postgres_database(name)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = build_engine(database_url)
+    yield engine
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def container(settings: Settings, engine: Engine) -> Container:
+    from tests.fakes import RecordingTaskQueue
+
+    return build_container(settings, engine=engine, task_queue=RecordingTaskQueue())

@@ -1,0 +1,222 @@
+"""In-memory stand-ins for ports, for tests that must not do I/O at that boundary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from app.domain.installations import Installation, InstallationId, InstallationStatus
+from app.domain.orders import OrderSnapshot
+from app.domain.webhooks import DeliveryStatus, WebhookEvent
+from app.services.ports import SaleorUnavailable, SignatureInvalid
+from app.services.unit_of_work import Delivery
+
+
+class FakeInstallations:
+    def __init__(self) -> None:
+        self.rows: dict[int, Installation] = {}
+
+    def get(self, installation_id: InstallationId) -> Installation | None:
+        return self.rows.get(installation_id)
+
+    def get_active_by_api_url(self, api_url: str) -> Installation | None:
+        for row in self.rows.values():
+            if row.saleor_api_url == api_url and row.is_active:
+                return row
+        return None
+
+    def save(self, installation: Installation) -> Installation:
+        for row in self.rows.values():
+            if row.saleor_api_url == installation.saleor_api_url:
+                saved = replace(installation, id=row.id, status=InstallationStatus.ACTIVE)
+                self.rows[row.id] = saved  # type: ignore[index]
+                return saved
+        new_id = InstallationId(len(self.rows) + 1)
+        self.rows[new_id] = replace(installation, id=new_id)
+        return self.rows[new_id]
+
+    def update_jwks(self, installation_id: InstallationId, jwks: Mapping[str, Any]) -> None:
+        self.rows[installation_id] = replace(self.rows[installation_id], jwks=dict(jwks))
+
+    def mark_removed(self, installation_id: InstallationId) -> None:
+        self.rows[installation_id] = replace(
+            self.rows[installation_id], status=InstallationStatus.REMOVED
+        )
+
+
+class FakeDeliveries:
+    def __init__(self) -> None:
+        self.rows: dict[int, Delivery] = {}
+
+    def add(
+        self,
+        installation_id: InstallationId,
+        event: WebhookEvent,
+        body_sha256: str,
+        payload_text: str,
+        status: DeliveryStatus = DeliveryStatus.RECEIVED,
+    ) -> tuple[int, bool]:
+        existing = self.find(installation_id, event, body_sha256)
+        if existing is not None:
+            return existing.id, False
+        new_id = len(self.rows) + 1
+        self.rows[new_id] = Delivery(
+            id=new_id,
+            installation_id=installation_id,
+            event=event,
+            body_sha256=body_sha256,
+            payload=json.loads(payload_text),
+            status=status,
+            received_at=datetime.now(UTC),
+        )
+        return new_id, True
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        return self.rows.get(delivery_id)
+
+    def find(
+        self, installation_id: InstallationId, event: WebhookEvent, body_sha256: str
+    ) -> Delivery | None:
+        for row in self.rows.values():
+            if (row.installation_id, row.event, row.body_sha256) == (
+                installation_id,
+                event,
+                body_sha256,
+            ):
+                return row
+        return None
+
+    def set_status(self, delivery_id: int, status: DeliveryStatus, error: str | None = None) -> None:
+        row = self.rows[delivery_id]
+        self.rows[delivery_id] = replace(row, status=status, error=error, attempts=row.attempts + 1)
+
+    def list_for(self, installation_id: InstallationId) -> list[Delivery]:
+        return [row for row in self.rows.values() if row.installation_id == installation_id]
+
+
+class FakeOrders:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, str], OrderSnapshot] = {}
+
+    def get(self, installation_id: InstallationId, saleor_order_id: str) -> OrderSnapshot | None:
+        return self.rows.get((installation_id, saleor_order_id))
+
+    def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None:
+        self.rows[(installation_id, snapshot.saleor_order_id)] = snapshot
+
+
+class FakeUnitOfWork:
+    """Shares its repositories across instances; ``commits`` counts commits."""
+
+    def __init__(self) -> None:
+        self.installations = FakeInstallations()
+        self.deliveries = FakeDeliveries()
+        self.orders = FakeOrders()
+        self.commits = 0
+        self._callbacks: list[Callable[[], None]] = []
+
+    def __call__(self) -> Self:
+        return self
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self.commits += 1
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def rollback(self) -> None:
+        self._callbacks.clear()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+
+class FakeSaleorApi:
+    def __init__(self, gateway: FakeSaleorGateway, api_url: str, token: str) -> None:
+        self._gateway = gateway
+        self._api_url = api_url
+        self._token = token
+
+    def fetch_app_id(self) -> str:
+        from app.services.ports import SaleorRefused
+
+        self._gateway.calls.append(("fetch_app_id", self._api_url))
+        if self._token not in self._gateway.valid_tokens:
+            raise SaleorRefused("PermissionDenied", codes=("PermissionDenied",))
+        return self._gateway.valid_tokens[self._token]
+
+    def fetch_order(self, order_id: str) -> Mapping[str, Any] | None:
+        self._gateway.calls.append(("fetch_order", order_id))
+        if self._gateway.unavailable:
+            raise SaleorUnavailable("Saleor answered HTTP 502")
+        return self._gateway.orders.get(order_id)
+
+
+class FakeSaleorGateway:
+    """Records every outbound call; answers from dictionaries."""
+
+    def __init__(self, jwks: Mapping[str, Any] | None = None) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.valid_tokens: dict[str, str] = {}
+        self.orders: dict[str, Mapping[str, Any]] = {}
+        self.jwks: Mapping[str, Any] = jwks or {"keys": [{"kid": "k1"}]}
+        self.unavailable = False
+
+    def api(self, api_url: str, token: str) -> FakeSaleorApi:
+        return FakeSaleorApi(self, api_url, token)
+
+    def fetch_jwks(self, api_url: str) -> dict[str, Any]:
+        self.calls.append(("fetch_jwks", api_url))
+        if self.unavailable:
+            raise SaleorUnavailable("JWKS unavailable")
+        return dict(self.jwks)
+
+
+class FakeVerifier:
+    """Accepts a signature equal to ``"<kid>:" + body`` when the JWKS holds that kid."""
+
+    def verify_webhook(self, signature: str, body: bytes, jwks: Mapping[str, Any]) -> None:
+        kids = {key.get("kid") for key in jwks.get("keys", [])}
+        kid, _, signed = signature.partition(":")
+        if kid not in kids or signed.encode() != body:
+            raise SignatureInvalid("bad signature")
+
+
+class RecordingTaskQueue:
+    """Records what would be sent to the worker."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[int] = []
+
+    def enqueue_delivery(self, delivery_id: int) -> None:
+        self.deliveries.append(delivery_id)
+
+
+class InlineTaskQueue:
+    """Runs the task's service straight away, in the caller's thread."""
+
+    def __init__(self, run: Callable[[int], object]) -> None:
+        self._run = run
+        self.deliveries: list[int] = []
+
+    def enqueue_delivery(self, delivery_id: int) -> None:
+        self.deliveries.append(delivery_id)
+        self._run(delivery_id)
+
+
+class BrokenTaskQueue:
+    """A broker that is down."""
+
+    def enqueue_delivery(self, delivery_id: int) -> None:
+        from app.adapters.task_queue import QueueUnavailable
+
+        raise QueueUnavailable("The task queue is unavailable: connection refused")

@@ -1,0 +1,110 @@
+import pytest
+
+from app.domain.installations import Installation, SaleorApiUrl
+from app.errors import NotAllowed, Unauthenticated
+from app.services.dashboard_users import authenticate_dashboard_user
+from app.services.ports import DashboardClaims, SignatureInvalid
+from tests.fakes import FakeSaleorGateway, FakeUnitOfWork
+
+API_URL = "https://shop.example.com/graphql/"
+APP_ID = "QXBwOjE="
+
+
+class ClaimsByKid:
+    """Verifies a token named ``<kid>`` against a JWKS holding that kid, returning fixed claims."""
+
+    def __init__(self, claims: DashboardClaims) -> None:
+        self.claims = claims
+
+    def verify_dashboard_token(self, token, jwks):
+        if token not in {key["kid"] for key in jwks["keys"]}:
+            raise SignatureInvalid("unknown kid")
+        return self.claims
+
+
+def _claims(**changes) -> DashboardClaims:
+    values = {
+        "email": "staff@example.com",
+        "user_id": "VXNlcjox",
+        "app_id": APP_ID,
+        "issuer": API_URL,
+        "permissions": frozenset({"MANAGE_ORDERS"}),
+    }
+    values.update(changes)
+    return DashboardClaims(**values)
+
+
+@pytest.fixture
+def uow():
+    uow = FakeUnitOfWork()
+    uow.installations.save(
+        Installation(saleor_api_url=SaleorApiUrl(API_URL), app_id=APP_ID, token="t", jwks={"keys": [{"kid": "k1"}]})
+    )
+    return uow
+
+
+def _authenticate(uow, claims, token="k1", saleor=None, permission="MANAGE_ORDERS", api_url=API_URL):
+    return authenticate_dashboard_user(
+        uow,
+        saleor or FakeSaleorGateway(jwks={"keys": [{"kid": "k2"}]}),
+        ClaimsByKid(claims),
+        api_url=api_url,
+        token=token,
+        required_permission=permission,
+    )
+
+
+def test_valid_token_gives_the_user_of_that_installation(uow):
+    user = _authenticate(uow, _claims())
+
+    assert (user.installation_id, user.email, user.permissions) == (1, "staff@example.com", frozenset({"MANAGE_ORDERS"}))
+
+
+def test_unknown_kid_refetches_jwks_once_and_stores_it(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "k2"}]})
+
+    user = _authenticate(uow, _claims(), token="k2", saleor=saleor)
+
+    assert user.email == "staff@example.com"
+    assert saleor.calls == [("fetch_jwks", API_URL)]
+    assert uow.installations.get(1).jwks == {"keys": [{"kid": "k2"}]}
+
+
+def test_token_signed_by_no_known_key_is_refused(uow):
+    with pytest.raises(Unauthenticated):
+        _authenticate(uow, _claims(), token="forged")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param(_claims(issuer="https://other.example.com/graphql/"), id="other_issuer_case"),
+        pytest.param(_claims(app_id="QXBwOjk="), id="other_app_case"),
+    ],
+)
+def test_token_for_another_saleor_or_app_is_refused(uow, claims):
+    with pytest.raises(Unauthenticated):
+        _authenticate(uow, claims)
+
+
+def test_missing_permission_is_not_allowed(uow):
+    with pytest.raises(NotAllowed) as raised:
+        _authenticate(uow, _claims(permissions=frozenset({"MANAGE_ORDERS"})), permission="MANAGE_PRODUCTS")
+
+    assert "MANAGE_PRODUCTS" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("api_url", "token"),
+    [pytest.param("", "k1", id="no_api_url_case"), pytest.param(API_URL, "", id="no_token_case")],
+)
+def test_missing_token_or_url_is_refused(uow, api_url, token):
+    with pytest.raises(Unauthenticated):
+        _authenticate(uow, _claims(), token=token, api_url=api_url)
+
+
+def test_removed_installation_is_refused(uow):
+    uow.installations.mark_removed(1)
+
+    with pytest.raises(Unauthenticated):
+        _authenticate(uow, _claims())

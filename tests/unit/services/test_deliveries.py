@@ -1,0 +1,259 @@
+import json
+
+import pytest
+
+from app.adapters.task_queue import QueueUnavailable
+from app.domain.installations import Installation, SaleorApiUrl
+from app.domain.webhooks import DeliveryStatus, WebhookEvent
+from app.errors import Invalid, NoOp, Permanent, Unauthenticated
+from app.services.deliveries import (
+    IngestOutcome,
+    WebhookRequest,
+    ingest_webhook,
+    process_delivery,
+)
+from app.services.ports import SaleorUnavailable
+from tests.fakes import (
+    BrokenTaskQueue,
+    FakeSaleorGateway,
+    FakeUnitOfWork,
+    FakeVerifier,
+    RecordingTaskQueue,
+)
+
+API_URL = "https://shop.example.com/graphql/"
+APP_ID = "QXBwOjE="
+ORDER_ID = "T3JkZXI6MQ=="
+
+
+@pytest.fixture
+def uow():
+    uow = FakeUnitOfWork()
+    uow.installations.save(
+        Installation(
+            saleor_api_url=SaleorApiUrl(API_URL),
+            app_id=APP_ID,
+            token="t1",
+            jwks={"keys": [{"kid": "old"}]},
+        )
+    )
+    return uow
+
+
+def _body(principal=None, **extra) -> bytes:
+    payload = {
+        "issuedAt": "2026-11-29T00:38:28.546601+00:00",
+        "version": "3.23.28",
+        "issuingPrincipal": principal or {"__typename": "User", "id": "VXNlcjoyMQ=="},
+        "recipient": {"id": APP_ID},
+        "order": {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED"},
+        **extra,
+    }
+    return json.dumps(payload).encode()
+
+
+def _request(body: bytes, *, kid="old", event=WebhookEvent.ORDER_CREATED, header=None, **changes):
+    values = {
+        "endpoint_event": event,
+        "api_url": API_URL,
+        "event_header": header if header is not None else event.value.lower(),
+        "signature": f"{kid}:{body.decode()}",
+        "body": body,
+    }
+    values.update(changes)
+    return WebhookRequest(**values)
+
+
+def _ingest(uow, request, saleor=None, queue=None):
+    return ingest_webhook(uow, saleor or FakeSaleorGateway(), FakeVerifier(), queue or RecordingTaskQueue(), request)
+
+
+def test_verified_delivery_is_recorded_and_queued_after_commit(uow):
+    queue = RecordingTaskQueue()
+
+    result = _ingest(uow, _request(_body()), queue=queue)
+
+    assert result.outcome is IngestOutcome.QUEUED
+    assert queue.deliveries == [result.delivery_id]
+    delivery = uow.deliveries.get(result.delivery_id)
+    assert (delivery.event, delivery.status) == (WebhookEvent.ORDER_CREATED, DeliveryStatus.RECEIVED)
+    assert delivery.payload["order"]["id"] == ORDER_ID
+
+
+def test_replayed_delivery_is_recorded_once(uow):
+    queue = RecordingTaskQueue()
+    first = _ingest(uow, _request(_body()), queue=queue)
+    uow.deliveries.set_status(first.delivery_id, DeliveryStatus.PROCESSED)
+
+    again = _ingest(uow, _request(_body()), queue=queue)
+
+    assert again.outcome is IngestOutcome.DUPLICATE
+    assert again.delivery_id == first.delivery_id
+    assert len(uow.deliveries.rows) == 1
+    assert queue.deliveries == [first.delivery_id]
+
+
+def test_replay_of_a_delivery_not_yet_processed_is_queued_again(uow):
+    queue = RecordingTaskQueue()
+    first = _ingest(uow, _request(_body()), queue=queue)
+
+    again = _ingest(uow, _request(_body()), queue=queue)
+
+    assert again.outcome is IngestOutcome.DUPLICATE
+    assert queue.deliveries == [first.delivery_id, first.delivery_id]
+    assert len(uow.deliveries.rows) == 1
+
+
+def test_same_body_for_another_event_is_a_separate_delivery(uow):
+    first = _ingest(uow, _request(_body()))
+
+    second = _ingest(uow, _request(_body(), event=WebhookEvent.ORDER_CONFIRMED))
+
+    assert second.outcome is IngestOutcome.QUEUED
+    assert second.delivery_id != first.delivery_id
+
+
+def test_forged_signature_is_unauthenticated_and_nothing_recorded(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "old"}]})
+    request = _request(_body(), signature="old:" + _body().decode().replace("21", "22"))
+
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, request, saleor=saleor)
+
+    assert uow.deliveries.rows == {}
+    assert saleor.calls == [("fetch_jwks", API_URL)]
+
+
+def test_rotated_key_is_fetched_once_verified_and_stored(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "new"}]})
+
+    result = _ingest(uow, _request(_body(), kid="new"), saleor=saleor)
+
+    assert result.outcome is IngestOutcome.QUEUED
+    assert uow.installations.get_active_by_api_url(API_URL).jwks == {"keys": [{"kid": "new"}]}
+    assert saleor.calls == [("fetch_jwks", API_URL)]
+
+
+def test_jwks_unreachable_during_rotation_is_retryable(uow):
+    saleor = FakeSaleorGateway()
+    saleor.unavailable = True
+
+    with pytest.raises(SaleorUnavailable):
+        _ingest(uow, _request(_body(), kid="new"), saleor=saleor)
+
+    assert uow.deliveries.rows == {}
+
+
+def test_unknown_saleor_is_unauthenticated(uow):
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_body(), api_url="https://other.example.com/graphql/"))
+
+    assert uow.deliveries.rows == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        pytest.param({"signature": ""}, "saleor-signature", id="no_signature_case"),
+        pytest.param({"api_url": ""}, "saleor-api-url", id="no_api_url_case"),
+        pytest.param({"event_header": "order_updated"}, "saleor-event", id="wrong_event_case"),
+    ],
+)
+def test_malformed_request_is_invalid(uow, changes, field):
+    with pytest.raises(Invalid) as raised:
+        _ingest(uow, _request(_body(), **changes))
+
+    assert raised.value.field == field
+    assert uow.deliveries.rows == {}
+
+
+def test_signed_body_that_is_not_json_is_invalid(uow):
+    with pytest.raises(Invalid):
+        _ingest(uow, _request(b"not json"))
+
+    assert uow.deliveries.rows == {}
+
+
+def test_event_caused_by_this_app_is_skipped(uow):
+    queue = RecordingTaskQueue()
+    body = _body(principal={"__typename": "App", "id": APP_ID, "name": "Drop-ship"})
+
+    result = _ingest(uow, _request(body), queue=queue)
+
+    assert result.outcome is IngestOutcome.OWN_EVENT
+    assert uow.deliveries.rows == {}
+    assert queue.deliveries == []
+
+
+def test_event_caused_by_another_app_is_queued(uow):
+    body = _body(principal={"__typename": "App", "id": "QXBwOjk=", "name": "Other"})
+
+    assert _ingest(uow, _request(body)).outcome is IngestOutcome.QUEUED
+
+
+def test_app_deleted_removes_the_installation_and_later_webhooks_are_refused(uow):
+    body = json.dumps({"recipient": {"id": APP_ID}, "app": {"id": APP_ID}}).encode()
+
+    result = _ingest(uow, _request(body, event=WebhookEvent.APP_DELETED))
+
+    assert result.outcome is IngestOutcome.APP_REMOVED
+    assert uow.installations.get_active_by_api_url(API_URL) is None
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_body()))
+
+
+def test_broker_down_after_commit_leaves_the_row_for_saleor_retry(uow):
+    with pytest.raises(QueueUnavailable):
+        _ingest(uow, _request(_body()), queue=BrokenTaskQueue())
+
+    [delivery] = uow.deliveries.rows.values()
+    assert delivery.status is DeliveryStatus.RECEIVED
+    queue = RecordingTaskQueue()
+    assert _ingest(uow, _request(_body()), queue=queue).outcome is IngestOutcome.DUPLICATE
+    assert queue.deliveries == [delivery.id]
+
+
+def test_processing_reads_the_order_back_and_stores_it(uow):
+    delivery_id = _ingest(uow, _request(_body())).delivery_id
+    saleor = FakeSaleorGateway()
+    saleor.orders[ORDER_ID] = {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED", "lines": [{}]}
+
+    status = process_delivery(uow, saleor, delivery_id)
+
+    assert status is DeliveryStatus.PROCESSED
+    snapshot = uow.orders.get(1, ORDER_ID)
+    assert (snapshot.number, snapshot.status, snapshot.line_count) == ("21", "UNFULFILLED", 1)
+    assert saleor.calls == [("fetch_order", ORDER_ID)]
+
+
+def test_processing_twice_calls_saleor_once(uow):
+    delivery_id = _ingest(uow, _request(_body())).delivery_id
+    saleor = FakeSaleorGateway()
+    saleor.orders[ORDER_ID] = {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED"}
+    process_delivery(uow, saleor, delivery_id)
+
+    assert process_delivery(uow, saleor, delivery_id) is DeliveryStatus.PROCESSED
+    assert saleor.calls == [("fetch_order", ORDER_ID)]
+
+
+def test_processing_after_the_app_was_removed_never_uses_the_token(uow):
+    delivery_id = _ingest(uow, _request(_body())).delivery_id
+    uow.installations.mark_removed(1)
+    saleor = FakeSaleorGateway()
+
+    assert process_delivery(uow, saleor, delivery_id) is DeliveryStatus.SKIPPED
+    assert saleor.calls == []
+
+
+def test_order_saleor_no_longer_has_is_a_permanent_failure(uow):
+    delivery_id = _ingest(uow, _request(_body())).delivery_id
+
+    with pytest.raises(Permanent):
+        process_delivery(uow, FakeSaleorGateway(), delivery_id)
+
+    assert uow.orders.rows == {}
+
+
+def test_unknown_delivery_is_a_no_op(uow):
+    with pytest.raises(NoOp):
+        process_delivery(uow, FakeSaleorGateway(), 999)
