@@ -30,4 +30,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     flask_app.url_map.strict_slashes = False
     flask_app.extensions["container"] = container or build_container(settings)
     register_blueprints(flask_app)
+    from app.cli import register_commands
+
+    register_commands(flask_app)
     return flask_app

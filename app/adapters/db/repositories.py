@@ -136,18 +136,22 @@ class SqlDeliveryRepository:
         status: DeliveryStatus = DeliveryStatus.RECEIVED,
     ) -> tuple[int, bool]:
         table = tables.webhook_deliveries
-        statement = _insert_ignoring_conflicts(self._connection, table).values(
-            installation_id=installation_id,
-            event=event.value,
-            body_sha256=body_sha256,
-            payload=payload_text,
-            status=status.value,
-            received_at=_now(),
-            attempts=0,
+        statement = (
+            _insert_ignoring_conflicts(self._connection, table)
+            .values(
+                installation_id=installation_id,
+                event=event.value,
+                body_sha256=body_sha256,
+                payload=payload_text,
+                status=status.value,
+                received_at=_now(),
+                attempts=0,
+            )
+            .returning(table.c.id)
         )
-        result = self._connection.execute(statement)
-        if result.rowcount == 1:
-            return int(result.inserted_primary_key[0]), True  # type: ignore[index]
+        inserted = self._connection.execute(statement).scalar()
+        if inserted is not None:
+            return int(inserted), True
         existing = self._connection.execute(
             select(table.c.id).where(
                 table.c.installation_id == installation_id,
@@ -226,13 +230,15 @@ class SqlOrderRepository:
             "refreshed_at": _now(),
         }
         inserted = self._connection.execute(
-            _insert_ignoring_conflicts(self._connection, table).values(
+            _insert_ignoring_conflicts(self._connection, table)
+            .values(
                 installation_id=installation_id,
                 saleor_order_id=snapshot.saleor_order_id,
                 **values,
             )
-        )
-        if inserted.rowcount == 0:
+            .returning(table.c.id)
+        ).scalar()
+        if inserted is None:
             self._connection.execute(
                 update(table)
                 .where(

@@ -1,0 +1,51 @@
+"""Every document the app sends or subscribes with is valid against Saleor's real schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.adapters.saleor.documents import (
+    InvalidDocument,
+    load_documents,
+    load_schema,
+    operation_of,
+    validate_document,
+)
+from tests.conftest import ROOT, SCHEMA_PATH
+
+DOCUMENTS = sorted((ROOT / "graphql").glob("*.graphql")) + sorted((ROOT / "webhooks").glob("*.graphql"))
+
+
+def test_there_are_documents():
+    assert {p.name for p in DOCUMENTS} >= {"app_id.graphql", "order_details.graphql", "order_created.graphql"}
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_document_is_valid_against_the_schema(path: Path):
+    document = validate_document(load_schema(SCHEMA_PATH), path.read_text(), path.name)
+
+    expected = "subscription" if path.parent.name == "webhooks" else ("query", "mutation")
+    assert operation_of(document).operation.value in expected
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "webhooks").glob("*.graphql")), ids=lambda p: p.name)
+def test_subscription_asks_for_issuing_principal_and_recipient(path: Path):
+    text = path.read_text()
+
+    assert "issuingPrincipal" in text and "recipient" in text
+
+
+def test_an_invalid_document_is_rejected_with_its_name():
+    with pytest.raises(InvalidDocument) as raised:
+        validate_document(load_schema(SCHEMA_PATH), "query X { order(id: 1) { nope } }", "x.graphql")
+
+    assert str(raised.value).startswith("x.graphql: ")
+
+
+def test_client_loads_every_operation_by_name():
+    documents = load_documents(SCHEMA_PATH, ROOT / "graphql")
+
+    assert documents.names() == ["AppId", "OrderDetails"]
+    assert documents.is_query("OrderDetails")

@@ -1,0 +1,159 @@
+"""Repositories and the unit of work on a real database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.adapters.crypto import TokenCipher
+from app.adapters.db import tables
+from app.adapters.db.engine import build_engine
+from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork, StorageUnavailable
+from app.domain.installations import Installation, InstallationStatus, SaleorApiUrl
+from app.domain.orders import OrderSnapshot
+from app.domain.webhooks import DeliveryStatus, WebhookEvent
+
+CIPHER = TokenCipher("test-secret-key-0123456789")
+
+
+def _uow(engine):
+    return SqlAlchemyUnitOfWork(engine, CIPHER)
+
+
+def _install(engine, api_url="https://a.example.com/graphql/", app_id="QXBwOjE=", token="token-a"):
+    with _uow(engine) as uow:
+        installation = uow.installations.save(
+            Installation(saleor_api_url=SaleorApiUrl(api_url), app_id=app_id, token=token, jwks={"keys": []})
+        )
+        uow.commit()
+    return installation
+
+
+def test_token_is_encrypted_at_rest_and_decrypted_on_read(engine):
+    installation = _install(engine, token="secret-app-token")
+
+    with engine.connect() as connection:
+        stored = connection.execute(select(tables.installations.c.token_encrypted)).scalar_one()
+    assert "secret-app-token" not in stored
+    with _uow(engine) as uow:
+        assert uow.installations.get(installation.id).token == "secret-app-token"
+
+
+def test_reinstall_replaces_credentials_in_the_same_row(engine):
+    first = _install(engine, app_id="QXBwOjE=", token="one")
+    with _uow(engine) as uow:
+        uow.installations.mark_removed(first.id)
+        uow.commit()
+
+    second = _install(engine, app_id="QXBwOjI=", token="two")
+
+    assert second.id == first.id
+    assert (second.app_id, second.token, second.status) == ("QXBwOjI=", "two", InstallationStatus.ACTIVE)
+    with engine.connect() as connection:
+        assert connection.execute(select(tables.installations)).all().__len__() == 1
+
+
+def test_removed_installation_is_not_found_by_api_url(engine):
+    installation = _install(engine)
+    with _uow(engine) as uow:
+        uow.installations.mark_removed(installation.id)
+        uow.commit()
+
+    with _uow(engine) as uow:
+        assert uow.installations.get_active_by_api_url("https://a.example.com/graphql/") is None
+        assert uow.installations.get(installation.id).status is InstallationStatus.REMOVED
+
+
+def test_delivery_is_unique_per_installation_event_and_body(engine):
+    installation = _install(engine)
+    with _uow(engine) as uow:
+        first = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CREATED, "ab" * 32, '{"a": 1}')
+        again = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CREATED, "ab" * 32, '{"a": 1}')
+        other_event = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CONFIRMED, "ab" * 32, '{"a": 1}')
+        uow.commit()
+
+    assert first[1] is True and again == (first[0], False)
+    assert other_event[1] is True and other_event[0] != first[0]
+
+
+def test_uncommitted_work_is_rolled_back(engine):
+    installation = _install(engine)
+    with _uow(engine) as uow:
+        uow.deliveries.add(installation.id, WebhookEvent.ORDER_CREATED, "cd" * 32, "{}")
+
+    with _uow(engine) as uow:
+        assert uow.deliveries.list_for(installation.id) == []
+
+
+def test_after_commit_callbacks_run_only_after_commit(engine):
+    ran: list[str] = []
+    with _uow(engine) as uow:
+        uow.after_commit(lambda: ran.append("rolled back"))
+    with _uow(engine) as uow:
+        uow.after_commit(lambda: ran.append("committed"))
+        assert ran == []
+        uow.commit()
+
+    assert ran == ["committed"]
+
+
+def test_status_change_is_recorded_with_attempts(engine):
+    installation = _install(engine)
+    with _uow(engine) as uow:
+        delivery_id, _ = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CREATED, "ef" * 32, '{"x": 1}')
+        uow.deliveries.set_status(delivery_id, DeliveryStatus.FAILED, "Saleor refused")
+        uow.commit()
+
+    with _uow(engine) as uow:
+        delivery = uow.deliveries.get(delivery_id)
+    assert (delivery.status, delivery.error, delivery.attempts, delivery.payload) == (
+        DeliveryStatus.FAILED,
+        "Saleor refused",
+        1,
+        {"x": 1},
+    )
+
+
+def test_order_snapshot_upsert_keeps_one_row(engine):
+    installation = _install(engine)
+    for status in ("UNCONFIRMED", "UNFULFILLED"):
+        with _uow(engine) as uow:
+            uow.orders.save(installation.id, OrderSnapshot("T3JkZXI6MQ==", "21", status, {"id": "T3JkZXI6MQ=="}))
+            uow.commit()
+
+    with _uow(engine) as uow:
+        assert uow.orders.get(installation.id, "T3JkZXI6MQ==").status == "UNFULFILLED"
+    with engine.connect() as connection:
+        assert len(connection.execute(select(tables.orders)).all()) == 1
+
+
+def test_second_installation_cannot_read_or_change_the_firsts_data(engine):
+    shop_a = _install(engine, api_url="https://a.example.com/graphql/", app_id="QXBwOjE=")
+    shop_b = _install(engine, api_url="https://b.example.com/graphql/", app_id="QXBwOjI=")
+    order = OrderSnapshot("T3JkZXI6MQ==", "21", "UNFULFILLED", {"id": "T3JkZXI6MQ=="})
+    with _uow(engine) as uow:
+        uow.orders.save(shop_a.id, order)
+        uow.deliveries.add(shop_a.id, WebhookEvent.ORDER_CREATED, "aa" * 32, "{}")
+        uow.commit()
+
+    with _uow(engine) as uow:
+        assert uow.orders.get(shop_b.id, order.saleor_order_id) is None
+        assert uow.deliveries.list_for(shop_b.id) == []
+        uow.orders.save(shop_b.id, OrderSnapshot(order.saleor_order_id, "99", "CANCELED", {}))
+        uow.commit()
+
+    with _uow(engine) as uow:
+        assert uow.orders.get(shop_a.id, order.saleor_order_id).status == "UNFULFILLED"
+        assert uow.orders.get(shop_b.id, order.saleor_order_id).status == "CANCELED"
+
+
+def test_unreachable_database_is_storage_unavailable(tmp_path, database_url):
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path}/missing-dir/x.sqlite"
+        broken = build_engine(url)
+        (tmp_path / "missing-dir").rmdir()
+    else:
+        broken = build_engine("postgresql://nobody@127.0.0.1:1/none")
+
+    with pytest.raises(StorageUnavailable), _uow(broken) as uow:
+        uow.installations.get_active_by_api_url("https://a.example.com/graphql/")
