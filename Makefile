@@ -1,0 +1,36 @@
+# The README's two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+PORT ?= 8000
+export APP_URL ?= http://localhost:$(PORT)
+
+.PHONY: run test install lint bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## Web server (gunicorn) and worker (Celery) on embedded defaults: SQLite and a file broker.
+run: install
+	$(BIN)/flask --app app db-upgrade
+	@set -m; \
+	$(BIN)/celery -A app.celery_app worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/gunicorn --config app/gunicorn_conf.py --bind 0.0.0.0:$(PORT) 'app:create_app()'
+
+## The whole suite: installs what it needs (Chromium), uses PostgreSQL/Redis when they answer.
+test: install
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@source .ci/services.sh && $(BIN)/ruff check . && $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/lint-imports && $(BIN)/mypy app/domain app/services
+
+bench: install
+	$(BIN)/python bench/webhook_ingest.py

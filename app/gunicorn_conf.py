@@ -1,0 +1,11 @@
+"""Gunicorn settings for `make run` and production (override with GUNICORN_CMD_ARGS)."""
+
+import multiprocessing
+
+workers = max(2, multiprocessing.cpu_count() * 2)
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = "-"
+preload_app = False
