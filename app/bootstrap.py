@@ -50,6 +50,8 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             schema=schema,
             documents=load_documents(settings.schema_path, settings.graphql_dir),
             timeout=settings.outbound_timeout_seconds,
+            read_retries=settings.saleor_read_retries,
+            backoff_seconds=settings.saleor_retry_backoff_seconds,
         ),
         "verifier": SaleorSignatureVerifier(settings.dashboard_token_leeway_seconds),
         "celery": celery,

@@ -31,6 +31,8 @@ class Settings:
     celery_always_eager: bool = False
     max_webhook_body_bytes: int = 1_048_576
     outbound_timeout_seconds: float = 10.0
+    saleor_read_retries: int = 3
+    saleor_retry_backoff_seconds: float = 0.5
     dashboard_context_ttl_seconds: int = 900
     dashboard_token_leeway_seconds: int = 30
     graphql_dir: Path = PROJECT_ROOT / "graphql"

@@ -18,8 +18,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from app.adapters.db.engine import build_engine, upgrade_database
 from app.adapters.db.tables import metadata
-from app.bootstrap import Container, build_container
 from app.settings import Settings, load_settings
+
+pytest_plugins = ["tests.servers.fake_saleor.pytest_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = Path(
@@ -43,6 +44,7 @@ def make_settings(tmp_path: Path, **changes: object) -> Settings:
         "ALLOWED_SALEOR_API_URLS": LOOPBACK_SALEOR,
         "SALEOR_SCHEMA_PATH": str(SCHEMA_PATH),
     }
+    changes = {"saleor_retry_backoff_seconds": 0.01, **changes}
     return replace(load_settings(env), **changes)  # type: ignore[arg-type]
 
 
@@ -97,8 +99,27 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url=database_url)
 
 
+
+
 @pytest.fixture
-def container(settings: Settings, engine: Engine) -> Container:
+def task_queue():
     from tests.fakes import RecordingTaskQueue
 
-    return build_container(settings, engine=engine, task_queue=RecordingTaskQueue())
+    return RecordingTaskQueue()
+
+
+@pytest.fixture
+def live_app(settings: Settings, engine: Engine, task_queue) -> Iterator[object]:
+    """The app over HTTP on loopback, tasks recorded (not run) unless a test swaps the queue."""
+    from tests.servers.live_app import start_live_app
+
+    live = start_live_app(settings, engine=engine, task_queue=task_queue)
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def installed(fake_saleor, live_app):
+    """The app installed in the fake Saleor: (fake_saleor, live_app, installed_app)."""
+    app = fake_saleor.install_app(live_app.manifest_url)
+    return fake_saleor, live_app, app

@@ -1,0 +1,80 @@
+"""Test data with sensible defaults, shaped like Saleor 3.23's answers (see captures/order_created)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+
+def global_id(type_name: str, pk: object | None = None) -> str:
+    return base64.b64encode(f"{type_name}:{pk or uuid.uuid4()}".encode()).decode()
+
+
+def make_address(**changes: Any) -> dict[str, Any]:
+    address = {
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "companyName": "Analytical Engines LLC",
+        "streetAddress1": "1600 Amphitheatre Parkway",
+        "streetAddress2": "",
+        "city": "MOUNTAIN VIEW",
+        "postalCode": "94043",
+        "country": {"code": "US"},
+        "countryArea": "CA",
+        "phone": "+16502530000",
+    }
+    address.update(changes)
+    return address
+
+
+def make_line(sku: str = "218223580", quantity: int = 2, price: float = 45.0, **changes: Any) -> dict[str, Any]:
+    variant_id = global_id("ProductVariant", uuid.uuid4().int % 10_000)
+    line = {
+        "id": global_id("OrderLine"),
+        "productName": "Blue Polygon Shirt",
+        "variantName": "M",
+        "productSku": sku,
+        "productVariantId": variant_id,
+        "quantity": quantity,
+        "quantityFulfilled": 0,
+        "unitPrice": {"gross": {"amount": price, "currency": "USD"}},
+        "variant": {
+            "id": variant_id,
+            "sku": sku,
+            "product": {"id": global_id("Product", uuid.uuid4().int % 10_000), "name": "Blue Polygon Shirt"},
+        },
+        "allocations": [
+            {"warehouse": {"id": global_id("Warehouse"), "name": "Default Warehouse"}, "quantity": quantity}
+        ],
+    }
+    line.update(changes)
+    return line
+
+
+def make_order(number: str = "21", lines: list[dict[str, Any]] | None = None, **changes: Any) -> dict[str, Any]:
+    lines = lines if lines is not None else [make_line(), make_line(sku="618223581", quantity=1, price=90.0)]
+    total = sum(line["quantity"] * line["unitPrice"]["gross"]["amount"] for line in lines)
+    order = {
+        "id": global_id("Order"),
+        "number": number,
+        "status": "UNFULFILLED",
+        "created": "2026-11-29T00:38:23.076681+00:00",
+        "updatedAt": "2026-11-29T00:38:28.546601+00:00",
+        "userEmail": "ada.buyer@example.com",
+        "user": None,
+        "channel": {"slug": "default-channel", "currencyCode": "USD"},
+        "shippingAddress": make_address(),
+        "billingAddress": make_address(),
+        "shippingMethodName": "Default",
+        "isPaid": False,
+        "chargeStatus": "NONE",
+        "authorizeStatus": "NONE",
+        "total": {"gross": {"amount": total, "currency": "USD"}},
+        "lines": lines,
+        "transactions": [],
+        "metadata": [],
+        "privateMetadata": [],
+    }
+    order.update(changes)
+    return order
