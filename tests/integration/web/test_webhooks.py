@@ -1,0 +1,212 @@
+"""Signed webhooks from the fake Saleor, over HTTP, into the inbox."""
+
+from __future__ import annotations
+
+import requests
+from sqlalchemy import select
+
+from app.adapters.db import tables
+from app.adapters.db.engine import build_engine
+from app.domain.webhooks import DeliveryStatus
+from tests.builders import make_order
+from tests.fakes import BrokenTaskQueue
+from tests.servers.fake_saleor import SigningKey
+from tests.servers.live_app import start_live_app
+
+
+def _inbox(engine):
+    with engine.connect() as connection:
+        return connection.execute(select(tables.webhook_deliveries)).all()
+
+
+def _post(delivery, body=None, **header_changes):
+    headers = dict(delivery.headers)
+    headers.update(header_changes)
+    headers = {k: v for k, v in headers.items() if v is not None}
+    return requests.post(delivery.target_url, data=delivery.body if body is None else body, headers=headers, timeout=5)
+
+
+def _order_created(fake, app, **kwargs):
+    order = make_order()
+    fake.add_order(order)
+    return order, fake.send_event(app, "ORDER_CREATED", order_id=order["id"], **kwargs)
+
+
+def test_signed_order_created_is_recorded_once_and_queued(installed, engine, task_queue):
+    fake, live, app = installed
+
+    order, delivery = _order_created(fake, app)
+
+    assert delivery.delivered and delivery.attempts == [(200, "")]
+    [row] = _inbox(engine)
+    assert (row.event, row.status) == ("ORDER_CREATED", DeliveryStatus.RECEIVED.value)
+    assert order["id"] in row.payload
+    assert task_queue.deliveries == [row.id]
+
+
+def test_replayed_delivery_keeps_one_inbox_row(installed, engine):
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+
+    replay = _post(delivery)
+
+    assert replay.status_code == 200
+    assert replay.json()["outcome"] == "duplicate"
+    assert len(_inbox(engine)) == 1
+
+
+def test_forged_signature_is_401_and_not_recorded(installed, engine):
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+    with engine.begin() as connection:
+        connection.execute(tables.webhook_deliveries.delete())
+    forged = SigningKey.generate().sign_detached(delivery.body)
+
+    response = _post(delivery, **{"Saleor-Signature": forged})
+
+    assert response.status_code == 401
+    assert _inbox(engine) == []
+
+
+def test_body_changed_by_one_byte_is_401(installed, engine):
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+    tampered = delivery.body.replace(b'"number": "21"', b'"number": "22"')
+
+    response = _post(delivery, body=tampered)
+
+    assert response.status_code == 401
+    assert len(_inbox(engine)) == 1
+
+
+def test_rotated_key_is_fetched_and_stored(installed, engine):
+    fake, live, app = installed
+    fake.rotate_key()
+
+    _, delivery = _order_created(fake, app)
+
+    assert delivery.attempts == [(200, "")]
+    with live.container.uow_factory() as uow:
+        assert uow.installations.get_active_by_api_url(fake.api_url).jwks == fake.jwks()
+    assert len(_inbox(engine)) == 1
+
+
+def test_jwks_unreachable_during_rotation_is_503(installed, engine):
+    fake, live, app = installed
+    fake.rotate_key()
+    order = make_order()
+    fake.add_order(order)
+    body = b'{"issuedAt": "2026-11-29T00:00:00+00:00", "order": {"id": "%s"}}' % order["id"].encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Saleor-Event": "order_created",
+        "Saleor-Api-Url": fake.api_url,
+        "Saleor-Signature": fake.sign(body),
+    }
+    fake.stop()
+
+    response = requests.post(f"{live.url}/api/webhooks/order-created", data=body, headers=headers, timeout=30)
+
+    assert response.status_code == 503
+    assert _inbox(engine) == []
+
+
+def test_unknown_saleor_is_401(installed, engine):
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+
+    response = _post(delivery, **{"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"})
+
+    assert response.status_code == 401
+
+
+def test_malformed_requests_are_400(installed, engine):
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+    not_json = b"not json"
+
+    assert _post(delivery, **{"Saleor-Signature": None, "X-Saleor-Signature": None}).status_code == 400
+    assert _post(delivery, **{"Saleor-Event": "order_updated"}).status_code == 400
+    assert _post(delivery, body=not_json, **{"Saleor-Signature": fake.sign(not_json)}).status_code == 400
+    assert len(_inbox(engine)) == 1
+
+
+def test_unknown_endpoint_is_404(installed):
+    fake, live, app = installed
+
+    assert requests.post(f"{live.url}/api/webhooks/order-updated", data=b"{}", timeout=5).status_code == 404
+
+
+def test_oversized_body_is_413(installed, engine):
+    fake, live, app = installed
+    big = b'{"x": "' + b"a" * (live.container.settings.max_webhook_body_bytes + 10) + b'"}'
+
+    response = requests.post(
+        f"{live.url}/api/webhooks/order-created",
+        data=big,
+        headers={"Saleor-Event": "order_created", "Saleor-Api-Url": fake.api_url, "Saleor-Signature": fake.sign(big)},
+        timeout=10,
+    )
+
+    assert response.status_code == 413
+    assert _inbox(engine) == []
+
+
+def test_event_caused_by_this_app_is_skipped(installed, engine, task_queue):
+    fake, live, app = installed
+
+    _, delivery = _order_created(fake, app, issuing_principal={"__typename": "App", "id": app.app_id, "name": "Drop-ship"})
+
+    assert delivery.attempts == [(200, "")]
+    assert _inbox(engine) == []
+    assert task_queue.deliveries == []
+
+
+def test_app_deleted_removes_the_installation_and_later_deliveries_are_refused(installed, engine):
+    fake, live, app = installed
+    _, earlier = _order_created(fake, app)
+
+    removal = fake.delete_app(app)
+
+    assert removal.attempts == [(200, "")]
+    with live.container.uow_factory() as uow:
+        assert uow.installations.get_active_by_api_url(fake.api_url) is None
+    response = _post(earlier, body=earlier.body.replace(b"21", b"23"), **{"Saleor-Signature": fake.sign(earlier.body.replace(b"21", b"23"))})
+    assert response.status_code == 401
+
+
+def test_database_down_is_503_and_saleor_retries(installed, settings, tmp_path):
+    fake, live, app = installed
+    broken_dir = tmp_path / "gone"
+    broken_dir.mkdir()
+    broken = start_live_app(settings, engine=build_engine(f"sqlite:///{broken_dir}/db.sqlite"))
+    broken_dir.rmdir()
+    order = make_order()
+    fake.add_order(order)
+    app.webhooks = [dict(w, targetUrl=w["targetUrl"].replace(live.url, broken.url)) for w in app.webhooks]
+    try:
+        delivery = fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
+    finally:
+        broken.stop()
+
+    assert [status for status, _ in delivery.attempts] == [503] * 6
+    assert not delivery.delivered
+
+
+def test_broker_down_is_503_and_the_retry_is_queued(installed, settings, engine, task_queue):
+    fake, live, app = installed
+    broken = start_live_app(settings, engine=engine, task_queue=BrokenTaskQueue())
+    order = make_order()
+    fake.add_order(order)
+    app.webhooks = [dict(w, targetUrl=w["targetUrl"].replace(live.url, broken.url)) for w in app.webhooks]
+    try:
+        delivery = fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
+    finally:
+        broken.stop()
+    assert [status for status, _ in delivery.attempts] == [503] * 6
+    [row] = _inbox(engine)
+
+    retried = requests.post(delivery.target_url.replace(broken.url, live.url), data=delivery.body, headers=delivery.headers, timeout=5)
+
+    assert retried.status_code == 200
+    assert task_queue.deliveries == [row.id]
