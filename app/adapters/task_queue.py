@@ -14,6 +14,12 @@ class QueueUnavailable(Retryable):
     """The broker cannot take the task now."""
 
 
+def _transport_options(broker_url: str) -> dict[str, float]:
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {"socket_timeout": 2, "socket_connect_timeout": 2}
+    return {}  # the database broker hands these to create_engine(): nothing to add
+
+
 def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
     """One Celery configuration for the web process (sending) and the worker (running)."""
     celery = Celery("dropship", broker=broker_url, include=["app.jobs.deliveries"])
@@ -27,7 +33,7 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
         task_always_eager=always_eager,
         task_eager_propagates=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
+        broker_transport_options=_transport_options(broker_url),
         task_publish_retry_policy={
             "max_retries": 2,
             "interval_start": 0,

@@ -1,0 +1,74 @@
+"""A real Celery worker in a subprocess, on the test database and broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))}
+    env.update(
+        APP_ENV="test",
+        APP_URL=settings.app_url,
+        DATABASE_URL=settings.database_url,
+        CELERY_BROKER_URL=settings.celery_broker_url,
+        SECRET_KEY=settings.secret_key,
+        ALLOWED_SALEOR_API_URLS=settings.allowed_saleor_api_urls.pattern,
+        SALEOR_SCHEMA_PATH=str(settings.schema_path),
+        APP_VAR_DIR=str(Path(settings.database_url.rsplit("/", 1)[-1]).parent),
+        LOG_LEVEL="INFO",
+    )
+    return env
+
+
+class Worker:
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        self._log = log_path.open("wb")
+        celery = Path(sys.executable).parent / "celery"
+        self.process = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "app.celery_app",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=worker_environment(settings),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.log_path = log_path
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self._log.close()
+                raise RuntimeError("worker exited:\n" + self.log_path.read_text())
+            if b"ready." in self.log_path.read_bytes():
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise TimeoutError("worker not ready:\n" + self.log_path.read_text())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
