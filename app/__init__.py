@@ -19,7 +19,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     from app.web import register_blueprints
 
     settings = settings or (container.settings if container else load_settings())
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     flask_app = Flask(
         __name__,
         static_folder=str(settings.dashboard_dir / "static"),

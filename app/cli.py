@@ -34,10 +34,11 @@ def register_commands(app: Flask) -> None:
         parts = container()
         table = tables.webhook_deliveries
         with parts.engine.connect() as connection:
-            ids = connection.execute(
-                select(table.c.id).where(table.c.status == DeliveryStatus.RECEIVED.value)
-            ).scalars()
-            ids = list(ids)
+            ids = list(
+                connection.execute(
+                    select(table.c.id).where(table.c.status == DeliveryStatus.RECEIVED.value)
+                ).scalars()
+            )
         for delivery_id in ids:
             parts.task_queue.enqueue_delivery(delivery_id)
         click.echo(f"queued {len(ids)} deliveries")

@@ -115,8 +115,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     schema_path = Path(env.get("SALEOR_SCHEMA_PATH", str(DEFAULT_SCHEMA_PATH)))
     if not schema_path.is_file():
         raise ConfigurationError(
-            f"SALEOR_SCHEMA_PATH: no Saleor schema at {schema_path}. Get saleor/graphql/schema.graphql"
-            " from Saleor's repository at tag 3.23.28 and point SALEOR_SCHEMA_PATH at it."
+            f"SALEOR_SCHEMA_PATH: no Saleor schema at {schema_path}. Get"
+            " saleor/graphql/schema.graphql from Saleor's repository at tag 3.23.28"
+            " and point SALEOR_SCHEMA_PATH at it."
         )
     optional["schema_path"] = schema_path
     if "MAX_WEBHOOK_BODY_BYTES" in env:
@@ -133,7 +134,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ConfigurationError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+        raise ConfigurationError(
+            f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
+        )
 
     return Settings(
         app_url=_url("APP_URL", env.get("APP_URL", "http://localhost:8000")),

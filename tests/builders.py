@@ -1,4 +1,4 @@
-"""Test data with sensible defaults, shaped like Saleor 3.23's answers (see captures/order_created)."""
+"""Test data with sensible defaults, shaped like Saleor 3.23's answers (captures/order_created)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def make_address(**changes: Any) -> dict[str, Any]:
     return address
 
 
-def make_line(sku: str = "218223580", quantity: int = 2, price: float = 45.0, **changes: Any) -> dict[str, Any]:
+def make_line(
+    sku: str = "218223580", quantity: int = 2, price: float = 45.0, **changes: Any
+) -> dict[str, Any]:
     variant_id = global_id("ProductVariant", uuid.uuid4().int % 10_000)
     line = {
         "id": global_id("OrderLine"),
@@ -42,18 +44,30 @@ def make_line(sku: str = "218223580", quantity: int = 2, price: float = 45.0, **
         "variant": {
             "id": variant_id,
             "sku": sku,
-            "product": {"id": global_id("Product", uuid.uuid4().int % 10_000), "name": "Blue Polygon Shirt"},
+            "product": {
+                "id": global_id("Product", uuid.uuid4().int % 10_000),
+                "name": "Blue Polygon Shirt",
+            },
         },
         "allocations": [
-            {"warehouse": {"id": global_id("Warehouse"), "name": "Default Warehouse"}, "quantity": quantity}
+            {
+                "warehouse": {"id": global_id("Warehouse"), "name": "Default Warehouse"},
+                "quantity": quantity,
+            }
         ],
     }
     line.update(changes)
     return line
 
 
-def make_order(number: str = "21", lines: list[dict[str, Any]] | None = None, **changes: Any) -> dict[str, Any]:
-    lines = lines if lines is not None else [make_line(), make_line(sku="618223581", quantity=1, price=90.0)]
+def make_order(
+    number: str = "21", lines: list[dict[str, Any]] | None = None, **changes: Any
+) -> dict[str, Any]:
+    lines = (
+        lines
+        if lines is not None
+        else [make_line(), make_line(sku="618223581", quantity=1, price=90.0)]
+    )
     total = sum(line["quantity"] * line["unitPrice"]["gross"]["amount"] for line in lines)
     order = {
         "id": global_id("Order"),

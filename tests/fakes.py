@@ -89,7 +89,9 @@ class FakeDeliveries:
                 return row
         return None
 
-    def set_status(self, delivery_id: int, status: DeliveryStatus, error: str | None = None) -> None:
+    def set_status(
+        self, delivery_id: int, status: DeliveryStatus, error: str | None = None
+    ) -> None:
         row = self.rows[delivery_id]
         self.rows[delivery_id] = replace(row, status=status, error=error, attempts=row.attempts + 1)
 

@@ -26,4 +26,6 @@ class TokenCipher:
         try:
             return self._fernet.decrypt(ciphertext.encode("ascii")).decode()
         except InvalidToken:
-            raise SecretCorrupted("A stored secret could not be decrypted with SECRET_KEY.") from None
+            raise SecretCorrupted(
+                "A stored secret could not be decrypted with SECRET_KEY."
+            ) from None

@@ -15,7 +15,9 @@ logger = logging.getLogger(__name__)
 MAX_RETRIES = 6
 
 
-@celery.task(bind=True, name="app.jobs.deliveries.process_delivery_task", max_retries=MAX_RETRIES)
+@celery.task(  # type: ignore[untyped-decorator]
+    bind=True, name="app.jobs.deliveries.process_delivery_task", max_retries=MAX_RETRIES
+)
 def process_delivery_task(self: Task, delivery_id: int) -> str:
     """Process one inbox row; temporary failures retry with exponential backoff (capped)."""
     parts = container()

@@ -50,11 +50,15 @@ def register_installation(
     except SaleorRefused as error:
         raise TokenRejected(f"Saleor did not accept the app token: {error.message}") from error
     except SaleorUnavailable as error:
-        raise SaleorUnavailable(f"Could not reach Saleor to verify the token: {error.message}") from error
+        raise SaleorUnavailable(
+            f"Could not reach Saleor to verify the token: {error.message}"
+        ) from error
     jwks = saleor.fetch_jwks(api_url)
     with uow_factory() as uow:
         installation = uow.installations.save(
-            Installation(saleor_api_url=SaleorApiUrl(api_url), app_id=app_id, token=token, jwks=jwks)
+            Installation(
+                saleor_api_url=SaleorApiUrl(api_url), app_id=app_id, token=token, jwks=jwks
+            )
         )
         uow.commit()
     logger.info("installed on %s as app %s", api_url, app_id)

@@ -66,7 +66,9 @@ class DeliveryRepository(Protocol):
 
 
 class OrderRepository(Protocol):
-    def get(self, installation_id: InstallationId, saleor_order_id: str) -> OrderSnapshot | None: ...
+    def get(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> OrderSnapshot | None: ...
 
     def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None: ...
 

@@ -36,7 +36,9 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, message: str, code: str, field: str | None = None) -> ResponseReturnValue:
+def error_response(
+    status: int, message: str, code: str, field: str | None = None
+) -> ResponseReturnValue:
     """Saleor shows ``error.message`` to the installer; pages get an HTML fragment."""
     if _wants_json():
         body: dict[str, object] = {"success": False, "error": {"code": code, "message": message}}
@@ -55,7 +57,9 @@ def _handle_app_error(error: AppError) -> ResponseReturnValue:
 
 def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500
-    return error_response(status, error.description or error.name, error.name.lower().replace(" ", "_"))
+    return error_response(
+        status, error.description or error.name, error.name.lower().replace(" ", "_")
+    )
 
 
 def _frame_headers(response):  # type: ignore[no-untyped-def]

@@ -79,7 +79,9 @@ def require_dashboard_token(permission: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             g.dashboard_user = verify_dashboard_token(
-                request.form.get("saleorApiUrl", ""), request.form.get("accessToken", ""), permission
+                request.form.get("saleorApiUrl", ""),
+                request.form.get("accessToken", ""),
+                permission,
             )
             return view(*args, **kwargs)
 

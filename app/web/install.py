@@ -25,7 +25,9 @@ def _manifest(manifest_path: str, webhooks_dir: str, app_url: str) -> dict[str, 
 @blueprint.get("/api/manifest")
 def manifest() -> ResponseReturnValue:
     settings = container().settings
-    return jsonify(_manifest(str(settings.manifest_path), str(settings.webhooks_dir), settings.app_url))
+    return jsonify(
+        _manifest(str(settings.manifest_path), str(settings.webhooks_dir), settings.app_url)
+    )
 
 
 @blueprint.post("/api/register")

@@ -6,7 +6,12 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from app.web import container
-from app.web.auth import current_user, issue_context, require_dashboard_context, require_dashboard_token
+from app.web.auth import (
+    current_user,
+    issue_context,
+    require_dashboard_context,
+    require_dashboard_token,
+)
 
 blueprint = Blueprint("order_widget", __name__)
 

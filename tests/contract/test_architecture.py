@@ -13,7 +13,9 @@ from tests.conftest import ROOT
 def test_import_contracts_hold():
     lint_imports = Path(sys.executable).parent / "lint-imports"
 
-    result = subprocess.run([str(lint_imports)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(lint_imports)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 2 kept, 0 broken." in result.stdout

@@ -15,11 +15,17 @@ from app.adapters.saleor.documents import (
 )
 from tests.conftest import ROOT, SCHEMA_PATH
 
-DOCUMENTS = sorted((ROOT / "graphql").glob("*.graphql")) + sorted((ROOT / "webhooks").glob("*.graphql"))
+DOCUMENTS = sorted((ROOT / "graphql").glob("*.graphql")) + sorted(
+    (ROOT / "webhooks").glob("*.graphql")
+)
 
 
 def test_there_are_documents():
-    assert {p.name for p in DOCUMENTS} >= {"app_id.graphql", "order_details.graphql", "order_created.graphql"}
+    assert {p.name for p in DOCUMENTS} >= {
+        "app_id.graphql",
+        "order_details.graphql",
+        "order_created.graphql",
+    }
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -30,7 +36,9 @@ def test_document_is_valid_against_the_schema(path: Path):
     assert operation_of(document).operation.value in expected
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "webhooks").glob("*.graphql")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "webhooks").glob("*.graphql")), ids=lambda p: p.name
+)
 def test_subscription_asks_for_issuing_principal_and_recipient(path: Path):
     text = path.read_text()
 
@@ -39,7 +47,9 @@ def test_subscription_asks_for_issuing_principal_and_recipient(path: Path):
 
 def test_an_invalid_document_is_rejected_with_its_name():
     with pytest.raises(InvalidDocument) as raised:
-        validate_document(load_schema(SCHEMA_PATH), "query X { order(id: 1) { nope } }", "x.graphql")
+        validate_document(
+            load_schema(SCHEMA_PATH), "query X { order(id: 1) { nope } }", "x.graphql"
+        )
 
     assert str(raised.value).startswith("x.graphql: ")
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import struct
 
 import requests
-from graphql import OperationType
 
 from app.adapters.saleor.documents import load_schema, operation_of, validate_document
+from graphql import OperationType
 from tests.conftest import SCHEMA_PATH
 
-REQUIRED_EVENTS = {"ORDER_CREATED", "ORDER_CONFIRMED", "ORDER_FULLY_PAID", "ORDER_CANCELLED", "APP_DELETED"}
+REQUIRED_EVENTS = {
+    "ORDER_CREATED",
+    "ORDER_CONFIRMED",
+    "ORDER_FULLY_PAID",
+    "ORDER_CANCELLED",
+    "APP_DELETED",
+}
 
 
 def _manifest(live_app):
@@ -44,7 +50,11 @@ def test_permissions_exist_and_exclude_manage_apps(live_app):
 def test_extensions_mounts_and_targets(live_app):
     extensions = {e["mount"]: e for e in _manifest(live_app)["extensions"]}
 
-    assert set(extensions) == {"ORDER_DETAILS_WIDGETS", "NAVIGATION_ORDERS", "PRODUCT_DETAILS_WIDGETS"}
+    assert set(extensions) == {
+        "ORDER_DETAILS_WIDGETS",
+        "NAVIGATION_ORDERS",
+        "PRODUCT_DETAILS_WIDGETS",
+    }
     assert extensions["ORDER_DETAILS_WIDGETS"]["label"] == "Purchase orders"
     assert extensions["PRODUCT_DETAILS_WIDGETS"]["label"] == "Vendors"
     assert extensions["NAVIGATION_ORDERS"]["target"] == "APP_PAGE"
@@ -69,7 +79,10 @@ def test_webhooks_are_valid_subscriptions_for_the_required_events(live_app):
 
 
 def _all_urls(manifest):
-    urls = {manifest[k] for k in ("appUrl", "tokenTargetUrl", "dataPrivacyUrl", "homepageUrl", "supportUrl")}
+    urls = {
+        manifest[k]
+        for k in ("appUrl", "tokenTargetUrl", "dataPrivacyUrl", "homepageUrl", "supportUrl")
+    }
     urls.add(manifest["brand"]["logo"]["default"])
     urls |= {e["url"] for e in manifest["extensions"]}
     urls |= {w["targetUrl"] for w in manifest["webhooks"]}

@@ -76,7 +76,11 @@ def test_order_created_becomes_one_processed_delivery_and_a_stored_order(e2e, en
     [row] = _wait_for(engine, lambda rows: rows and rows[0].status != "received")
     assert (row.event, row.status, row.error) == ("ORDER_CREATED", "processed", None)
     [stored] = _orders(engine)
-    assert (stored.saleor_order_id, stored.number, stored.status) == (order["id"], "1042", "UNFULFILLED")
+    assert (stored.saleor_order_id, stored.number, stored.status) == (
+        order["id"],
+        "1042",
+        "UNFULFILLED",
+    )
     assert [line["productSku"] for line in stored.snapshot["lines"]] == ["218223580", "618223581"]
     reads = [c for c in fake.requests if c.operation_name == "OrderDetails"]
     assert [(c.authorization, c.variables, c.http_status) for c in reads] == [
@@ -93,8 +97,13 @@ def test_confirmed_before_created_and_a_saleor_hiccup_still_give_one_order(e2e, 
     fake.send_event(app, "ORDER_CONFIRMED", order_id=order["id"])
     fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
 
-    rows = _wait_for(engine, lambda rows: len(rows) == 2 and all(r.status != "received" for r in rows))
-    assert sorted((r.event, r.status) for r in rows) == [("ORDER_CONFIRMED", "processed"), ("ORDER_CREATED", "processed")]
+    rows = _wait_for(
+        engine, lambda rows: len(rows) == 2 and all(r.status != "received" for r in rows)
+    )
+    assert sorted((r.event, r.status) for r in rows) == [
+        ("ORDER_CONFIRMED", "processed"),
+        ("ORDER_CREATED", "processed"),
+    ]
     assert [o.number for o in _orders(engine)] == ["1043"]
     statuses = [c.http_status for c in fake.requests if c.operation_name == "OrderDetails"]
     assert statuses == [502, 200, 200]

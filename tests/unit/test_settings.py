@@ -23,7 +23,9 @@ def test_development_defaults_need_no_configuration():
 
 
 def test_production_reads_every_variable():
-    settings = load_settings({**PRODUCTION, "DATABASE_URL": "postgresql://db/x", "CELERY_BROKER_URL": "redis://r:6379/0"})
+    settings = load_settings(
+        {**PRODUCTION, "DATABASE_URL": "postgresql://db/x", "CELERY_BROKER_URL": "redis://r:6379/0"}
+    )
 
     assert (settings.app_url, settings.database_url, settings.celery_broker_url) == (
         "https://dropship.example.com",
@@ -38,14 +40,26 @@ def test_production_reads_every_variable():
     [
         pytest.param({"SECRET_KEY": ""}, "SECRET_KEY", id="missing_secret_case"),
         pytest.param({"SECRET_KEY": "short"}, "SECRET_KEY", id="short_secret_case"),
-        pytest.param({"ALLOWED_SALEOR_API_URLS": ""}, "ALLOWED_SALEOR_API_URLS", id="missing_allow_list_case"),
-        pytest.param({"ALLOWED_SALEOR_API_URLS": "(["}, "ALLOWED_SALEOR_API_URLS", id="bad_regex_case"),
+        pytest.param(
+            {"ALLOWED_SALEOR_API_URLS": ""}, "ALLOWED_SALEOR_API_URLS", id="missing_allow_list_case"
+        ),
+        pytest.param(
+            {"ALLOWED_SALEOR_API_URLS": "(["}, "ALLOWED_SALEOR_API_URLS", id="bad_regex_case"
+        ),
         pytest.param({"APP_URL": "dropship.example.com"}, "APP_URL", id="relative_app_url_case"),
-        pytest.param({"DATABASE_URL": "dropship.sqlite"}, "DATABASE_URL", id="bad_database_url_case"),
+        pytest.param(
+            {"DATABASE_URL": "dropship.sqlite"}, "DATABASE_URL", id="bad_database_url_case"
+        ),
         pytest.param({"CELERY_BROKER_URL": "localhost"}, "CELERY_BROKER_URL", id="bad_broker_case"),
-        pytest.param({"SALEOR_SCHEMA_PATH": "/nope.graphql"}, "SALEOR_SCHEMA_PATH", id="no_schema_case"),
-        pytest.param({"MAX_WEBHOOK_BODY_BYTES": "-1"}, "MAX_WEBHOOK_BODY_BYTES", id="negative_limit_case"),
-        pytest.param({"OUTBOUND_TIMEOUT_SECONDS": "soon"}, "OUTBOUND_TIMEOUT_SECONDS", id="not_a_number_case"),
+        pytest.param(
+            {"SALEOR_SCHEMA_PATH": "/nope.graphql"}, "SALEOR_SCHEMA_PATH", id="no_schema_case"
+        ),
+        pytest.param(
+            {"MAX_WEBHOOK_BODY_BYTES": "-1"}, "MAX_WEBHOOK_BODY_BYTES", id="negative_limit_case"
+        ),
+        pytest.param(
+            {"OUTBOUND_TIMEOUT_SECONDS": "soon"}, "OUTBOUND_TIMEOUT_SECONDS", id="not_a_number_case"
+        ),
         pytest.param({"APP_ENV": "staging"}, "APP_ENV", id="unknown_env_case"),
         pytest.param({"CELERY_ALWAYS_EAGER": "maybe"}, "CELERY_ALWAYS_EAGER", id="bad_bool_case"),
         pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="bad_log_level_case"),

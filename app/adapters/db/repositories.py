@@ -179,7 +179,9 @@ class SqlDeliveryRepository:
         ).first()
         return None if row is None else self._to_delivery(row)
 
-    def set_status(self, delivery_id: int, status: DeliveryStatus, error: str | None = None) -> None:
+    def set_status(
+        self, delivery_id: int, status: DeliveryStatus, error: str | None = None
+    ) -> None:
         table = tables.webhook_deliveries
         self._connection.execute(
             update(table)

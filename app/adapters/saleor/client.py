@@ -20,10 +20,10 @@ from gql.transport.exceptions import (
     TransportServerError,
 )
 from gql.transport.requests import RequestsHTTPTransport
-from graphql import GraphQLSchema
 
 from app.adapters.saleor.documents import Documents
 from app.services.ports import SaleorMutationFailed, SaleorRefused, SaleorUnavailable
+from graphql import GraphQLSchema
 
 logger = logging.getLogger(__name__)
 
@@ -114,5 +114,7 @@ class SaleorClient:
                 raise SaleorRefused(f"Saleor answered HTTP {error.code} to {operation}") from None
             raise SaleorUnavailable(f"Saleor answered HTTP {error.code} to {operation}") from None
         except (TransportConnectionFailed, TransportProtocolError) as error:
-            raise SaleorUnavailable(f"Saleor could not be reached for {operation}: {error}") from None
+            raise SaleorUnavailable(
+                f"Saleor could not be reached for {operation}: {error}"
+            ) from None
         return dict(result)

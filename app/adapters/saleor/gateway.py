@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from graphql import GraphQLSchema
 
 from app.adapters.saleor.client import SaleorClient
 from app.adapters.saleor.documents import Documents
 from app.domain.installations import jwks_url
 from app.services.ports import SaleorRefused, SaleorUnavailable
+from graphql import GraphQLSchema
 
 
 class SaleorApiAdapter:

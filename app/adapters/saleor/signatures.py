@@ -63,7 +63,10 @@ class SaleorSignatureVerifier:
             raise SignatureInvalid("token signature does not verify") from None
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"The dashboard token is not valid: {error}") from None
-        if not isinstance(claims["exp"], int | float) or claims["exp"] + self._leeway < self._clock():
+        if (
+            not isinstance(claims["exp"], int | float)
+            or claims["exp"] + self._leeway < self._clock()
+        ):
             raise Unauthenticated("Your dashboard session expired: reload the page.")
         if claims.get("type") != "thirdparty":
             raise Unauthenticated("The token is not a dashboard token for an app.")

@@ -29,5 +29,7 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path):
 
     upgrade_database(engine)
 
-    assert set(inspect(engine).get_table_names()) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == {t.name for t in metadata.sorted_tables} | {
+        "alembic_version"
+    }
     engine.dispose()

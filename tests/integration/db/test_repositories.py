@@ -23,7 +23,9 @@ def _uow(engine):
 def _install(engine, api_url="https://a.example.com/graphql/", app_id="QXBwOjE=", token="token-a"):
     with _uow(engine) as uow:
         installation = uow.installations.save(
-            Installation(saleor_api_url=SaleorApiUrl(api_url), app_id=app_id, token=token, jwks={"keys": []})
+            Installation(
+                saleor_api_url=SaleorApiUrl(api_url), app_id=app_id, token=token, jwks={"keys": []}
+            )
         )
         uow.commit()
     return installation
@@ -48,7 +50,11 @@ def test_reinstall_replaces_credentials_in_the_same_row(engine):
     second = _install(engine, app_id="QXBwOjI=", token="two")
 
     assert second.id == first.id
-    assert (second.app_id, second.token, second.status) == ("QXBwOjI=", "two", InstallationStatus.ACTIVE)
+    assert (second.app_id, second.token, second.status) == (
+        "QXBwOjI=",
+        "two",
+        InstallationStatus.ACTIVE,
+    )
     with engine.connect() as connection:
         assert connection.execute(select(tables.installations)).all().__len__() == 1
 
@@ -67,9 +73,15 @@ def test_removed_installation_is_not_found_by_api_url(engine):
 def test_delivery_is_unique_per_installation_event_and_body(engine):
     installation = _install(engine)
     with _uow(engine) as uow:
-        first = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CREATED, "ab" * 32, '{"a": 1}')
-        again = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CREATED, "ab" * 32, '{"a": 1}')
-        other_event = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CONFIRMED, "ab" * 32, '{"a": 1}')
+        first = uow.deliveries.add(
+            installation.id, WebhookEvent.ORDER_CREATED, "ab" * 32, '{"a": 1}'
+        )
+        again = uow.deliveries.add(
+            installation.id, WebhookEvent.ORDER_CREATED, "ab" * 32, '{"a": 1}'
+        )
+        other_event = uow.deliveries.add(
+            installation.id, WebhookEvent.ORDER_CONFIRMED, "ab" * 32, '{"a": 1}'
+        )
         uow.commit()
 
     assert first[1] is True and again == (first[0], False)
@@ -100,7 +112,9 @@ def test_after_commit_callbacks_run_only_after_commit(engine):
 def test_status_change_is_recorded_with_attempts(engine):
     installation = _install(engine)
     with _uow(engine) as uow:
-        delivery_id, _ = uow.deliveries.add(installation.id, WebhookEvent.ORDER_CREATED, "ef" * 32, '{"x": 1}')
+        delivery_id, _ = uow.deliveries.add(
+            installation.id, WebhookEvent.ORDER_CREATED, "ef" * 32, '{"x": 1}'
+        )
         uow.deliveries.set_status(delivery_id, DeliveryStatus.FAILED, "Saleor refused")
         uow.commit()
 
@@ -118,7 +132,9 @@ def test_order_snapshot_upsert_keeps_one_row(engine):
     installation = _install(engine)
     for status in ("UNCONFIRMED", "UNFULFILLED"):
         with _uow(engine) as uow:
-            uow.orders.save(installation.id, OrderSnapshot("T3JkZXI6MQ==", "21", status, {"id": "T3JkZXI6MQ=="}))
+            uow.orders.save(
+                installation.id, OrderSnapshot("T3JkZXI6MQ==", "21", status, {"id": "T3JkZXI6MQ=="})
+            )
             uow.commit()
 
     with _uow(engine) as uow:

@@ -72,17 +72,21 @@ def test_real_dashboard_token_verifies_while_valid():
         "QXBwOjM=",
         "http://127.0.0.1:8000/graphql/",
     )
-    assert verified.permissions == frozenset({"MANAGE_PRODUCTS", "MANAGE_ORDERS", "HANDLE_PAYMENTS"})
+    assert verified.permissions == frozenset(
+        {"MANAGE_PRODUCTS", "MANAGE_ORDERS", "HANDLE_PAYMENTS"}
+    )
 
 
 def test_real_dashboard_token_is_accepted_within_leeway_and_refused_after():
     token, claims = _dashboard_token()
 
-    SaleorSignatureVerifier(leeway_seconds=30, clock=lambda: claims["exp"] + 29).verify_dashboard_token(token, JWKS)
+    SaleorSignatureVerifier(
+        leeway_seconds=30, clock=lambda: claims["exp"] + 29
+    ).verify_dashboard_token(token, JWKS)
     with pytest.raises(Unauthenticated):
-        SaleorSignatureVerifier(leeway_seconds=30, clock=lambda: claims["exp"] + 31).verify_dashboard_token(
-            token, JWKS
-        )
+        SaleorSignatureVerifier(
+            leeway_seconds=30, clock=lambda: claims["exp"] + 31
+        ).verify_dashboard_token(token, JWKS)
 
 
 def test_dashboard_token_with_changed_claims_is_rejected():

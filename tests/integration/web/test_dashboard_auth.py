@@ -12,7 +12,12 @@ from tests.servers.fake_saleor import FakeSaleor, SigningKey
 
 
 def _widget(live, fake, token, path="/widgets/order", **form):
-    data = {"saleorApiUrl": fake.api_url, "accessToken": token, "appId": "x", "orderId": "T3JkZXI6MQ=="}
+    data = {
+        "saleorApiUrl": fake.api_url,
+        "accessToken": token,
+        "appId": "x",
+        "orderId": "T3JkZXI6MQ==",
+    }
     data.update(form)
     return requests.post(f"{live.url}{path}", data=data, timeout=5)
 
@@ -61,16 +66,28 @@ def test_product_widget_needs_manage_products(installed):
 @pytest.mark.parametrize(
     ("make_token", "status", "message"),
     [
-        pytest.param(lambda f, a: f.issue_dashboard_token(a, expires_in=-120), 401, "expired", id="expired_case"),
+        pytest.param(
+            lambda f, a: f.issue_dashboard_token(a, expires_in=-120),
+            401,
+            "expired",
+            id="expired_case",
+        ),
         pytest.param(
             lambda f, a: f.issue_dashboard_token(a, key_override=SigningKey.generate()),
             401,
             "not signed by this Saleor",
             id="forged_key_case",
         ),
-        pytest.param(lambda f, a: f.issue_dashboard_token(a, user_permissions=[]), 403, "MANAGE_ORDERS", id="no_permission_case"),
+        pytest.param(
+            lambda f, a: f.issue_dashboard_token(a, user_permissions=[]),
+            403,
+            "MANAGE_ORDERS",
+            id="no_permission_case",
+        ),
         pytest.param(lambda f, a: "not-a-jwt", 401, "not signed by this Saleor", id="garbage_case"),
-        pytest.param(lambda f, a: "", 401, "Open this page from the Saleor dashboard", id="missing_case"),
+        pytest.param(
+            lambda f, a: "", 401, "Open this page from the Saleor dashboard", id="missing_case"
+        ),
     ],
 )
 def test_bad_tokens_are_refused(installed, make_token, status, message):
@@ -100,7 +117,9 @@ def test_follow_up_request_carries_the_signed_context(installed):
     first = _widget(live, fake, fake.issue_dashboard_token(app, email="staff@example.com"))
 
     follow_up = requests.post(
-        f"{live.url}/widgets/order/refresh", data={"context": _context(first.text), "orderId": "T3JkZXI6MQ=="}, timeout=5
+        f"{live.url}/widgets/order/refresh",
+        data={"context": _context(first.text), "orderId": "T3JkZXI6MQ=="},
+        timeout=5,
     )
 
     assert follow_up.status_code == 200
@@ -112,7 +131,9 @@ def test_tampered_context_is_refused(installed):
     context = _context(_widget(live, fake, fake.issue_dashboard_token(app)).text)
     tampered = context[:-2] + ("AA" if not context.endswith("AA") else "BB")
 
-    response = requests.post(f"{live.url}/widgets/order/refresh", data={"context": tampered}, timeout=5)
+    response = requests.post(
+        f"{live.url}/widgets/order/refresh", data={"context": tampered}, timeout=5
+    )
 
     assert response.status_code == 401
 
@@ -122,7 +143,9 @@ def test_context_stops_working_once_the_app_is_deleted(installed):
     context = _context(_widget(live, fake, fake.issue_dashboard_token(app)).text)
     fake.delete_app(app)
 
-    response = requests.post(f"{live.url}/widgets/order/refresh", data={"context": context}, timeout=5)
+    response = requests.post(
+        f"{live.url}/widgets/order/refresh", data={"context": context}, timeout=5
+    )
 
     assert response.status_code == 401
     assert "no longer installed" in response.text
@@ -132,8 +155,14 @@ def test_app_page_trades_the_appbridge_token_for_a_context(installed):
     fake, live, app = installed
     token = fake.issue_dashboard_token(app, email="staff@example.com")
 
-    session = requests.post(f"{live.url}/app/session", json={"token": token, "saleorApiUrl": fake.api_url}, timeout=5)
-    home = requests.get(f"{live.url}/app/home", headers={"X-Dashboard-Context": session.json()["context"]}, timeout=5)
+    session = requests.post(
+        f"{live.url}/app/session", json={"token": token, "saleorApiUrl": fake.api_url}, timeout=5
+    )
+    home = requests.get(
+        f"{live.url}/app/home",
+        headers={"X-Dashboard-Context": session.json()["context"]},
+        timeout=5,
+    )
 
     assert session.status_code == 200 and session.json()["email"] == "staff@example.com"
     assert '<span id="user-email">staff@example.com</span>' in home.text

@@ -22,15 +22,29 @@ def test_manifest_has_absolute_urls_on_app_url_and_the_package_version(live_app)
     assert manifest["appUrl"] == f"{live_app.url}/app"
     assert [w["targetUrl"] for w in manifest["webhooks"]] == [
         f"{live_app.url}/api/webhooks/{slug}"
-        for slug in ("order-created", "order-confirmed", "order-fully-paid", "order-cancelled", "app-deleted")
+        for slug in (
+            "order-created",
+            "order-confirmed",
+            "order-fully-paid",
+            "order-cancelled",
+            "app-deleted",
+        )
     ]
-    assert all(w["query"].startswith("# ") or w["query"].startswith("subscription") for w in manifest["webhooks"])
+    assert all(
+        w["query"].startswith("# ") or w["query"].startswith("subscription")
+        for w in manifest["webhooks"]
+    )
 
 
-@pytest.mark.parametrize("path", ["/api/manifest/", "/api/register/", "/api/webhooks/order-created/"])
+@pytest.mark.parametrize(
+    "path", ["/api/manifest/", "/api/register/", "/api/webhooks/order-created/"]
+)
 def test_api_routes_never_redirect(live_app, path):
     response = requests.request(
-        "GET" if "manifest" in path else "POST", live_app.url + path, allow_redirects=False, timeout=5
+        "GET" if "manifest" in path else "POST",
+        live_app.url + path,
+        allow_redirects=False,
+        timeout=5,
     )
 
     assert not 300 <= response.status_code < 400
@@ -41,15 +55,25 @@ def test_install_stores_the_proved_installation_with_the_token_encrypted(install
 
     with live.container.uow_factory() as uow:
         installation = uow.installations.get_active_by_api_url(fake.api_url)
-    assert (installation.app_id, installation.token, installation.jwks) == (app.app_id, app.token, fake.jwks())
-    assert [(c.operation_name, c.authorization) for c in fake.requests] == [("AppId", f"Bearer {app.token}")]
+    assert (installation.app_id, installation.token, installation.jwks) == (
+        app.app_id,
+        app.token,
+        fake.jwks(),
+    )
+    assert [(c.operation_name, c.authorization) for c in fake.requests] == [
+        ("AppId", f"Bearer {app.token}")
+    ]
     with engine.connect() as connection:
         stored = connection.execute(select(tables.installations.c.token_encrypted)).scalar_one()
     assert app.token not in stored
 
 
-def test_disallowed_saleor_gets_a_message_and_the_app_makes_no_request(fake_saleor, settings, engine):
-    settings = replace(settings, allowed_saleor_api_urls=re.compile(r"https://[a-z]+\.saleor\.cloud/graphql/"))
+def test_disallowed_saleor_gets_a_message_and_the_app_makes_no_request(
+    fake_saleor, settings, engine
+):
+    settings = replace(
+        settings, allowed_saleor_api_urls=re.compile(r"https://[a-z]+\.saleor\.cloud/graphql/")
+    )
     live = start_live_app(settings, engine=engine)
     try:
         with pytest.raises(InstallFailed) as raised:
@@ -81,9 +105,23 @@ def test_reinstall_after_deletion_replaces_the_installation(installed, engine):
 @pytest.mark.parametrize(
     ("headers", "body", "status", "message"),
     [
-        pytest.param({}, {"auth_token": "x"}, 400, "Missing Saleor-Api-Url header.", id="no_api_url_case"),
-        pytest.param({"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"}, {}, 400, "Missing auth token.", id="no_token_case"),
-        pytest.param({"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"}, None, 400, "The body must be JSON with auth_token.", id="no_json_case"),
+        pytest.param(
+            {}, {"auth_token": "x"}, 400, "Missing Saleor-Api-Url header.", id="no_api_url_case"
+        ),
+        pytest.param(
+            {"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"},
+            {},
+            400,
+            "Missing auth token.",
+            id="no_token_case",
+        ),
+        pytest.param(
+            {"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"},
+            None,
+            400,
+            "The body must be JSON with auth_token.",
+            id="no_json_case",
+        ),
     ],
 )
 def test_bad_registration_gets_saleors_error_format(live_app, headers, body, status, message):

@@ -23,7 +23,12 @@ def _post(delivery, body=None, **header_changes):
     headers = dict(delivery.headers)
     headers.update(header_changes)
     headers = {k: v for k, v in headers.items() if v is not None}
-    return requests.post(delivery.target_url, data=delivery.body if body is None else body, headers=headers, timeout=5)
+    return requests.post(
+        delivery.target_url,
+        data=delivery.body if body is None else body,
+        headers=headers,
+        timeout=5,
+    )
 
 
 def _order_created(fake, app, **kwargs):
@@ -96,7 +101,9 @@ def test_jwks_unreachable_during_rotation_is_503(installed, engine):
     fake.rotate_key()
     order = make_order()
     fake.add_order(order)
-    body = b'{"issuedAt": "2026-11-29T00:00:00+00:00", "order": {"id": "%s"}}' % order["id"].encode()
+    body = (
+        b'{"issuedAt": "2026-11-29T00:00:00+00:00", "order": {"id": "%s"}}' % order["id"].encode()
+    )
     headers = {
         "Content-Type": "application/json",
         "Saleor-Event": "order_created",
@@ -105,7 +112,9 @@ def test_jwks_unreachable_during_rotation_is_503(installed, engine):
     }
     fake.stop()
 
-    response = requests.post(f"{live.url}/api/webhooks/order-created", data=body, headers=headers, timeout=30)
+    response = requests.post(
+        f"{live.url}/api/webhooks/order-created", data=body, headers=headers, timeout=30
+    )
 
     assert response.status_code == 503
     assert _inbox(engine) == []
@@ -125,16 +134,24 @@ def test_malformed_requests_are_400(installed, engine):
     _, delivery = _order_created(fake, app)
     not_json = b"not json"
 
-    assert _post(delivery, **{"Saleor-Signature": None, "X-Saleor-Signature": None}).status_code == 400
+    assert (
+        _post(delivery, **{"Saleor-Signature": None, "X-Saleor-Signature": None}).status_code == 400
+    )
     assert _post(delivery, **{"Saleor-Event": "order_updated"}).status_code == 400
-    assert _post(delivery, body=not_json, **{"Saleor-Signature": fake.sign(not_json)}).status_code == 400
+    assert (
+        _post(delivery, body=not_json, **{"Saleor-Signature": fake.sign(not_json)}).status_code
+        == 400
+    )
     assert len(_inbox(engine)) == 1
 
 
 def test_unknown_endpoint_is_404(installed):
     fake, live, app = installed
 
-    assert requests.post(f"{live.url}/api/webhooks/order-updated", data=b"{}", timeout=5).status_code == 404
+    assert (
+        requests.post(f"{live.url}/api/webhooks/order-updated", data=b"{}", timeout=5).status_code
+        == 404
+    )
 
 
 def test_oversized_body_is_413(installed, engine):
@@ -144,7 +161,11 @@ def test_oversized_body_is_413(installed, engine):
     response = requests.post(
         f"{live.url}/api/webhooks/order-created",
         data=big,
-        headers={"Saleor-Event": "order_created", "Saleor-Api-Url": fake.api_url, "Saleor-Signature": fake.sign(big)},
+        headers={
+            "Saleor-Event": "order_created",
+            "Saleor-Api-Url": fake.api_url,
+            "Saleor-Signature": fake.sign(big),
+        },
         timeout=10,
     )
 
@@ -155,7 +176,9 @@ def test_oversized_body_is_413(installed, engine):
 def test_event_caused_by_this_app_is_skipped(installed, engine, task_queue):
     fake, live, app = installed
 
-    _, delivery = _order_created(fake, app, issuing_principal={"__typename": "App", "id": app.app_id, "name": "Drop-ship"})
+    _, delivery = _order_created(
+        fake, app, issuing_principal={"__typename": "App", "id": app.app_id, "name": "Drop-ship"}
+    )
 
     assert delivery.attempts == [(200, "")]
     assert _inbox(engine) == []
@@ -171,7 +194,11 @@ def test_app_deleted_removes_the_installation_and_later_deliveries_are_refused(i
     assert removal.attempts == [(200, "")]
     with live.container.uow_factory() as uow:
         assert uow.installations.get_active_by_api_url(fake.api_url) is None
-    response = _post(earlier, body=earlier.body.replace(b"21", b"23"), **{"Saleor-Signature": fake.sign(earlier.body.replace(b"21", b"23"))})
+    response = _post(
+        earlier,
+        body=earlier.body.replace(b"21", b"23"),
+        **{"Saleor-Signature": fake.sign(earlier.body.replace(b"21", b"23"))},
+    )
     assert response.status_code == 401
 
 
@@ -183,7 +210,9 @@ def test_database_down_is_503_and_saleor_retries(installed, settings, tmp_path):
     broken_dir.rmdir()
     order = make_order()
     fake.add_order(order)
-    app.webhooks = [dict(w, targetUrl=w["targetUrl"].replace(live.url, broken.url)) for w in app.webhooks]
+    app.webhooks = [
+        dict(w, targetUrl=w["targetUrl"].replace(live.url, broken.url)) for w in app.webhooks
+    ]
     try:
         delivery = fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
     finally:
@@ -198,7 +227,9 @@ def test_broker_down_is_503_and_the_retry_is_queued(installed, settings, engine,
     broken = start_live_app(settings, engine=engine, task_queue=BrokenTaskQueue())
     order = make_order()
     fake.add_order(order)
-    app.webhooks = [dict(w, targetUrl=w["targetUrl"].replace(live.url, broken.url)) for w in app.webhooks]
+    app.webhooks = [
+        dict(w, targetUrl=w["targetUrl"].replace(live.url, broken.url)) for w in app.webhooks
+    ]
     try:
         delivery = fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
     finally:
@@ -206,7 +237,12 @@ def test_broker_down_is_503_and_the_retry_is_queued(installed, settings, engine,
     assert [status for status, _ in delivery.attempts] == [503] * 6
     [row] = _inbox(engine)
 
-    retried = requests.post(delivery.target_url.replace(broken.url, live.url), data=delivery.body, headers=delivery.headers, timeout=5)
+    retried = requests.post(
+        delivery.target_url.replace(broken.url, live.url),
+        data=delivery.body,
+        headers=delivery.headers,
+        timeout=5,
+    )
 
     assert retried.status_code == 200
     assert task_queue.deliveries == [row.id]

@@ -20,5 +20,10 @@ def test_api_url_shape(url, expected):
 
 
 def test_jwks_lives_at_the_host_root():
-    assert jwks_url("http://127.0.0.1:8000/graphql/") == "http://127.0.0.1:8000/.well-known/jwks.json"
-    assert jwks_url("https://a.example.com/x/graphql/") == "https://a.example.com/.well-known/jwks.json"
+    assert (
+        jwks_url("http://127.0.0.1:8000/graphql/") == "http://127.0.0.1:8000/.well-known/jwks.json"
+    )
+    assert (
+        jwks_url("https://a.example.com/x/graphql/")
+        == "https://a.example.com/.well-known/jwks.json"
+    )

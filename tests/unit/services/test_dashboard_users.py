@@ -38,12 +38,19 @@ def _claims(**changes) -> DashboardClaims:
 def uow():
     uow = FakeUnitOfWork()
     uow.installations.save(
-        Installation(saleor_api_url=SaleorApiUrl(API_URL), app_id=APP_ID, token="t", jwks={"keys": [{"kid": "k1"}]})
+        Installation(
+            saleor_api_url=SaleorApiUrl(API_URL),
+            app_id=APP_ID,
+            token="t",
+            jwks={"keys": [{"kid": "k1"}]},
+        )
     )
     return uow
 
 
-def _authenticate(uow, claims, token="k1", saleor=None, permission="MANAGE_ORDERS", api_url=API_URL):
+def _authenticate(
+    uow, claims, token="k1", saleor=None, permission="MANAGE_ORDERS", api_url=API_URL
+):
     return authenticate_dashboard_user(
         uow,
         saleor or FakeSaleorGateway(jwks={"keys": [{"kid": "k2"}]}),
@@ -57,7 +64,11 @@ def _authenticate(uow, claims, token="k1", saleor=None, permission="MANAGE_ORDER
 def test_valid_token_gives_the_user_of_that_installation(uow):
     user = _authenticate(uow, _claims())
 
-    assert (user.installation_id, user.email, user.permissions) == (1, "staff@example.com", frozenset({"MANAGE_ORDERS"}))
+    assert (user.installation_id, user.email, user.permissions) == (
+        1,
+        "staff@example.com",
+        frozenset({"MANAGE_ORDERS"}),
+    )
 
 
 def test_unknown_kid_refetches_jwks_once_and_stores_it(uow):
@@ -89,7 +100,9 @@ def test_token_for_another_saleor_or_app_is_refused(uow, claims):
 
 def test_missing_permission_is_not_allowed(uow):
     with pytest.raises(NotAllowed) as raised:
-        _authenticate(uow, _claims(permissions=frozenset({"MANAGE_ORDERS"})), permission="MANAGE_PRODUCTS")
+        _authenticate(
+            uow, _claims(permissions=frozenset({"MANAGE_ORDERS"})), permission="MANAGE_PRODUCTS"
+        )
 
     assert "MANAGE_PRODUCTS" in raised.value.message
 

@@ -65,7 +65,9 @@ def _request(body: bytes, *, kid="old", event=WebhookEvent.ORDER_CREATED, header
 
 
 def _ingest(uow, request, saleor=None, queue=None):
-    return ingest_webhook(uow, saleor or FakeSaleorGateway(), FakeVerifier(), queue or RecordingTaskQueue(), request)
+    return ingest_webhook(
+        uow, saleor or FakeSaleorGateway(), FakeVerifier(), queue or RecordingTaskQueue(), request
+    )
 
 
 def test_verified_delivery_is_recorded_and_queued_after_commit(uow):
@@ -76,7 +78,10 @@ def test_verified_delivery_is_recorded_and_queued_after_commit(uow):
     assert result.outcome is IngestOutcome.QUEUED
     assert queue.deliveries == [result.delivery_id]
     delivery = uow.deliveries.get(result.delivery_id)
-    assert (delivery.event, delivery.status) == (WebhookEvent.ORDER_CREATED, DeliveryStatus.RECEIVED)
+    assert (delivery.event, delivery.status) == (
+        WebhookEvent.ORDER_CREATED,
+        DeliveryStatus.RECEIVED,
+    )
     assert delivery.payload["order"]["id"] == ORDER_ID
 
 
@@ -216,7 +221,12 @@ def test_broker_down_after_commit_leaves_the_row_for_saleor_retry(uow):
 def test_processing_reads_the_order_back_and_stores_it(uow):
     delivery_id = _ingest(uow, _request(_body())).delivery_id
     saleor = FakeSaleorGateway()
-    saleor.orders[ORDER_ID] = {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED", "lines": [{}]}
+    saleor.orders[ORDER_ID] = {
+        "id": ORDER_ID,
+        "number": "21",
+        "status": "UNFULFILLED",
+        "lines": [{}],
+    }
 
     status = process_delivery(uow, saleor, delivery_id)
 

@@ -11,8 +11,12 @@ API_URL = "https://shop.example.com/graphql/"
 ALLOWED = re.compile(r"https://[a-z]+\.example\.com/graphql/")
 
 
-def _register(uow: FakeUnitOfWork, saleor: FakeSaleorGateway, api_url: str = API_URL, token: str = "t1"):
-    return register_installation(uow, saleor, api_url=api_url, token=token, allowed_api_urls=ALLOWED)
+def _register(
+    uow: FakeUnitOfWork, saleor: FakeSaleorGateway, api_url: str = API_URL, token: str = "t1"
+):
+    return register_installation(
+        uow, saleor, api_url=api_url, token=token, allowed_api_urls=ALLOWED
+    )
 
 
 def test_register_stores_the_proved_token_app_id_and_jwks():
@@ -23,7 +27,11 @@ def test_register_stores_the_proved_token_app_id_and_jwks():
 
     stored = uow.installations.get_active_by_api_url(API_URL)
     assert stored is not None and stored.id == installation.id
-    assert (stored.app_id, stored.token, stored.jwks) == ("QXBwOjE=", "t1", {"keys": [{"kid": "a"}]})
+    assert (stored.app_id, stored.token, stored.jwks) == (
+        "QXBwOjE=",
+        "t1",
+        {"keys": [{"kid": "a"}]},
+    )
     assert saleor.calls == [("fetch_app_id", API_URL), ("fetch_jwks", API_URL)]
 
 

@@ -1,0 +1,114 @@
+"""`POST /graphql/`: parse, validate and execute against the real schema, Saleor style."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from graphql import GraphQLSchema, GraphQLSyntaxError, execute_sync, parse, validate
+
+from .auth import RequestContext, principal_from_headers
+from .data import DataStore
+from .errors import format_error, format_syntax_error, format_validation_error
+from .keys import SigningKey
+from .models import GraphQLCall
+from .resolvers import field_resolver
+
+COST = {"cost": {"requestedQueryCost": 1, "maximumAvailable": 50000}}
+_FAILURE_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
+
+
+class GraphQLEndpoint:
+    """Handles GraphQL HTTP requests and records each one in `calls`."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        store: DataStore,
+        key: Callable[[], SigningKey],
+        api_url: Callable[[], str],
+        calls: list[GraphQLCall],
+    ) -> None:
+        self.schema, self.store, self._key, self._api_url = schema, store, key, api_url
+        self.calls = calls
+        self._failures: list[int] = []
+        self._lock = threading.Lock()
+
+    def fail_next(self, status: int, count: int) -> None:
+        """The next `count` requests get `status` with an HTML body (a proxy error page)."""
+        with self._lock:
+            self._failures.extend([status] * count)
+
+    def _pop_failure(self) -> int | None:
+        with self._lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def __call__(self, request: Request) -> Response:
+        """Answer one HTTP request."""
+        headers = dict(request.headers.items())
+        payload = request.get_json(force=True, silent=True)
+        payload = payload if isinstance(payload, dict) else {}
+        call = GraphQLCall(
+            operation_name=payload.get("operationName"),
+            query=payload.get("query"),
+            variables=payload.get("variables"),
+            authorization=request.headers.get("Authorization"),
+            http_status=0,
+            response=None,
+            headers=headers,
+        )
+        failure = self._pop_failure()
+        if failure is not None:
+            call.http_status = failure
+            self.calls.append(call)
+            return Response(
+                _FAILURE_PAGE.format(f"{failure} Error"),
+                status=failure,
+                content_type="text/html; charset=utf-8",
+            )
+        principal = principal_from_headers(headers, self.store, self._key())
+        call.principal = principal.kind
+        status, body = self._run(call, RequestContext(principal, self.store, self._api_url()))
+        call.http_status, call.response = status, body
+        self.calls.append(call)
+        return Response(json.dumps(body), status=status, content_type="application/json")
+
+    def _run(self, call: GraphQLCall, ctx: RequestContext) -> tuple[int, dict[str, Any]]:
+        if not isinstance(call.query, str) or not call.query.strip():
+            error = {
+                "message": "Must provide a query string.",
+                "extensions": {"exception": {"code": "GraphQLError"}},
+            }
+            return 400, {"errors": [error]}
+        try:
+            document = parse(call.query)
+        except GraphQLSyntaxError as exc:
+            return 400, {"errors": [format_syntax_error(exc)]}
+        validation_errors = validate(self.schema, document)
+        if validation_errors:
+            return 400, {
+                "errors": [format_validation_error(e) for e in validation_errors],
+                "extensions": COST,
+            }
+        variables = call.variables if isinstance(call.variables, dict) else None
+        result = execute_sync(
+            self.schema,
+            document,
+            variable_values=variables,
+            operation_name=call.operation_name,
+            context_value=ctx,
+            field_resolver=field_resolver,
+        )
+        errors = [format_error(e) for e in result.errors or []]
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            # request-level failure (variables, operation name): nothing was executed
+            errors = [format_validation_error(e) for e in result.errors]
+            return 400, {"errors": errors, "extensions": COST}
+        body: dict[str, Any] = {"errors": errors} if errors else {}
+        body["data"] = result.data
+        body["extensions"] = COST
+        return 200, body

@@ -1,0 +1,10 @@
+"""Root and field resolvers. Importing this package registers every resolver module.
+
+Add a query/mutation by writing a module here with `@query("name")` / `@mutation("name")`
+functions `(parent, info, **args)` and importing it below.
+"""
+
+from . import app, order  # noqa: F401  (registration side effects)
+from .registry import field_resolver, guard_for, mutation, query, resolver
+
+__all__ = ["field_resolver", "guard_for", "mutation", "query", "resolver"]

@@ -1,0 +1,88 @@
+"""The HTTP side: routing and a werkzeug server on 127.0.0.1 in a background thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+Handler = Callable[[Request], Response]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No per-request access log lines in the test output."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class Router:
+    """Minimal WSGI app: exact (method, path) routes."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], Handler] = {}
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        """Register `handler` for `method path`."""
+        self.routes[(method, path)] = handler
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        handler = self.routes.get((request.method, request.path))
+        if handler is None:
+            allowed = any(path == request.path for _, path in self.routes)
+            status = 405 if allowed else 404
+            response = Response(
+                json.dumps({"detail": f"{status}"}), status=status, content_type="application/json"
+            )
+        else:
+            response = handler(request)
+        return response(environ, start_response)
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """A JSON body with Content-Type application/json."""
+    return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+class BackgroundServer:
+    """Serve a WSGI app on 127.0.0.1:<ephemeral> from a daemon thread."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (only after start)."""
+        if self._server is None:
+            raise RuntimeError("server not started")
+        return int(self._server.server_port)
+
+    def start(self) -> None:
+        """Bind and start serving."""
+        self._server = make_server(
+            "127.0.0.1", 0, self._app, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            daemon=True,
+            name="fake-saleor",
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server.server_close()
+        self._server, self._thread = None, None
