@@ -1,0 +1,311 @@
+"""Webhook ingest benchmark: signed deliveries over loopback against gunicorn, vs a bare endpoint.
+
+    .venv/bin/python bench/webhook_ingest.py [--deliveries 3000] [--concurrency 8]
+
+For each storage (SQLite file; PostgreSQL when it answers on 127.0.0.1:5432) it starts the app under
+gunicorn with app/gunicorn_conf.py, stores one installation whose JWKS holds a fresh RSA key, signs
+N distinct ORDER_CREATED bodies exactly as Saleor does (detached RS256 JWS), and posts them with C
+concurrent keep-alive clients. The broker is Redis when it answers on 127.0.0.1:6379, else the file
+broker. The same load then goes to bench/bare_app.py under the same gunicorn settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.hashes import SHA256
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+API_URL = "http://127.0.0.1:8000/graphql/"
+APP_ID = "QXBwOjE="
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, str]:
+    numbers = key.public_key().public_numbers()
+    as_bytes = lambda n: n.to_bytes((n.bit_length() + 7) // 8, "big")  # noqa: E731
+    return {
+        "kty": "RSA",
+        "kid": kid,
+        "alg": "RS256",
+        "use": "sig",
+        "n": _b64(as_bytes(numbers.n)),
+        "e": _b64(as_bytes(numbers.e)),
+    }
+
+
+def _sign(key: rsa.RSAPrivateKey, kid: str, body: bytes) -> str:
+    header = _b64(
+        json.dumps(
+            {"alg": "RS256", "b64": False, "crit": ["b64"], "kid": kid, "typ": "JWT"}
+        ).encode()
+    )
+    signature = key.sign(header.encode() + b"." + body, padding.PKCS1v15(), SHA256())
+    return f"{header}..{_b64(signature)}"
+
+
+def _bodies(count: int) -> list[bytes]:
+    bodies = []
+    for number in range(count):
+        order_id = base64.b64encode(f"Order:{uuid.uuid4()}".encode()).decode()
+        bodies.append(
+            json.dumps(
+                {
+                    "issuedAt": "2026-11-29T00:38:28.546601+00:00",
+                    "version": "3.23.28",
+                    "issuingPrincipal": {
+                        "__typename": "User",
+                        "id": "VXNlcjoyMQ==",
+                        "email": "admin@example.com",
+                    },
+                    "recipient": {"id": APP_ID},
+                    "order": {
+                        "id": order_id,
+                        "number": str(number),
+                        "status": "UNFULFILLED",
+                        "updatedAt": None,
+                    },
+                }
+            ).encode()
+        )
+    return bodies
+
+
+def _port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_gunicorn(target: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--config",
+            str(ROOT / "app/gunicorn_conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--chdir",
+            str(ROOT),
+            target,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not _port_open(port):
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError(f"gunicorn for {target} did not start")
+        time.sleep(0.1)
+    return process
+
+
+def _load(port: int, requests: list[tuple[bytes, dict[str, str]]], path: str, concurrency: int):
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    chunks = [requests[i::concurrency] for i in range(concurrency)]
+
+    def client(chunk: list[tuple[bytes, dict[str, str]]]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, codes = [], {}
+        for body, headers in chunk:
+            started = time.perf_counter()
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+            except (http.client.HTTPException, OSError):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 0
+            mine.append(time.perf_counter() - started)
+            codes[status] = codes.get(status, 0) + 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for code, n in codes.items():
+                statuses[code] = statuses.get(code, 0) + n
+
+    threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "per_second": len(latencies) / elapsed,
+        "statuses": statuses,
+    }
+
+
+def _prepare_database(database_url: str, key: rsa.RSAPrivateKey, kid: str) -> None:
+    from app.adapters.crypto import TokenCipher
+    from app.adapters.db.engine import build_engine, upgrade_database
+    from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+    from app.domain.installations import Installation, SaleorApiUrl
+
+    engine = build_engine(database_url)
+    upgrade_database(engine)
+    with SqlAlchemyUnitOfWork(engine, TokenCipher(os.environ["SECRET_KEY"])) as uow:
+        uow.installations.save(
+            Installation(
+                saleor_api_url=SaleorApiUrl(API_URL),
+                app_id=APP_ID,
+                token="bench-token",
+                jwks={"keys": [_jwk(key, kid)]},
+            )
+        )
+        uow.commit()
+    engine.dispose()
+
+
+def _create_postgres_database() -> str:
+    name = f"dropship_bench_{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'CREATE DATABASE "{name}"'],
+        check=True,
+    )
+    return name
+
+
+def _drop_postgres_database(name: str) -> None:
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-qc",
+            f'DROP DATABASE "{name}" WITH (FORCE)',
+        ],
+        check=False,
+    )
+
+
+def run(deliveries: int, concurrency: int) -> list[dict[str, object]]:
+    os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-0123456789")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    kid = "bench-key"
+    bodies = _bodies(deliveries)
+    signed = [
+        (
+            body,
+            {
+                "Content-Type": "application/json",
+                "Saleor-Event": "order_created",
+                "Saleor-Domain": "127.0.0.1:8000",
+                "Saleor-Api-Url": API_URL,
+                "Saleor-Signature": _sign(key, kid, body),
+            },
+        )
+        for body in bodies
+    ]
+    workdir = Path(tempfile.mkdtemp(prefix="dropship-bench-"))
+    redis = _port_open(6379)
+    broker = "redis://127.0.0.1:6379/14" if redis else f"sqla+sqlite:///{workdir}/broker.sqlite"
+    storages = [("SQLite", f"sqlite:///{workdir}/bench.sqlite", None)]
+    if _port_open(5432):
+        name = _create_postgres_database()
+        storages.append(("PostgreSQL", f"postgresql://postgres@127.0.0.1:5432/{name}", name))
+    results = []
+    for label, database_url, pg_name in storages:
+        os.environ["DATABASE_URL"] = database_url
+        _prepare_database(database_url, key, kid)
+        env = dict(
+            os.environ,
+            APP_ENV="production",
+            DATABASE_URL=database_url,
+            CELERY_BROKER_URL=broker,
+            ALLOWED_SALEOR_API_URLS=r"http://127\.0\.0\.1:\d+/graphql/",
+            APP_URL="http://127.0.0.1:8000",
+            LOG_LEVEL="WARNING",
+        )
+        port = _free_port()
+        server = _start_gunicorn("app:create_app()", env, port)
+        try:
+            _load(
+                port, signed[:50], "/api/webhooks/order-created", concurrency
+            )  # warm-up (duplicates later)
+            result = _load(port, signed[50:], "/api/webhooks/order-created", concurrency)
+        finally:
+            server.terminate()
+            server.wait()
+        if pg_name:
+            _drop_postgres_database(pg_name)
+        results.append({"target": f"app, {label}, broker {'Redis' if redis else 'file'}", **result})
+    port = _free_port()
+    bare = _start_gunicorn("bench.bare_app:application", dict(os.environ), port)
+    try:
+        path = "/api/webhooks/order-created"
+        _load(port, signed[:50], path, concurrency)
+        reference = _load(port, signed[50:], path, concurrency)
+        results.append({"target": "bare Flask endpoint", **reference})
+    finally:
+        bare.terminate()
+        bare.wait()
+    if redis:
+        import redis as redis_client
+
+        redis_client.Redis.from_url(broker).flushdb()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--deliveries", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    results = run(args.deliveries + 50, args.concurrency)
+    cores = os.cpu_count()
+    print(f"{args.deliveries} deliveries, {args.concurrency} concurrent clients, {cores} cores")
+    print("| target | p50 ms | p99 ms | deliveries/s | statuses |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        figures = f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['per_second']:.0f}"
+        print(f"| {r['target']} | {figures} | {r['statuses']} |")
+
+
+if __name__ == "__main__":
+    main()
