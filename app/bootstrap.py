@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
+from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.adapters.saleor.documents import load_documents, load_schema
 from app.adapters.saleor.gateway import SaleorHttpGateway
@@ -37,6 +38,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     """Wire the adapters; keyword overrides replace any of them (tests pass fakes)."""
     engine = overrides.pop("engine", None) or build_engine(settings.database_url)
     cipher = TokenCipher(settings.secret_key)
+    installation_cache = InstallationCache(ttl_seconds=5.0)
     schema = load_schema(settings.schema_path)
     celery = overrides.pop("celery", None) or build_celery(
         settings.celery_broker_url, always_eager=settings.celery_always_eager
@@ -45,7 +47,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "settings": settings,
         "engine": engine,
         "cipher": cipher,
-        "uow_factory": lambda: SqlAlchemyUnitOfWork(engine, cipher),
+        "uow_factory": lambda: SqlAlchemyUnitOfWork(engine, cipher, installation_cache),
         "saleor": SaleorHttpGateway(
             schema=schema,
             documents=load_documents(settings.schema_path, settings.graphql_dir),

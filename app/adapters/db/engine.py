@@ -30,9 +30,11 @@ def build_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # No pool_pre_ping: it costs a round trip per request. A connection that died is invalidated
+    # on its first error (answered 503, so Saleor retries) and connections are recycled hourly.
     return create_engine(
         database_url,
-        pool_pre_ping=True,
+        pool_recycle=3600,
         pool_size=5,
         max_overflow=5,
         pool_timeout=3,

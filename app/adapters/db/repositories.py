@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
+from app.adapters.db.installation_cache import InstallationCache
 from app.domain.installations import (
     Installation,
     InstallationId,
@@ -37,9 +38,17 @@ def _insert_ignoring_conflicts(connection: Connection, table: Any) -> Insert:
 
 
 class SqlInstallationRepository:
-    def __init__(self, connection: Connection, cipher: TokenCipher) -> None:
+    def __init__(
+        self, connection: Connection, cipher: TokenCipher, cache: InstallationCache | None = None
+    ) -> None:
         self._connection = connection
         self._cipher = cipher
+        self._cache = cache or InstallationCache(ttl_seconds=0)
+        self.changed = False
+
+    def _changing(self) -> None:
+        self.changed = True
+        self._cache.clear()
 
     def _to_installation(self, row: Any) -> Installation:
         return Installation(
@@ -60,16 +69,25 @@ class SqlInstallationRepository:
         return None if row is None else self._to_installation(row)
 
     def get_active_by_api_url(self, api_url: str) -> Installation | None:
+        cached = self._cache.get(api_url)
+        if cached is not None:
+            return cached
         row = self._connection.execute(
             select(tables.installations).where(
                 tables.installations.c.saleor_api_url == api_url,
                 tables.installations.c.status == InstallationStatus.ACTIVE.value,
             )
         ).first()
-        return None if row is None else self._to_installation(row)
+        if row is None:
+            return None
+        installation = self._to_installation(row)
+        if not self.changed:
+            self._cache.put(installation)
+        return installation
 
     def save(self, installation: Installation) -> Installation:
         """Insert, or replace the earlier install of the same Saleor (its data stays)."""
+        self._changing()
         values = {
             "app_id": installation.app_id,
             "token_encrypted": self._cipher.encrypt(installation.token),
@@ -95,12 +113,14 @@ class SqlInstallationRepository:
         return saved
 
     def update_jwks(self, installation_id: InstallationId, jwks: Mapping[str, Any]) -> None:
+        self._changing()
         table = tables.installations
         self._connection.execute(
             update(table).where(table.c.id == installation_id).values(jwks=dict(jwks))
         )
 
     def mark_removed(self, installation_id: InstallationId) -> None:
+        self._changing()
         table = tables.installations
         self._connection.execute(
             update(table)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.repositories import (
     SqlDeliveryRepository,
     SqlInstallationRepository,
@@ -32,9 +33,12 @@ def _is_unavailable(error: BaseException) -> bool:
 
 
 class SqlAlchemyUnitOfWork:
-    def __init__(self, engine: Engine, cipher: TokenCipher) -> None:
+    def __init__(
+        self, engine: Engine, cipher: TokenCipher, cache: InstallationCache | None = None
+    ) -> None:
         self._engine = engine
         self._cipher = cipher
+        self._cache = cache
         self._connection: Connection | None = None
         self._callbacks: list[Callable[[], None]] = []
 
@@ -44,7 +48,7 @@ class SqlAlchemyUnitOfWork:
             self._connection.begin()
         except (OperationalError, InterfaceError) as error:
             raise StorageUnavailable("The database is unavailable.") from error
-        self.installations = SqlInstallationRepository(self._connection, self._cipher)
+        self.installations = SqlInstallationRepository(self._connection, self._cipher, self._cache)
         self.deliveries = SqlDeliveryRepository(self._connection)
         self.orders = SqlOrderRepository(self._connection)
         return self
@@ -70,6 +74,9 @@ class SqlAlchemyUnitOfWork:
             self._connection.commit()
         except (OperationalError, InterfaceError) as error:
             raise StorageUnavailable("The database is unavailable.") from error
+        if self.installations.changed and self._cache is not None:
+            self._cache.clear()  # a reader may have cached the old row before this commit
+            self.installations.changed = False
         callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
             callback()

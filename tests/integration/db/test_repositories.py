@@ -173,3 +173,33 @@ def test_unreachable_database_is_storage_unavailable(tmp_path, database_url):
 
     with pytest.raises(StorageUnavailable), _uow(broken) as uow:
         uow.installations.get_active_by_api_url("https://a.example.com/graphql/")
+
+
+def test_cached_lookup_sees_removal_committed_in_this_process(engine):
+    from app.adapters.db.installation_cache import InstallationCache
+
+    cache = InstallationCache(ttl_seconds=60)
+    installation = _install(engine)
+    with SqlAlchemyUnitOfWork(engine, CIPHER, cache) as uow:
+        assert uow.installations.get_active_by_api_url(installation.saleor_api_url) is not None
+    with SqlAlchemyUnitOfWork(engine, CIPHER, cache) as uow:
+        uow.installations.mark_removed(installation.id)
+        uow.commit()
+
+    with SqlAlchemyUnitOfWork(engine, CIPHER, cache) as uow:
+        assert uow.installations.get_active_by_api_url(installation.saleor_api_url) is None
+
+
+def test_cached_lookup_answers_without_the_database(engine):
+    from app.adapters.db.installation_cache import InstallationCache
+
+    cache = InstallationCache(ttl_seconds=60)
+    installation = _install(engine)
+    with SqlAlchemyUnitOfWork(engine, CIPHER, cache) as uow:
+        uow.installations.get_active_by_api_url(installation.saleor_api_url)
+    with engine.begin() as connection:  # another process removes it behind this one's back
+        connection.execute(tables.installations.update().values(status="removed"))
+
+    with SqlAlchemyUnitOfWork(engine, CIPHER, cache) as uow:
+        cached = uow.installations.get_active_by_api_url(installation.saleor_api_url)
+    assert cached is not None and cached.id == installation.id
