@@ -19,10 +19,10 @@ install: $(BIN)/.installed
 ## Web server (gunicorn) and worker (Celery) on embedded defaults: SQLite and a file broker.
 run: install
 	$(BIN)/flask --app app db-upgrade
-	@set -m; \
-	$(BIN)/celery -A app.celery_app worker --loglevel=INFO --concurrency=2 & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(BIN)/gunicorn --config app/gunicorn_conf.py --bind 0.0.0.0:$(PORT) 'app:create_app()'
+	@$(BIN)/celery -A app.celery_app worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	$(BIN)/gunicorn --config app/gunicorn_conf.py --bind 0.0.0.0:$(PORT) 'app:create_app()' & web=$$!; \
+	trap 'kill -TERM $$worker $$web 2>/dev/null; wait' EXIT INT TERM; \
+	wait -n
 
 ## The whole suite: installs what it needs (Chromium), uses PostgreSQL/Redis when they answer.
 test: install

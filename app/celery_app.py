@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
+
+from celery.signals import worker_process_init
 
 from app.adapters.task_queue import build_celery
 from app.bootstrap import Container, build_container
@@ -16,3 +19,9 @@ celery = build_celery(_settings.celery_broker_url, always_eager=_settings.celery
 def container() -> Container:
     """The worker's adapters, built on first use inside the worker process."""
     return build_container(_settings, celery=celery)
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _warm_up(**_kwargs: Any) -> None:
+    """Load the schema and documents in each worker process before its first task."""
+    container()
