@@ -103,6 +103,7 @@ def test_bad_tokens_are_refused(installed, make_token, status, message):
 def test_token_of_another_saleor_is_refused(installed):
     fake, live, app = installed
     with FakeSaleor() as other:
+        other.rotate_key()
         other_app = other.install_app(live.manifest_url)
         token = other.issue_dashboard_token(other_app)
 
