@@ -198,9 +198,13 @@ class RecordingTaskQueue:
 
     def __init__(self) -> None:
         self.deliveries: list[int] = []
+        self.tasks: list[tuple[str, dict[str, Any]]] = []
 
     def enqueue_delivery(self, delivery_id: int) -> None:
         self.deliveries.append(delivery_id)
+
+    def enqueue(self, task: str, **arguments: Any) -> None:
+        self.tasks.append((task, arguments))
 
 
 class InlineTaskQueue:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 
 from app.errors import Retryable
+from app.services import tasks
 
 PROCESS_DELIVERY_TASK = "app.jobs.deliveries.process_delivery_task"
+CELERY_TASKS = {
+    tasks.SEND_PURCHASE_ORDER: "app.jobs.purchase_orders.send_purchase_order_task",
+    tasks.WRITE_BACK_ORDER: "app.jobs.purchase_orders.write_back_order_task",
+}
 
 
 class QueueUnavailable(Retryable):
@@ -22,7 +29,9 @@ def _transport_options(broker_url: str) -> dict[str, float]:
 
 def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
     """One Celery configuration for the web process (sending) and the worker (running)."""
-    celery = Celery("dropship", broker=broker_url, include=["app.jobs.deliveries"])
+    celery = Celery(
+        "dropship", broker=broker_url, include=["app.jobs.deliveries", "app.jobs.purchase_orders"]
+    )
     celery.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -52,5 +61,11 @@ class CeleryTaskQueue:
     def enqueue_delivery(self, delivery_id: int) -> None:
         try:
             self._celery.send_task(PROCESS_DELIVERY_TASK, args=[delivery_id])
+        except BrokerError as error:
+            raise QueueUnavailable(f"The task queue is unavailable: {error}") from None
+
+    def enqueue(self, task: str, **arguments: Any) -> None:
+        try:
+            self._celery.send_task(CELERY_TASKS[task], kwargs=arguments)
         except BrokerError as error:
             raise QueueUnavailable(f"The task queue is unavailable: {error}") from None

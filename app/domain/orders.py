@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class DropShipState(StrEnum):
+    """Where the order stands for the merchant (Saleor has no such status: kept in metadata)."""
+
+    NEW = "new"
+    IN_PROCESS = "in_process"
+    COMPLETE = "complete"
+
+    @property
+    def label(self) -> str:
+        return {"new": "New", "in_process": "In Process", "complete": "Complete"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -15,6 +28,8 @@ class OrderSnapshot:
     number: str
     status: str
     data: Mapping[str, Any]
+    state: DropShipState = DropShipState.NEW
+    state_note: str | None = None
 
     @classmethod
     def from_saleor(cls, order: Mapping[str, Any]) -> OrderSnapshot:
@@ -29,3 +44,16 @@ class OrderSnapshot:
     def line_count(self) -> int:
         lines = self.data.get("lines") or []
         return len(lines)
+
+    @property
+    def updated_at(self) -> str:
+        return str(self.data.get("updatedAt") or "")
+
+    @property
+    def shipping_address(self) -> Mapping[str, Any] | None:
+        address = self.data.get("shippingAddress")
+        return address if isinstance(address, Mapping) else None
+
+    @property
+    def customer_email(self) -> str:
+        return str(self.data.get("userEmail") or "")

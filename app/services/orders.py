@@ -1,12 +1,43 @@
-"""Orders: the app's copy of each order, read from Saleor."""
+"""Orders: the app's copy of each order, read from Saleor, and its drop-ship plan."""
 
 from __future__ import annotations
 
-from app.domain.installations import Installation
+from dataclasses import dataclass
+
+from app.domain.installations import Installation, InstallationId
 from app.domain.orders import OrderSnapshot
-from app.errors import NotFound
+from app.domain.plans import ChosenBy, DropShipPlan, LineChoice, build_plan
+from app.errors import Invalid, NotFound
 from app.services.ports import SaleorGateway
-from app.services.unit_of_work import UnitOfWorkFactory
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.services.unit_of_work_errors import StaleForm
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order with its plan, as the widget shows it."""
+
+    snapshot: OrderSnapshot
+    plan: DropShipPlan
+
+
+def _product_ids(snapshot: OrderSnapshot) -> list[str]:
+    ids = []
+    for line in snapshot.data.get("lines") or []:
+        product = ((line.get("variant") or {}).get("product")) or {}
+        if product.get("id"):
+            ids.append(str(product["id"]))
+    return ids
+
+
+def load_plan(
+    uow: UnitOfWork, installation_id: InstallationId, snapshot: OrderSnapshot
+) -> DropShipPlan:
+    """The plan from the stored choices and the current catalogue (two queries)."""
+    options = uow.product_vendors.options_for_products(installation_id, _product_ids(snapshot))
+    return build_plan(
+        snapshot, options, uow.plans.choices(installation_id, snapshot.saleor_order_id)
+    )
 
 
 def refresh_order(
@@ -15,7 +46,10 @@ def refresh_order(
     installation: Installation,
     order_id: str,
 ) -> OrderSnapshot:
-    """Read the order from Saleor in one query and store it; repeating it changes nothing else."""
+    """Read the order from Saleor in one query, store it and its plan.
+
+    Idempotent: any order event may arrive first or twice; choices the merchant made are kept.
+    """
     assert installation.id is not None
     data = saleor.api(installation.saleor_api_url, installation.token).fetch_order(order_id)
     if data is None:
@@ -23,5 +57,49 @@ def refresh_order(
     snapshot = OrderSnapshot.from_saleor(data)
     with uow_factory() as uow:
         uow.orders.save(installation.id, snapshot)
+        plan = load_plan(uow, installation.id, snapshot)
+        uow.plans.save_choices(installation.id, snapshot.saleor_order_id, plan.choices)
         uow.commit()
     return snapshot
+
+
+def view_order(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, order_id: str
+) -> OrderView | None:
+    with uow_factory() as uow:
+        snapshot = uow.orders.get(installation_id, order_id)
+        if snapshot is None:
+            return None
+        return OrderView(snapshot, load_plan(uow, installation_id, snapshot))
+
+
+def check_not_stale(snapshot: OrderSnapshot, drawn_at: str | None) -> None:
+    """The form carries the order's ``updatedAt`` from when it was drawn."""
+    if drawn_at is not None and drawn_at != snapshot.updated_at:
+        raise StaleForm("This order changed since the widget was drawn: reload it and try again.")
+
+
+def change_line_vendor(
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    order_id: str,
+    order_line_id: str,
+    vendor_id: int | None,
+    drawn_at: str | None = None,
+) -> DropShipPlan:
+    """The merchant picks another vendor for a line, or "not drop-shipped" (None)."""
+    with uow_factory() as uow:
+        snapshot = uow.orders.get(installation_id, order_id)
+        if snapshot is None:
+            raise NotFound("This order has not reached the app yet.")
+        check_not_stale(snapshot, drawn_at)
+        plan = load_plan(uow, installation_id, snapshot)
+        line = plan.line(order_line_id)
+        if line is None:
+            raise NotFound("This line is not on the order.")
+        if vendor_id is not None and vendor_id not in {o.vendor_id for o in line.options}:
+            raise Invalid(f"That vendor does not ship {line.product_name}.", field="vendor_id")
+        choice = LineChoice(order_line_id, vendor_id, ChosenBy.MERCHANT)
+        uow.plans.save_choices(installation_id, order_id, [choice])
+        uow.commit()
+        return load_plan(uow, installation_id, snapshot)

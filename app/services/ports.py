@@ -33,12 +33,39 @@ class SignatureInvalid(Exception):
     """The signature does not verify against the given keys (or names an unknown key)."""
 
 
+@dataclass(frozen=True)
+class VariantRef:
+    variant_id: str
+    sku: str
+    product_id: str
+    product_name: str
+    variant_name: str = ""
+
+
 class SaleorApi(Protocol):
     """Calls to one Saleor, authenticated with the app's token."""
 
     def fetch_app_id(self) -> str: ...
 
     def fetch_order(self, order_id: str) -> Mapping[str, Any] | None: ...
+
+    def variants_by_sku(self, skus: list[str]) -> dict[str, VariantRef]:
+        """At most 100 SKUs per call; unknown SKUs are missing from the answer."""
+        ...
+
+    def fetch_product(self, product_id: str) -> Mapping[str, Any] | None: ...
+
+    def write_back(
+        self,
+        order_id: str,
+        note: str,
+        private_metadata: Mapping[str, str],
+        metadata: Mapping[str, str],
+    ) -> None: ...
+
+    def confirm_order(self, order_id: str) -> str:
+        """Returns the order's new status; raises SaleorMutationFailed if Saleor refuses."""
+        ...
 
 
 class SaleorGateway(Protocol):
@@ -76,3 +103,81 @@ class TaskQueue(Protocol):
     """Hands work to the background worker."""
 
     def enqueue_delivery(self, delivery_id: int) -> None: ...
+
+    def enqueue(self, task: str, **arguments: Any) -> None:
+        """Queue one of the tasks named in ``app.services.tasks`` with JSON arguments."""
+        ...
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """A message ready to send; ``message_id`` is stable per PO revision (``<...@...>``)."""
+
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    text_body: str
+    message_id: str
+    cc: tuple[str, ...] = ()
+    reply_to: str | None = None
+    html_body: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send mail; ``security`` is "starttls", "ssl" or "none"."""
+
+    host: str
+    port: int
+    sender: str
+    username: str = ""
+    password: str = ""
+    security: str = "starttls"
+    timeout_seconds: float = 15.0
+
+
+class MailUnavailable(Retryable):
+    """The mail server could not be reached, timed out, or answered 4xx: try again later."""
+
+
+class MailRejected(Permanent):
+    """The mail server refused the message or our credentials (5xx): retrying will not help."""
+
+
+class Mailer(Protocol):
+    def send(self, email: OutgoingEmail, smtp: SmtpSettings) -> None: ...
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """What a PO document shows besides the PO: who orders, and the merchant's own texts."""
+
+    shop_name: str
+    merchant_email: str
+    vendor_code: str
+    po_notes: str = ""
+    template_html: str | None = None
+
+
+class DocumentRenderer(Protocol):
+    """Renders POs as files and emails from (possibly merchant-edited) templates."""
+
+    def purchase_order_pdf(self, po: Any, context: DocumentContext) -> bytes: ...
+
+    def purchase_order_csv(self, po: Any) -> bytes: ...
+
+    def purchase_order_email(
+        self,
+        po: Any,
+        context: DocumentContext,
+        subject_template: str | None,
+        body_template: str | None,
+    ) -> tuple[str, str]: ...

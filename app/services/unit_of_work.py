@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from app.domain.installations import Installation, InstallationId
-from app.domain.orders import OrderSnapshot
+from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.plans import LineChoice
+from app.domain.purchase_orders import PurchaseOrder
+from app.domain.shop_settings import ShopSettings
+from app.domain.vendors import ProductVendor, Vendor, VendorOption
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 
 
@@ -72,6 +76,100 @@ class OrderRepository(Protocol):
 
     def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None: ...
 
+    def set_state(
+        self,
+        installation_id: InstallationId,
+        saleor_order_id: str,
+        state: DropShipState,
+        note: str | None = None,
+    ) -> None: ...
+
+
+class SettingsRepository(Protocol):
+    def get(self, installation_id: InstallationId) -> ShopSettings: ...
+
+    def save(self, installation_id: InstallationId, settings: ShopSettings) -> None: ...
+
+
+class VendorRepository(Protocol):
+    def list(self, installation_id: InstallationId) -> list[Vendor]: ...
+
+    def get(self, installation_id: InstallationId, vendor_id: int) -> Vendor | None: ...
+
+    def get_by_code(self, installation_id: InstallationId, code: str) -> Vendor | None: ...
+
+    def add(self, installation_id: InstallationId, vendor: Vendor) -> Vendor: ...
+
+    def update(self, installation_id: InstallationId, vendor: Vendor) -> bool: ...
+
+
+class ProductVendorRepository(Protocol):
+    def options_for_products(
+        self, installation_id: InstallationId, product_ids: Iterable[str]
+    ) -> list[VendorOption]: ...
+
+    def get(self, installation_id: InstallationId, entry_id: int) -> ProductVendor | None: ...
+
+    def find(
+        self,
+        installation_id: InstallationId,
+        product_id: str,
+        variant_id: str | None,
+        vendor_id: int,
+    ) -> ProductVendor | None: ...
+
+    def add(self, installation_id: InstallationId, entry: ProductVendor) -> ProductVendor: ...
+
+    def update(self, installation_id: InstallationId, entry: ProductVendor) -> None: ...
+
+    def remove(self, installation_id: InstallationId, entry_id: int) -> None: ...
+
+    def clear_default(self, installation_id: InstallationId, product_id: str) -> None: ...
+
+
+class PlanRepository(Protocol):
+    def choices(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> dict[str, LineChoice]: ...
+
+    def save_choices(
+        self, installation_id: InstallationId, saleor_order_id: str, choices: Iterable[LineChoice]
+    ) -> None: ...
+
+
+class PurchaseOrderRepository(Protocol):
+    def add(self, installation_id: InstallationId, po: PurchaseOrder) -> PurchaseOrder: ...
+
+    def save(self, installation_id: InstallationId, po: PurchaseOrder) -> None: ...
+
+    def get(self, installation_id: InstallationId, po_id: int) -> PurchaseOrder | None: ...
+
+    def get_for_update(
+        self, installation_id: InstallationId, po_id: int
+    ) -> PurchaseOrder | None: ...
+
+    def list_for_order(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> list[PurchaseOrder]: ...
+
+    def quantity_on_open_pos(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> dict[str, int]: ...
+
+    def next_sequence(self, installation_id: InstallationId, saleor_order_id: str) -> int: ...
+
+    def claim_send(
+        self,
+        installation_id: InstallationId,
+        po_id: int,
+        revision: int,
+        token: str,
+        now: datetime,
+        stale_after: timedelta,
+    ) -> bool: ...
+
+    def release_claim(self, installation_id: InstallationId, po_id: int) -> None: ...
+
 
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
@@ -79,6 +177,11 @@ class UnitOfWork(Protocol):
     installations: InstallationRepository
     deliveries: DeliveryRepository
     orders: OrderRepository
+    settings: SettingsRepository
+    vendors: VendorRepository
+    product_vendors: ProductVendorRepository
+    plans: PlanRepository
+    purchase_orders: PurchaseOrderRepository
 
     def __enter__(self) -> Self: ...
 

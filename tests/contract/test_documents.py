@@ -57,5 +57,12 @@ def test_an_invalid_document_is_rejected_with_its_name():
 def test_client_loads_every_operation_by_name():
     documents = load_documents(SCHEMA_PATH, ROOT / "graphql")
 
-    assert documents.names() == ["AppId", "OrderDetails"]
+    assert documents.names() == [
+        "AppId",
+        "OrderConfirm",
+        "OrderDetails",
+        "OrderWriteBack",
+        "ProductVariants",
+        "VariantsBySku",
+    ]
     assert documents.is_query("OrderDetails")

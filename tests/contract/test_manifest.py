@@ -5,9 +5,9 @@ from __future__ import annotations
 import struct
 
 import requests
+from graphql import OperationType
 
 from app.adapters.saleor.documents import load_schema, operation_of, validate_document
-from graphql import OperationType
 from tests.conftest import SCHEMA_PATH
 
 REQUIRED_EVENTS = {

@@ -19,7 +19,7 @@ from app.domain.installations import (
     InstallationStatus,
     SaleorApiUrl,
 )
-from app.domain.orders import OrderSnapshot
+from app.domain.orders import DropShipState, OrderSnapshot
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 from app.services.unit_of_work import Delivery
 
@@ -28,7 +28,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert_ignoring_conflicts(connection: Connection, table: Any) -> Insert:
+def insert_ignoring_conflicts(connection: Connection, table: Any) -> Insert:
     dialect = connection.dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
@@ -157,7 +157,7 @@ class SqlDeliveryRepository:
     ) -> tuple[int, bool]:
         table = tables.webhook_deliveries
         statement = (
-            _insert_ignoring_conflicts(self._connection, table)
+            insert_ignoring_conflicts(self._connection, table)
             .values(
                 installation_id=installation_id,
                 event=event.value,
@@ -241,6 +241,25 @@ class SqlOrderRepository:
             number=row.number,
             status=row.status,
             data=row.snapshot,
+            state=DropShipState(row.dropship_state),
+            state_note=row.state_note,
+        )
+
+    def set_state(
+        self,
+        installation_id: InstallationId,
+        saleor_order_id: str,
+        state: DropShipState,
+        note: str | None = None,
+    ) -> None:
+        table = tables.orders
+        self._connection.execute(
+            update(table)
+            .where(
+                table.c.installation_id == installation_id,
+                table.c.saleor_order_id == saleor_order_id,
+            )
+            .values(dropship_state=state.value, state_note=note)
         )
 
     def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None:
@@ -252,7 +271,7 @@ class SqlOrderRepository:
             "refreshed_at": _now(),
         }
         inserted = self._connection.execute(
-            _insert_ignoring_conflicts(self._connection, table)
+            insert_ignoring_conflicts(self._connection, table)
             .values(
                 installation_id=installation_id,
                 saleor_order_id=snapshot.saleor_order_id,

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -75,5 +79,177 @@ orders = Table(
     Column("status", String(40), nullable=False),
     Column("snapshot", JSON, nullable=False),
     Column("refreshed_at", DateTime(timezone=True), nullable=False),
+    Column("dropship_state", String(20), nullable=False, server_default="new"),
+    Column("state_note", Text, nullable=True),
     UniqueConstraint("installation_id", "saleor_order_id", name="uq_orders_saleor_order"),
+)
+
+
+def _tenant_fk() -> Column[int]:
+    return Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
+installation_settings = Table(
+    "installation_settings",
+    metadata,
+    Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("values", JSON, nullable=False),
+    Column("smtp_password_encrypted", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+vendors = Table(
+    "vendors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("name", String(120), nullable=False),
+    Column("code", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("integration", String(20), nullable=False),
+    Column("emails_to", JSON, nullable=False),
+    Column("emails_cc", JSON, nullable=False),
+    Column("file_format", String(10), nullable=False),
+    Column("lead_time_days", Integer, nullable=False),
+    Column("po_notes", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    UniqueConstraint("installation_id", "code", name="uq_vendors_code"),
+)
+
+product_vendors = Table(
+    "product_vendors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", String(200), nullable=False),
+    # "" for every variant of the product: NULLs would not collide in the unique constraint.
+    Column("variant_id", String(200), nullable=False),
+    Column("vendor_sku", String(64), nullable=False),
+    Column("unit_cost", Numeric(14, 4), nullable=False),
+    Column("cost_currency", String(3), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("min_quantity", Integer, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    UniqueConstraint(
+        "installation_id", "product_id", "variant_id", "vendor_id", name="uq_product_vendors_entry"
+    ),
+    Index(
+        "uq_product_vendors_one_default",
+        "installation_id",
+        "product_id",
+        unique=True,
+        sqlite_where=text("is_default"),
+        postgresql_where=text("is_default"),
+    ),
+)
+
+plan_lines = Table(
+    "plan_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("saleor_order_id", String(200), nullable=False),
+    Column("order_line_id", String(200), nullable=False),
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="SET NULL"), nullable=True),
+    Column("chosen_by", String(20), nullable=False),
+    UniqueConstraint("installation_id", "order_line_id", name="uq_plan_lines_line"),
+)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("saleor_order_id", String(200), nullable=False),
+    Column("order_number", String(40), nullable=False),
+    Column("vendor_id", Integer, ForeignKey("vendors.id"), nullable=False),
+    Column("vendor_name", String(120), nullable=False),
+    Column("number", String(60), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ship_to", JSON, nullable=False),
+    Column("customer_email", String(254), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("sent_via", String(20), nullable=True),
+    Column("failure_reason", Text, nullable=True),
+    Column("revision", Integer, nullable=False),
+    # Who is sending the next revision now: a second send of the same revision cannot start.
+    Column("send_claim_token", String(64), nullable=True),
+    Column("send_claimed_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("installation_id", "number", name="uq_purchase_orders_number"),
+    UniqueConstraint(
+        "installation_id", "saleor_order_id", "sequence", name="uq_purchase_orders_sequence"
+    ),
+    # One open PO per vendor per order: double clicks and concurrent requests cannot add one.
+    Index(
+        "uq_purchase_orders_open_vendor",
+        "installation_id",
+        "saleor_order_id",
+        "vendor_id",
+        unique=True,
+        sqlite_where=text("status != 'cancelled'"),
+        postgresql_where=text("status != 'cancelled'"),
+    ),
+)
+
+po_lines = Table(
+    "po_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column(
+        "purchase_order_id",
+        Integer,
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("order_line_id", String(200), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("vendor_sku", String(64), nullable=False),
+    Column("product_name", String(250), nullable=False),
+    Column("variant_name", String(250), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_cost", Numeric(14, 4), nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    # A line is on at most one open PO.
+    Index(
+        "uq_po_lines_open_line",
+        "installation_id",
+        "order_line_id",
+        unique=True,
+        sqlite_where=text("is_open"),
+        postgresql_where=text("is_open"),
+    ),
+)
+
+po_events = Table(
+    "po_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column(
+        "purchase_order_id",
+        Integer,
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("detail", Text, nullable=False),
 )

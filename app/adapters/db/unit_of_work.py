@@ -8,22 +8,35 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db.catalogue import (
+    SqlPlanRepository,
+    SqlProductVendorRepository,
+    SqlSettingsRepository,
+    SqlVendorRepository,
+)
 from app.adapters.db.installation_cache import InstallationCache
+from app.adapters.db.purchase_orders import SqlPurchaseOrderRepository
 from app.adapters.db.repositories import (
     SqlDeliveryRepository,
     SqlInstallationRepository,
     SqlOrderRepository,
 )
-from app.errors import Retryable
+from app.errors import ErrorCode, Retryable
 
 logger = logging.getLogger(__name__)
 
 
 class StorageUnavailable(Retryable):
     """The database cannot be reached or is locked; try again later."""
+
+
+class ConcurrentChange(Retryable):
+    """Another request changed the same rows first (a unique constraint held): reload, retry."""
+
+    code = ErrorCode.CONFLICT
 
 
 def _is_unavailable(error: BaseException) -> bool:
@@ -51,6 +64,11 @@ class SqlAlchemyUnitOfWork:
         self.installations = SqlInstallationRepository(self._connection, self._cipher, self._cache)
         self.deliveries = SqlDeliveryRepository(self._connection)
         self.orders = SqlOrderRepository(self._connection)
+        self.settings = SqlSettingsRepository(self._connection, self._cipher)
+        self.vendors = SqlVendorRepository(self._connection)
+        self.product_vendors = SqlProductVendorRepository(self._connection)
+        self.plans = SqlPlanRepository(self._connection)
+        self.purchase_orders = SqlPurchaseOrderRepository(self._connection)
         return self
 
     def __exit__(
@@ -65,6 +83,10 @@ class SqlAlchemyUnitOfWork:
         finally:
             self._connection.close()
             self._connection = None
+        if isinstance(exc, IntegrityError):
+            raise ConcurrentChange(
+                "Someone else changed this at the same moment: reload and try again."
+            ) from exc
         if exc is not None and _is_unavailable(exc):
             raise StorageUnavailable("The database is unavailable.") from exc
 
@@ -72,6 +94,10 @@ class SqlAlchemyUnitOfWork:
         assert self._connection is not None
         try:
             self._connection.commit()
+        except IntegrityError as error:
+            raise ConcurrentChange(
+                "Someone else changed this at the same moment: reload and try again."
+            ) from error
         except (OperationalError, InterfaceError) as error:
             raise StorageUnavailable("The database is unavailable.") from error
         if self.installations.changed and self._cache is not None:

@@ -20,10 +20,10 @@ from gql.transport.exceptions import (
     TransportServerError,
 )
 from gql.transport.requests import RequestsHTTPTransport
+from graphql import GraphQLSchema
 
 from app.adapters.saleor.documents import Documents
 from app.services.ports import SaleorMutationFailed, SaleorRefused, SaleorUnavailable
-from graphql import GraphQLSchema
 
 logger = logging.getLogger(__name__)
 

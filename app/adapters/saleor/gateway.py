@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+from graphql import GraphQLSchema
 
 from app.adapters.saleor.client import SaleorClient
 from app.adapters.saleor.documents import Documents
 from app.domain.installations import jwks_url
-from app.services.ports import SaleorRefused, SaleorUnavailable
-from graphql import GraphQLSchema
+from app.services.ports import SaleorRefused, SaleorUnavailable, VariantRef
+
+SKU_BATCH = 100
 
 
 class SaleorApiAdapter:
@@ -31,6 +33,49 @@ class SaleorApiAdapter:
         data = self._client.execute("OrderDetails", {"id": order_id})
         order = data.get("order")
         return order if isinstance(order, Mapping) else None
+
+    def variants_by_sku(self, skus: list[str]) -> dict[str, VariantRef]:
+        found: dict[str, VariantRef] = {}
+        unique = sorted(set(skus))
+        for start in range(0, len(unique), SKU_BATCH):
+            batch = unique[start : start + SKU_BATCH]
+            data = self._client.execute("VariantsBySku", {"skus": batch})
+            for edge in (data.get("productVariants") or {}).get("edges") or []:
+                node = edge["node"]
+                if node.get("sku") in batch:
+                    found[node["sku"]] = VariantRef(
+                        variant_id=node["id"],
+                        sku=node["sku"],
+                        product_id=node["product"]["id"],
+                        product_name=node["product"]["name"],
+                        variant_name=node.get("name") or "",
+                    )
+        return found
+
+    def fetch_product(self, product_id: str) -> Mapping[str, Any] | None:
+        product = self._client.execute("ProductVariants", {"id": product_id}).get("product")
+        return product if isinstance(product, Mapping) else None
+
+    def write_back(
+        self,
+        order_id: str,
+        note: str,
+        private_metadata: Mapping[str, str],
+        metadata: Mapping[str, str],
+    ) -> None:
+        self._client.execute(
+            "OrderWriteBack",
+            {
+                "id": order_id,
+                "note": {"message": note},
+                "private": [{"key": k, "value": v} for k, v in private_metadata.items()],
+                "public": [{"key": k, "value": v} for k, v in metadata.items()],
+            },
+        )
+
+    def confirm_order(self, order_id: str) -> str:
+        data = self._client.execute("OrderConfirm", {"id": order_id})
+        return str(((data.get("orderConfirm") or {}).get("order") or {}).get("status") or "")
 
 
 class SaleorHttpGateway:

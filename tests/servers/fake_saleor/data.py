@@ -6,8 +6,10 @@ import base64
 import binascii
 import copy
 import threading
+from collections import defaultdict
 from typing import Any
 
+from .catalog import DEFAULT_WAREHOUSE, product_record, warehouse_record
 from .models import InstalledApp
 
 _PERMISSION_NAMES = {
@@ -91,6 +93,11 @@ def app_node(app: InstalledApp) -> dict[str, Any]:
     }
 
 
+def _int_pk(global_id: object) -> int:
+    decoded = from_global_id(global_id) if isinstance(global_id, str) else None
+    return int(decoded[1]) if decoded and decoded[1].isdigit() else 0
+
+
 class DataStore:
     """Thread-safe store shared by the HTTP server thread and the test thread."""
 
@@ -98,7 +105,27 @@ class DataStore:
         self.lock = threading.RLock()
         self.apps: list[InstalledApp] = []
         self.orders: dict[str, dict[str, Any]] = {}
+        self.products: dict[str, dict[str, Any]] = {}
+        self.variants: dict[str, dict[str, Any]] = {}
+        self.warehouses: dict[str, dict[str, Any]] = {}
+        self.stocks: dict[tuple[str, str], int] = {}
+        self.shop_settings: dict[str, bool] = {
+            "fulfillmentAutoApprove": True,
+            "fulfillmentAllowUnpaid": False,
+        }
         self._app_pk = 0
+        self._pks: defaultdict[str, int] = defaultdict(int)
+        self.add_warehouse(DEFAULT_WAREHOUSE)
+
+    def next_pk(self, kind: str) -> int:
+        """Next integer pk of `kind` (Fulfillment, FulfillmentLine, OrderEvent, ...)."""
+        with self.lock:
+            self._pks[kind] += 1
+            return self._pks[kind]
+
+    def _reserve_pks(self, kind: str, items: list[dict[str, Any]] | None) -> None:
+        for item in items or []:
+            self._pks[kind] = max(self._pks[kind], _int_pk(item.get("id")))
 
     def next_app_id(self) -> str:
         """Allocate an App id (failed installs use one up too, like a DB sequence)."""
@@ -136,7 +163,12 @@ class DataStore:
         if not isinstance(order.get("id"), str):
             raise ValueError("an order needs a string global `id`")
         with self.lock:
-            self.orders[order["id"]] = copy.deepcopy(order)
+            stored = copy.deepcopy(order)
+            self.orders[order["id"]] = stored
+            self._reserve_pks("OrderEvent", stored.get("events"))
+            self._reserve_pks("Fulfillment", stored.get("fulfillments"))
+            for fulfillment in stored.get("fulfillments") or []:
+                self._reserve_pks("FulfillmentLine", fulfillment.get("lines"))
 
     def get_order(self, global_id: str) -> dict[str, Any] | None:
         """The stored order with this id, or None."""
@@ -149,3 +181,54 @@ class DataStore:
             return next(
                 (o for o in self.orders.values() if o.get("externalReference") == reference), None
             )
+
+    def add_product(self, product: dict[str, Any]) -> None:
+        """Store a product (deep-copied) and its `variants` (each gets `product {id name}`)."""
+        stored = product_record(product)
+        with self.lock:
+            self.products[stored["id"]] = stored
+            for variant in stored["variants"]:
+                self.variants[variant["id"]] = variant
+
+    def add_warehouse(self, warehouse: dict[str, Any]) -> dict[str, Any]:
+        """Store a warehouse (missing fields get Saleor-like defaults); returns the stored dict."""
+        stored = warehouse_record(warehouse)
+        with self.lock:
+            self.warehouses[stored["id"]] = stored
+        return stored
+
+    def set_stock(self, variant_id: str, warehouse_id: str, quantity: int | None) -> None:
+        """Set the Stock row's quantity; None deletes the row."""
+        with self.lock:
+            if quantity is None:
+                self.stocks.pop((variant_id, warehouse_id), None)
+            else:
+                self.stocks[(variant_id, warehouse_id)] = quantity
+
+    def get_stock(self, variant_id: str | None, warehouse_id: str) -> int | None:
+        """The Stock row's quantity, or None when there is no row."""
+        with self.lock:
+            return self.stocks.get((variant_id or "", warehouse_id))
+
+    def find_fulfillment(self, global_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(order, fulfillment) for a Fulfillment global id."""
+        with self.lock:
+            for order in self.orders.values():
+                for fulfillment in order.get("fulfillments") or []:
+                    if fulfillment.get("id") == global_id:
+                        return order, fulfillment
+        return None
+
+    def node(self, type_name: str, global_id: str) -> dict[str, Any] | None:
+        """A stored Order / Product / ProductVariant / Warehouse / Fulfillment by global id."""
+        tables = {
+            "Order": self.orders,
+            "Product": self.products,
+            "ProductVariant": self.variants,
+            "Warehouse": self.warehouses,
+        }
+        if type_name == "Fulfillment":
+            found = self.find_fulfillment(global_id)
+            return found[1] if found else None
+        with self.lock:
+            return tables.get(type_name, {}).get(global_id)

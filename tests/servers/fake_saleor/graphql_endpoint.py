@@ -7,9 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.wrappers import Request, Response
-
 from graphql import GraphQLSchema, GraphQLSyntaxError, execute_sync, parse, validate
+from werkzeug.wrappers import Request, Response
 
 from .auth import RequestContext, principal_from_headers
 from .data import DataStore

@@ -1,0 +1,260 @@
+"""The purchase-order repository: POs with their lines and history, per installation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from app.adapters.db import tables
+from app.domain.installations import InstallationId
+from app.domain.money import Money
+from app.domain.purchase_orders import POEvent, POLine, POStatus, PurchaseOrder
+
+
+class SqlPurchaseOrderRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, installation_id: InstallationId, po: PurchaseOrder) -> PurchaseOrder:
+        table = tables.purchase_orders
+        po.created_at = po.created_at or datetime.now(UTC)
+        po.id = int(
+            self._connection.execute(
+                insert(table)
+                .values(
+                    installation_id=installation_id,
+                    saleor_order_id=po.saleor_order_id,
+                    order_number=po.order_number,
+                    vendor_id=po.vendor_id,
+                    vendor_name=po.vendor_name,
+                    number=po.number,
+                    sequence=po.sequence,
+                    currency=po.currency,
+                    ship_to=dict(po.ship_to),
+                    customer_email=po.customer_email,
+                    created_at=po.created_at,
+                    **self._state(po),
+                )
+                .returning(table.c.id)
+            ).scalar_one()
+        )
+        self._connection.execute(
+            insert(tables.po_lines),
+            [
+                {
+                    "installation_id": installation_id,
+                    "purchase_order_id": po.id,
+                    "order_line_id": line.order_line_id,
+                    "sku": line.sku,
+                    "vendor_sku": line.vendor_sku,
+                    "product_name": line.product_name,
+                    "variant_name": line.variant_name,
+                    "quantity": line.quantity,
+                    "unit_cost": line.unit_cost.amount,
+                    "is_open": po.status.is_open,
+                }
+                for line in po.lines
+            ],
+        )
+        self._add_events(installation_id, po, 0)
+        return po
+
+    @staticmethod
+    def _state(po: PurchaseOrder) -> dict[str, Any]:
+        return {
+            "status": po.status.value,
+            "sent_at": po.sent_at,
+            "sent_via": po.sent_via,
+            "failure_reason": po.failure_reason,
+            "revision": po.revision,
+        }
+
+    def _add_events(self, installation_id: InstallationId, po: PurchaseOrder, stored: int) -> None:
+        new = po.events[stored:]
+        if new:
+            self._connection.execute(
+                insert(tables.po_events),
+                [
+                    {
+                        "installation_id": installation_id,
+                        "purchase_order_id": po.id,
+                        "at": event.at,
+                        "actor": event.actor,
+                        "action": event.action,
+                        "detail": event.detail,
+                    }
+                    for event in new
+                ],
+            )
+
+    def save(self, installation_id: InstallationId, po: PurchaseOrder) -> None:
+        """Store the PO's new state and the history entries added since it was loaded."""
+        table, events = tables.purchase_orders, tables.po_events
+        self._connection.execute(
+            update(table)
+            .where(table.c.installation_id == installation_id, table.c.id == po.id)
+            .values(**self._state(po))
+        )
+        if not po.status.is_open:
+            self._connection.execute(
+                update(tables.po_lines)
+                .where(
+                    tables.po_lines.c.installation_id == installation_id,
+                    tables.po_lines.c.purchase_order_id == po.id,
+                )
+                .values(is_open=False)
+            )
+        stored = self._connection.execute(
+            select(func.count()).where(events.c.purchase_order_id == po.id)
+        ).scalar_one()
+        self._add_events(installation_id, po, int(stored))
+
+    def claim_send(
+        self,
+        installation_id: InstallationId,
+        po_id: int,
+        revision: int,
+        token: str,
+        now: datetime,
+        stale_after: timedelta,
+    ) -> bool:
+        """Take the right to send ``revision``; a stale claim (crashed worker) can be taken over."""
+        table = tables.purchase_orders
+        result = self._connection.execute(
+            update(table)
+            .where(
+                table.c.installation_id == installation_id,
+                table.c.id == po_id,
+                table.c.revision == revision,
+                or_(
+                    table.c.send_claim_token.is_(None),
+                    table.c.send_claim_token == token,
+                    table.c.send_claimed_at < now - stale_after,
+                ),
+            )
+            .values(send_claim_token=token, send_claimed_at=now)
+        )
+        return result.rowcount == 1
+
+    def release_claim(self, installation_id: InstallationId, po_id: int) -> None:
+        table = tables.purchase_orders
+        self._connection.execute(
+            update(table)
+            .where(table.c.installation_id == installation_id, table.c.id == po_id)
+            .values(send_claim_token=None, send_claimed_at=None)
+        )
+
+    def get(self, installation_id: InstallationId, po_id: int) -> PurchaseOrder | None:
+        table = tables.purchase_orders
+        row = self._connection.execute(
+            select(table).where(table.c.installation_id == installation_id, table.c.id == po_id)
+        ).first()
+        return None if row is None else self._load([row])[0]
+
+    def get_for_update(self, installation_id: InstallationId, po_id: int) -> PurchaseOrder | None:
+        """Like get, but holds a row lock on PostgreSQL until the transaction ends."""
+        table = tables.purchase_orders
+        query = select(table).where(table.c.installation_id == installation_id, table.c.id == po_id)
+        if self._connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._connection.execute(query).first()
+        return None if row is None else self._load([row])[0]
+
+    def list_for_order(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> list[PurchaseOrder]:
+        table = tables.purchase_orders
+        rows = self._connection.execute(
+            select(table)
+            .where(
+                table.c.installation_id == installation_id,
+                table.c.saleor_order_id == saleor_order_id,
+            )
+            .order_by(table.c.sequence)
+        ).all()
+        return self._load(rows)
+
+    def quantity_on_open_pos(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> dict[str, int]:
+        lines, pos = tables.po_lines, tables.purchase_orders
+        rows = self._connection.execute(
+            select(lines.c.order_line_id, func.sum(lines.c.quantity))
+            .join(pos, pos.c.id == lines.c.purchase_order_id)
+            .where(
+                lines.c.installation_id == installation_id,
+                pos.c.saleor_order_id == saleor_order_id,
+                lines.c.is_open.is_(True),
+            )
+            .group_by(lines.c.order_line_id)
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    def next_sequence(self, installation_id: InstallationId, saleor_order_id: str) -> int:
+        table = tables.purchase_orders
+        highest = self._connection.execute(
+            select(func.max(table.c.sequence)).where(
+                table.c.installation_id == installation_id,
+                table.c.saleor_order_id == saleor_order_id,
+            )
+        ).scalar()
+        return int(highest or 0) + 1
+
+    def _load(self, rows: Sequence[Any]) -> list[PurchaseOrder]:
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        lines: dict[int, list[POLine]] = {po_id: [] for po_id in ids}
+        events: dict[int, list[POEvent]] = {po_id: [] for po_id in ids}
+        currency = {row.id: row.currency for row in rows}
+        for line in self._connection.execute(
+            select(tables.po_lines)
+            .where(tables.po_lines.c.purchase_order_id.in_(ids))
+            .order_by(tables.po_lines.c.id)
+        ):
+            lines[line.purchase_order_id].append(
+                POLine(
+                    order_line_id=line.order_line_id,
+                    sku=line.sku,
+                    vendor_sku=line.vendor_sku,
+                    product_name=line.product_name,
+                    variant_name=line.variant_name,
+                    quantity=line.quantity,
+                    unit_cost=Money(Decimal(line.unit_cost), currency[line.purchase_order_id]),
+                )
+            )
+        for event in self._connection.execute(
+            select(tables.po_events)
+            .where(tables.po_events.c.purchase_order_id.in_(ids))
+            .order_by(tables.po_events.c.id)
+        ):
+            events[event.purchase_order_id].append(
+                POEvent(event.at, event.actor, event.action, event.detail)
+            )
+        return [
+            PurchaseOrder(
+                id=row.id,
+                number=row.number,
+                sequence=row.sequence,
+                saleor_order_id=row.saleor_order_id,
+                order_number=row.order_number,
+                vendor_id=row.vendor_id,
+                vendor_name=row.vendor_name,
+                currency=row.currency,
+                ship_to=row.ship_to,
+                customer_email=row.customer_email,
+                lines=lines[row.id],
+                status=POStatus(row.status),
+                created_at=row.created_at,
+                sent_at=row.sent_at,
+                sent_via=row.sent_via,
+                failure_reason=row.failure_reason,
+                revision=row.revision,
+                events=events[row.id],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,201 @@
+"""PO documents from Jinja2 templates: PDF (HTML rendered by WeasyPrint), CSV and email texts.
+
+Merchant-edited templates run in Jinja2's immutable sandbox and see plain values only (strings,
+numbers, dicts and lists built per render), never the domain objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, TemplateError
+from jinja2 import TemplateSyntaxError as JinjaSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from app.domain.money import Money, quantize
+from app.domain.purchase_orders import POLine, PurchaseOrder
+from app.errors import Invalid
+from app.services.ports import DocumentContext
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+PO_HTML = "documents/purchase_order.html"
+PO_SUBJECT = "email/po_subject.txt"
+PO_BODY = "email/po_body.txt"
+CSV_HEADER = (
+    "po_number", "order_number", "vendor_sku", "sku", "product", "variant", "quantity",
+    "unit_cost", "line_total", "currency", "ship_to_name", "ship_to_company", "ship_to_street1",
+    "ship_to_street2", "ship_to_city", "ship_to_postal_code", "ship_to_country_area",
+    "ship_to_country", "ship_to_phone",
+)  # fmt: skip
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What a broken merchant template may raise while rendering; anything else is our bug.
+RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
+
+
+class TemplateDocuments:
+    """DocumentRenderer over the templates in ``templates_dir`` (default: ``app/templates``)."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        loader = FileSystemLoader(templates_dir)
+        options: dict[str, Any] = {"loader": loader, "trim_blocks": True, "lstrip_blocks": True}
+        self._html = ImmutableSandboxedEnvironment(autoescape=True, **options)
+        self._text = ImmutableSandboxedEnvironment(autoescape=False, **options)
+        # Only data: URIs load: no file, http or other fetches from any template.
+        self._fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+    def purchase_order_pdf(self, po: PurchaseOrder, context: DocumentContext) -> bytes:
+        """The PO as an A4 PDF, from the merchant's template when they customised it."""
+        variables = template_variables(po, context)
+        html = _render(self._html, PO_HTML, context.template_html, variables, "PO document")
+        pdf: bytes = HTML(string=html, url_fetcher=self._fetcher).write_pdf()
+        return pdf
+
+    def purchase_order_csv(self, po: PurchaseOrder) -> bytes:
+        """One UTF-8 CSV row per PO line, amounts with 2 decimals, formula cells neutralised."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADER)
+        address = ship_to_fields(po.ship_to)
+        for line in po.lines:
+            writer.writerow([_csv_cell(value) for value in _csv_row(po, line, address)])
+        return buffer.getvalue().encode("utf-8")
+
+    def purchase_order_email(
+        self,
+        po: PurchaseOrder,
+        context: DocumentContext,
+        subject_template: str | None,
+        body_template: str | None,
+    ) -> tuple[str, str]:
+        """Plain-text subject (one line) and body, from the merchant's templates when given."""
+        variables = template_variables(po, context)
+        subject = _render(self._text, PO_SUBJECT, subject_template, variables, "email subject")
+        body = _render(self._text, PO_BODY, body_template, variables, "email body")
+        return " ".join(subject.split()), body.strip() + "\n"
+
+
+def template_variables(po: PurchaseOrder, context: DocumentContext) -> dict[str, Any]:
+    """The variables every PO template sees (documented in app/templates/README.md)."""
+    created = po.created_at or datetime.now(UTC)
+    return {
+        "po": {
+            "number": po.number,
+            "order_number": po.order_number,
+            "date": created.date().isoformat(),
+            "currency": po.currency,
+            "total": format_amount(po.total),
+            "customer_email": po.customer_email,
+            "revision": po.revision,
+        },
+        "vendor": {"name": po.vendor_name, "code": context.vendor_code},
+        "lines": [_line_variables(line) for line in po.lines],
+        "ship_to": ship_to_fields(po.ship_to),
+        "shop_name": context.shop_name,
+        "merchant_email": context.merchant_email,
+        "po_notes": context.po_notes,
+    }
+
+
+def format_amount(money: Money, thousands: bool = True) -> str:
+    """2 decimals, rounded half up: "1,234.50" (or "1234.50" without thousands separators)."""
+    return f"{quantize(money.amount):{',' if thousands else ''}.2f}"
+
+
+def ship_to_fields(address: Mapping[str, Any]) -> dict[str, Any]:
+    """A Saleor address dict as flat strings, plus ``lines`` ready to print."""
+    country = address.get("country") or {}
+    code = country.get("code", "") if isinstance(country, Mapping) else str(country)
+    fields = {
+        "name": " ".join(_text(address, "firstName", "lastName")),
+        "company": _text(address, "companyName")[0],
+        "street1": _text(address, "streetAddress1")[0],
+        "street2": _text(address, "streetAddress2")[0],
+        "city": _text(address, "city")[0],
+        "postal_code": _text(address, "postalCode")[0],
+        "country_area": _text(address, "countryArea")[0],
+        "country": code,
+        "phone": _text(address, "phone")[0],
+    }
+    city_line = " ".join(v for v in (fields["postal_code"], fields["city"]) if v)
+    printed = (fields["name"], fields["company"], fields["street1"], fields["street2"], city_line)
+    region = ", ".join(v for v in (fields["country_area"], code) if v)
+    return fields | {"lines": [v for v in (*printed, region) if v]}
+
+
+def _text(address: Mapping[str, Any], *keys: str) -> list[str]:
+    return [str(address.get(key) or "").strip() for key in keys]
+
+
+def _line_variables(line: POLine) -> dict[str, Any]:
+    name = line.product_name + (f" — {line.variant_name}" if line.variant_name else "")
+    return {
+        "vendor_sku": line.vendor_sku,
+        "sku": line.sku,
+        "product_name": line.product_name,
+        "variant_name": line.variant_name,
+        "name": name,
+        "quantity": line.quantity,
+        "unit_cost": format_amount(line.unit_cost),
+        "total": format_amount(line.total),
+    }
+
+
+def _csv_row(po: PurchaseOrder, line: POLine, address: Mapping[str, Any]) -> list[object]:
+    return [
+        po.number, po.order_number, line.vendor_sku, line.sku, line.product_name,
+        line.variant_name, line.quantity, format_amount(line.unit_cost, thousands=False),
+        format_amount(line.total, thousands=False), po.currency, address["name"],
+        address["company"], address["street1"], address["street2"], address["city"],
+        address["postal_code"], address["country_area"], address["country"], address["phone"],
+    ]  # fmt: skip
+
+
+def _csv_cell(value: object) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: prefix those with a quote."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _render(
+    env: Environment,
+    default_name: str,
+    source: str | None,
+    variables: Mapping[str, Any],
+    what: str,
+) -> str:
+    """Render ``source`` (a merchant's template) or the default; template errors → Invalid."""
+    try:
+        template = env.get_template(default_name) if source is None else env.from_string(source)
+    except JinjaSyntaxError as error:
+        raise Invalid(
+            f"The {what} template has an error on line {error.lineno}: {error.message}."
+        ) from None
+    try:
+        return template.render(variables)
+    except RENDER_ERRORS as error:
+        line = _template_line(error.__traceback__, template.filename or "<template>")
+        where = f" on line {line}" if line else ""
+        raise Invalid(f"The {what} template failed{where}: {_reason(error)}.") from None
+
+
+def _template_line(trace: TracebackType | None, filename: str) -> int | None:
+    """The innermost template line in a traceback (Jinja2 rewrites frames to template lines)."""
+    line = None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == filename:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def _reason(error: BaseException) -> str:
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return str(message).rstrip(".")

@@ -1,0 +1,259 @@
+"""Purchase orders: one per vendor per order, their lines, numbers and lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from app.domain.errors import RuleViolation
+from app.domain.money import Money
+from app.domain.plans import DropShipPlan
+from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
+
+DEFAULT_NUMBER_PATTERN = "{order}-{n}"
+AUTOMATION = "automation"
+
+
+class POStatus(StrEnum):
+    CREATED = "created"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+    SEND_FAILED = "send_failed"
+
+    @property
+    def is_open(self) -> bool:
+        """A cancelled PO releases its lines; every other PO holds them."""
+        return self is not POStatus.CANCELLED
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+_ALLOWED: dict[POStatus, frozenset[POStatus]] = {
+    POStatus.CREATED: frozenset({POStatus.SENT, POStatus.SEND_FAILED, POStatus.CANCELLED}),
+    POStatus.SEND_FAILED: frozenset({POStatus.SENT, POStatus.SEND_FAILED, POStatus.CANCELLED}),
+    POStatus.SENT: frozenset(
+        {
+            POStatus.SENT,
+            POStatus.ACKNOWLEDGED,
+            POStatus.PARTIALLY_SHIPPED,
+            POStatus.SHIPPED,
+            POStatus.CANCELLED,
+        }
+    ),
+    POStatus.ACKNOWLEDGED: frozenset(
+        {POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED, POStatus.CANCELLED}
+    ),
+    POStatus.PARTIALLY_SHIPPED: frozenset({POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED}),
+    POStatus.SHIPPED: frozenset(),
+    POStatus.CANCELLED: frozenset(),
+}
+
+
+def can_transition(current: POStatus, target: POStatus) -> bool:
+    return target in _ALLOWED[current]
+
+
+@dataclass(frozen=True)
+class POLine:
+    order_line_id: str
+    sku: str
+    vendor_sku: str
+    product_name: str
+    variant_name: str
+    quantity: int
+    unit_cost: Money
+
+    @property
+    def total(self) -> Money:
+        return self.unit_cost.times(self.quantity)
+
+
+@dataclass(frozen=True)
+class POEvent:
+    """One recorded fact on a PO: who did what, when."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+
+
+@dataclass
+class PurchaseOrder:
+    number: str
+    sequence: int
+    saleor_order_id: str
+    order_number: str
+    vendor_id: int
+    vendor_name: str
+    currency: str
+    ship_to: Mapping[str, Any]
+    customer_email: str
+    lines: list[POLine]
+    status: POStatus = POStatus.CREATED
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    sent_via: str | None = None
+    failure_reason: str | None = None
+    revision: int = 0
+    events: list[POEvent] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def total(self) -> Money:
+        total = Money.zero(self.currency)
+        for line in self.lines:
+            total = total + line.total
+        return total.rounded()
+
+    def _move(self, target: POStatus, actor: str, at: datetime, action: str, detail: str) -> None:
+        if not can_transition(self.status, target):
+            raise RuleViolation(
+                f"PO {self.number} is {self.status.label.lower()}: it cannot be {action}."
+            )
+        self.status = target
+        self.events.append(POEvent(at=at, actor=actor, action=action, detail=detail))
+
+    def mark_sent(self, *, actor: str, at: datetime, via: str) -> None:
+        """Sent (or sent again): each send is a new revision of the document."""
+        action = "resent" if self.status is POStatus.SENT else "sent"
+        self._move(POStatus.SENT, actor, at, action, f"by {via}")
+        self.revision += 1
+        self.sent_at, self.sent_via, self.failure_reason = at, via, None
+
+    def record_send_failure(self, *, actor: str, at: datetime, reason: str) -> None:
+        """A failed first send leaves the PO "send failed"; a failed resend keeps it sent."""
+        if self.status is POStatus.SENT:
+            self.events.append(POEvent(at, actor, "resend failed", reason))
+            return
+        self._move(POStatus.SEND_FAILED, actor, at, "send failed", reason)
+        self.failure_reason = reason
+
+    def cancel(self, *, actor: str, at: datetime, reason: str) -> None:
+        if not reason.strip():
+            raise RuleViolation("Give a reason to cancel the PO.")
+        self._move(POStatus.CANCELLED, actor, at, "cancelled", reason.strip())
+
+    def acknowledge(self, *, actor: str, at: datetime, detail: str = "") -> None:
+        self._move(POStatus.ACKNOWLEDGED, actor, at, "acknowledged", detail)
+
+    def ensure_sendable(self) -> None:
+        if self.status not in (POStatus.CREATED, POStatus.SEND_FAILED, POStatus.SENT):
+            raise RuleViolation(
+                f"PO {self.number} is {self.status.label.lower()}: it cannot be sent."
+            )
+
+
+def po_number(pattern: str, order_number: str, sequence: int) -> str:
+    """``{order}`` is the order number and ``{n}`` the PO's sequence within the order."""
+    return pattern.replace("{order}", order_number).replace("{n}", str(sequence))
+
+
+def clean_number_pattern(pattern: str) -> str:
+    pattern = pattern.strip()
+    if "{n}" not in pattern or "{order}" not in pattern or len(pattern) > 40:
+        raise RuleViolation("The PO number pattern needs {order} and {n}, e.g. {order}-{n}.")
+    return pattern
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What PO creation needs to know about the order besides its plan."""
+
+    status: str
+    ship_to: Mapping[str, Any] | None
+    customer_email: str
+
+
+def draft_purchase_orders(
+    plan: DropShipPlan,
+    facts: OrderFacts,
+    vendors: Mapping[int, Vendor],
+    product_vendors: Mapping[tuple[str, int], ProductVendor],
+    quantity_on_open_pos: Mapping[str, int],
+    next_sequence: int,
+    number_pattern: str = DEFAULT_NUMBER_PATTERN,
+    created_at: datetime | None = None,
+    actor: str = AUTOMATION,
+) -> list[PurchaseOrder]:
+    """One new PO per vendor for what is ordered and not yet on an open PO.
+
+    ``product_vendors`` maps (order line id, vendor id) to the entry that prices that line.
+    Raises RuleViolation with a message for the merchant when nothing can be ordered.
+    """
+    if facts.status in ("CANCELED", "DRAFT", "EXPIRED"):
+        raise RuleViolation(f"This order is {facts.status.lower()}: no PO can be created.")
+    if not facts.ship_to:
+        raise RuleViolation("This order has no shipping address: the vendor cannot ship it.")
+    by_vendor: dict[int, list[POLine]] = {}
+    for line in plan.lines:
+        if line.vendor_id is None:
+            continue
+        remaining = line.quantity - quantity_on_open_pos.get(line.order_line_id, 0)
+        if remaining <= 0:
+            continue
+        vendor = vendors.get(line.vendor_id)
+        entry = product_vendors.get((line.order_line_id, line.vendor_id))
+        if vendor is None or entry is None:
+            raise RuleViolation(f"{line.product_name}: the chosen vendor no longer ships it.")
+        _check_vendor(vendor)
+        if entry.unit_cost.currency != vendor.currency:
+            raise RuleViolation(
+                f"{line.product_name}: the cost is in {entry.unit_cost.currency} but "
+                f"{vendor.name} bills in {vendor.currency}."
+            )
+        by_vendor.setdefault(vendor.id or 0, []).append(
+            POLine(
+                order_line_id=line.order_line_id,
+                sku=line.sku,
+                vendor_sku=entry.vendor_sku or line.sku,
+                product_name=line.product_name,
+                variant_name=line.variant_name,
+                quantity=remaining,
+                unit_cost=entry.unit_cost,
+            )
+        )
+    if not by_vendor:
+        if not any(line.is_drop_shipped for line in plan.lines):
+            raise RuleViolation("No line of this order has a vendor: choose one for each line.")
+        raise RuleViolation("Every drop-shipped line is already on a purchase order.")
+    drafts = []
+    for offset, (vendor_id, lines) in enumerate(
+        sorted(by_vendor.items(), key=lambda kv: vendors[kv[0]].name)
+    ):
+        vendor = vendors[vendor_id]
+        sequence = next_sequence + offset
+        po = PurchaseOrder(
+            number=po_number(number_pattern, plan.order_number, sequence),
+            sequence=sequence,
+            saleor_order_id=plan.saleor_order_id,
+            order_number=plan.order_number,
+            vendor_id=vendor_id,
+            vendor_name=vendor.name,
+            currency=vendor.currency,
+            ship_to=dict(facts.ship_to),
+            customer_email=facts.customer_email,
+            lines=lines,
+            created_at=created_at,
+        )
+        if created_at is not None:
+            po.events.append(
+                POEvent(created_at, actor, "created", f"{len(lines)} line(s), {po.total}")
+            )
+        drafts.append(po)
+    return drafts
+
+
+def _check_vendor(vendor: Vendor) -> None:
+    if not vendor.active:
+        raise RuleViolation(f"{vendor.name} is deactivated: choose another vendor.")
+    if vendor.integration is IntegrationKind.EMAIL and not vendor.emails_to:
+        raise RuleViolation(f"{vendor.name} has no order email: add one on the Vendors page.")

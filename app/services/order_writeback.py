@@ -1,0 +1,116 @@
+"""What Saleor learns from the app: order notes, the PO summary, "In Process" and "Complete"."""
+
+from __future__ import annotations
+
+import json
+
+from app.domain.installations import InstallationId
+from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.purchase_orders import PurchaseOrder
+from app.errors import Invalid, NoOp, NotFound
+from app.services.orders import load_plan
+from app.services.ports import SaleorGateway, SaleorMutationFailed
+from app.services.unit_of_work import UnitOfWorkFactory
+
+SUMMARY_KEY = "dropship.purchase_orders"
+STATE_KEY = "dropship.state"
+
+
+def summary(pos: list[PurchaseOrder]) -> str:
+    """Compact JSON of the order's POs: number, vendor, status (private metadata)."""
+    return json.dumps(
+        [{"number": po.number, "vendor": po.vendor_name, "status": po.status.value} for po in pos],
+        separators=(",", ":"),
+    )
+
+
+def write_back_order(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    *,
+    installation_id: InstallationId,
+    order_id: str,
+    note: str,
+) -> None:
+    """One Saleor call: the note, the PO summary and the drop-ship state.
+
+    The app's own write echoes back as ORDER_UPDATED/METADATA events, which ingest skips by
+    ``issuingPrincipal``.
+    """
+    with uow_factory() as uow:
+        installation = uow.installations.get(installation_id)
+        if installation is None or not installation.is_active:
+            raise NoOp("The app was removed from this Saleor.")
+        snapshot = uow.orders.get(installation_id, order_id)
+        if snapshot is None:
+            raise NotFound(f"Order {order_id} is unknown.")
+        pos = uow.purchase_orders.list_for_order(installation_id, order_id)
+    saleor.api(installation.saleor_api_url, installation.token).write_back(
+        order_id,
+        note,
+        {SUMMARY_KEY: summary(pos)},
+        {STATE_KEY: snapshot.state.label},
+    )
+
+
+def confirm_order(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    installation_id: InstallationId,
+    order_id: str,
+) -> str:
+    """Confirm an UNCONFIRMED order in Saleor from the widget; returns its new status."""
+    with uow_factory() as uow:
+        installation = uow.installations.get(installation_id)
+        snapshot = uow.orders.get(installation_id, order_id)
+    if installation is None or snapshot is None:
+        raise NotFound("This order has not reached the app yet.")
+    if snapshot.status != "UNCONFIRMED":
+        raise Invalid(f"This order is already confirmed ({snapshot.status.lower()}).")
+    try:
+        status = saleor.api(installation.saleor_api_url, installation.token).confirm_order(order_id)
+    except SaleorMutationFailed as error:
+        raise Invalid(f"Saleor did not confirm the order: {error.message}") from None
+    with uow_factory() as uow:
+        updated = dict(snapshot.data, status=status)
+        uow.orders.save(installation_id, OrderSnapshot.from_saleor(updated))
+        uow.commit()
+    return status
+
+
+def complete_order(
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    order_id: str,
+    *,
+    actor: str,
+    reason: str = "",
+) -> str:
+    """ "Complete" only when every drop-shipped line is fulfilled, or with an explicit reason.
+
+    Returns the note to write back to Saleor.
+    """
+    with uow_factory() as uow:
+        snapshot = uow.orders.get(installation_id, order_id)
+        if snapshot is None:
+            raise NotFound("This order has not reached the app yet.")
+        plan = load_plan(uow, installation_id, snapshot)
+        open_lines = [
+            line
+            for line in plan.lines
+            if line.is_drop_shipped and line.quantity_fulfilled < line.quantity
+        ]
+        if open_lines and not reason.strip():
+            names = ", ".join(line.product_name for line in open_lines)
+            raise Invalid(
+                f"Not yet fulfilled: {names}. Give a reason to complete the order anyway.",
+                field="reason",
+            )
+        note = f"Drop-ship order complete ({actor})" + (
+            f": {reason.strip()}" if reason.strip() else "."
+        )
+        uow.orders.set_state(
+            installation_id, order_id, DropShipState.COMPLETE, reason.strip() or None
+        )
+        uow.commit()
+    return note

@@ -1,0 +1,187 @@
+"""Purchase orders from the merchant's side: create, send, resend, mark sent, cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.domain.errors import RuleViolation
+from app.domain.installations import InstallationId
+from app.domain.orders import DropShipState
+from app.domain.purchase_orders import OrderFacts, PurchaseOrder, draft_purchase_orders
+from app.domain.vendors import IntegrationKind
+from app.errors import Invalid, NotFound
+from app.services import tasks
+from app.services.orders import check_not_stale, load_plan
+from app.services.ports import TaskQueue
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def list_purchase_orders(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, order_id: str
+) -> list[PurchaseOrder]:
+    with uow_factory() as uow:
+        return uow.purchase_orders.list_for_order(installation_id, order_id)
+
+
+def create_purchase_orders(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    order_id: str,
+    *,
+    actor: str,
+    send: bool,
+    drawn_at: str | None = None,
+) -> list[PurchaseOrder]:
+    """One PO per vendor for every drop-shipped quantity not yet on an open PO, in one transaction.
+
+    The database refuses a second open PO for the same vendor and order, and a line on two open
+    POs, so double clicks and concurrent requests cannot create duplicates. With ``send``, email
+    vendors' POs are queued for sending after the commit; manual vendors' POs wait for the
+    merchant. The order becomes "In Process".
+    """
+    with uow_factory() as uow:
+        snapshot = uow.orders.get(installation_id, order_id)
+        if snapshot is None:
+            raise NotFound("This order has not reached the app yet: wait a moment and reload.")
+        check_not_stale(snapshot, drawn_at)
+        plan = load_plan(uow, installation_id, snapshot)
+        vendors = {vendor.id or 0: vendor for vendor in uow.vendors.list(installation_id)}
+        entries = {
+            (line.order_line_id, option.vendor_id): option.product_vendor
+            for line in plan.lines
+            for option in line.options
+        }
+        facts = OrderFacts(snapshot.status, snapshot.shipping_address, snapshot.customer_email)
+        try:
+            drafts = draft_purchase_orders(
+                plan,
+                facts,
+                vendors,
+                entries,
+                uow.purchase_orders.quantity_on_open_pos(installation_id, order_id),
+                uow.purchase_orders.next_sequence(installation_id, order_id),
+                uow.settings.get(installation_id).po_number_pattern,
+                created_at=_now(),
+                actor=actor,
+            )
+        except RuleViolation as error:
+            raise Invalid(str(error)) from None
+        created = [uow.purchase_orders.add(installation_id, po) for po in drafts]
+        if snapshot.state is DropShipState.NEW:
+            uow.orders.set_state(installation_id, order_id, DropShipState.IN_PROCESS)
+        numbers = ", ".join(f"{po.number} ({po.vendor_name})" for po in created)
+        _after_commit_write_back(
+            uow, queue, installation_id, order_id, f"Drop-ship PO(s) created: {numbers}."
+        )
+        if send:
+            for po in created:
+                if vendors[po.vendor_id].integration is IntegrationKind.EMAIL:
+                    _after_commit_send(uow, queue, installation_id, po, actor)
+        uow.commit()
+    return created
+
+
+def _after_commit_send(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    po: PurchaseOrder,
+    actor: str,
+) -> None:
+    arguments = {
+        "installation_id": installation_id,
+        "po_id": po.id,
+        "revision": po.revision,
+        "actor": actor,
+    }
+    uow.after_commit(lambda: queue.enqueue(tasks.SEND_PURCHASE_ORDER, **arguments))
+
+
+def _after_commit_write_back(
+    uow: UnitOfWork, queue: TaskQueue, installation_id: InstallationId, order_id: str, note: str
+) -> None:
+    arguments = {"installation_id": installation_id, "order_id": order_id, "note": note}
+    uow.after_commit(lambda: queue.enqueue(tasks.WRITE_BACK_ORDER, **arguments))
+
+
+def _load(uow: UnitOfWork, installation_id: InstallationId, po_id: int) -> PurchaseOrder:
+    po = uow.purchase_orders.get_for_update(installation_id, po_id)
+    if po is None:
+        raise NotFound("This purchase order does not exist.")
+    return po
+
+
+def send_purchase_order(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    po_id: int,
+    *,
+    actor: str,
+) -> PurchaseOrder:
+    """Queue (re)sending by the vendor's channel; the PO itself is never duplicated."""
+    with uow_factory() as uow:
+        po = _load(uow, installation_id, po_id)
+        vendor = uow.vendors.get(installation_id, po.vendor_id)
+        try:
+            po.ensure_sendable()
+        except RuleViolation as error:
+            raise Invalid(str(error)) from None
+        if vendor is None or vendor.integration is not IntegrationKind.EMAIL:
+            raise Invalid(
+                f"{po.vendor_name} takes POs by hand: download the PO, send it,"
+                " then mark it as sent."
+            )
+        _after_commit_send(uow, queue, installation_id, po, actor)
+        uow.commit()
+    return po
+
+
+def mark_purchase_order_sent(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    po_id: int,
+    *,
+    actor: str,
+) -> PurchaseOrder:
+    """The merchant sent the PO outside the app (manual vendors)."""
+    with uow_factory() as uow:
+        po = _load(uow, installation_id, po_id)
+        try:
+            po.mark_sent(actor=actor, at=_now(), via="manual")
+        except RuleViolation as error:
+            raise Invalid(str(error)) from None
+        uow.purchase_orders.save(installation_id, po)
+        note = f"PO {po.number} marked as sent to {po.vendor_name} by {actor}."
+        _after_commit_write_back(uow, queue, installation_id, po.saleor_order_id, note)
+        uow.commit()
+    return po
+
+
+def cancel_purchase_order(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    po_id: int,
+    *,
+    actor: str,
+    reason: str,
+) -> PurchaseOrder:
+    """Cancel with a reason; its lines become free for a new PO."""
+    with uow_factory() as uow:
+        po = _load(uow, installation_id, po_id)
+        try:
+            po.cancel(actor=actor, at=_now(), reason=reason)
+        except RuleViolation as error:
+            raise Invalid(str(error), field="reason") from None
+        uow.purchase_orders.save(installation_id, po)
+        note = f"PO {po.number} to {po.vendor_name} cancelled by {actor}: {reason.strip()}"
+        _after_commit_write_back(uow, queue, installation_id, po.saleor_order_id, note)
+        uow.commit()
+    return po

@@ -1,0 +1,160 @@
+"""Vendors: create, edit, deactivate; import and export as CSV (all or nothing)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+
+from app.domain.errors import DomainValidationError
+from app.domain.installations import InstallationId
+from app.domain.vendors import Vendor, VendorImportReport, clean_vendor
+from app.errors import NotFound
+from app.services.forms import FormInvalid
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+VENDOR_COLUMNS = (
+    "code",
+    "name",
+    "currency",
+    "integration",
+    "emails_to",
+    "emails_cc",
+    "file_format",
+    "lead_time_days",
+    "po_notes",
+    "active",
+)
+
+
+def list_vendors(uow_factory: UnitOfWorkFactory, installation_id: InstallationId) -> list[Vendor]:
+    with uow_factory() as uow:
+        return uow.vendors.list(installation_id)
+
+
+def get_vendor(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, vendor_id: int
+) -> Vendor:
+    with uow_factory() as uow:
+        vendor = uow.vendors.get(installation_id, vendor_id)
+    if vendor is None:
+        raise NotFound("This vendor does not exist.")
+    return vendor
+
+
+def _save(uow: UnitOfWork, installation_id: InstallationId, vendor: Vendor) -> Vendor:
+    same_code = uow.vendors.get_by_code(installation_id, vendor.code)
+    if same_code is not None and same_code.id != vendor.id:
+        raise FormInvalid({"code": f"{same_code.name} already uses the code {vendor.code}."})
+    if vendor.id is None:
+        return uow.vendors.add(installation_id, vendor)
+    if not uow.vendors.update(installation_id, vendor):
+        raise NotFound("This vendor does not exist.")
+    return vendor
+
+
+def save_vendor(
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    data: Mapping[str, object],
+    vendor_id: int | None = None,
+) -> Vendor:
+    """Create a vendor, or edit one; codes are unique per shop."""
+    try:
+        vendor = clean_vendor(data, vendor_id)
+    except DomainValidationError as error:
+        raise FormInvalid.from_domain(error) from None
+    with uow_factory() as uow:
+        saved = _save(uow, installation_id, vendor)
+        uow.commit()
+    return saved
+
+
+def set_vendor_active(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, vendor_id: int, active: bool
+) -> Vendor:
+    """Deactivated vendors keep their history but are never chosen for new order lines."""
+    with uow_factory() as uow:
+        vendor = uow.vendors.get(installation_id, vendor_id)
+        if vendor is None:
+            raise NotFound("This vendor does not exist.")
+        vendor.active = active
+        uow.vendors.update(installation_id, vendor)
+        uow.commit()
+    return vendor
+
+
+def export_vendors_csv(uow_factory: UnitOfWorkFactory, installation_id: InstallationId) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(VENDOR_COLUMNS)
+    for vendor in list_vendors(uow_factory, installation_id):
+        writer.writerow(
+            [
+                vendor.code,
+                vendor.name,
+                vendor.currency,
+                vendor.integration.value,
+                ", ".join(vendor.emails_to),
+                ", ".join(vendor.emails_cc),
+                vendor.file_format.value,
+                vendor.lead_time_days,
+                vendor.po_notes,
+                "yes" if vendor.active else "no",
+            ]
+        )
+    return out.getvalue()
+
+
+def read_csv_rows(text: str, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows as dicts keyed by lower-case header; a missing column fails the whole file."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    headers = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [column for column in required if column not in headers]
+    if missing:
+        raise FormInvalid({"file": f"The CSV needs the column(s): {', '.join(missing)}."})
+    rows = []
+    for raw in reader:
+        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()})
+    if not rows:
+        raise FormInvalid({"file": "The CSV has no rows."})
+    return rows
+
+
+def import_vendors_csv(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, text: str
+) -> VendorImportReport:
+    """Create or update vendors by code. Any bad row: nothing is written, every error reported."""
+    rows = read_csv_rows(text, ("code", "name", "currency"))
+    report = VendorImportReport()
+    cleaned: list[Vendor] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        try:
+            vendor = clean_vendor(row)
+        except DomainValidationError as error:
+            report.errors.extend(
+                f"Row {number}: {field}: {msg}" for field, msg in error.errors.items()
+            )
+            continue
+        if vendor.code in seen:
+            report.errors.append(
+                f"Row {number}: code {vendor.code} is also on row {seen[vendor.code]}."
+            )
+            continue
+        seen[vendor.code] = number
+        cleaned.append(vendor)
+    if report.errors:
+        raise FormInvalid({"file": "Nothing was imported: fix these rows."}, rows=report.errors)
+    with uow_factory() as uow:
+        for vendor in cleaned:
+            existing = uow.vendors.get_by_code(installation_id, vendor.code)
+            if existing is None:
+                uow.vendors.add(installation_id, vendor)
+                report.created += 1
+            else:
+                vendor.id = existing.id
+                uow.vendors.update(installation_id, vendor)
+                report.updated += 1
+        uow.commit()
+    return report
