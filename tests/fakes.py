@@ -162,6 +162,24 @@ class FakeSaleorApi:
             raise SaleorUnavailable("Saleor answered HTTP 502")
         return self._gateway.orders.get(order_id)
 
+    def variants_by_sku(self, skus: list[str]) -> dict[str, Any]:
+        self._gateway.calls.append(("variants_by_sku", ",".join(skus)))
+        return {sku: ref for sku, ref in self._gateway.variants.items() if sku in skus}
+
+    def fetch_product(self, product_id: str) -> Mapping[str, Any] | None:
+        self._gateway.calls.append(("fetch_product", product_id))
+        return None
+
+    def write_back(
+        self, order_id: str, note: str, private: Mapping[str, str], public: Mapping[str, str]
+    ) -> None:
+        self._gateway.calls.append(("write_back", order_id))
+        self._gateway.write_backs.append((order_id, note, dict(private), dict(public)))
+
+    def confirm_order(self, order_id: str) -> str:
+        self._gateway.calls.append(("confirm_order", order_id))
+        return "UNFULFILLED"
+
 
 class FakeSaleorGateway:
     """Records every outbound call; answers from dictionaries."""
@@ -172,6 +190,8 @@ class FakeSaleorGateway:
         self.orders: dict[str, Mapping[str, Any]] = {}
         self.jwks: Mapping[str, Any] = jwks or {"keys": [{"kid": "k1"}]}
         self.unavailable = False
+        self.variants: dict[str, Any] = {}
+        self.write_backs: list[tuple[str, str, dict[str, str], dict[str, str]]] = []
 
     def api(self, api_url: str, token: str) -> FakeSaleorApi:
         return FakeSaleorApi(self, api_url, token)
@@ -226,3 +246,31 @@ class BrokenTaskQueue:
         from app.adapters.task_queue import QueueUnavailable
 
         raise QueueUnavailable("The task queue is unavailable: connection refused")
+
+
+class FakeMailer:
+    """Records sent emails; ``fail_with`` makes the next sends raise that error."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[Any, Any]] = []
+        self.fail_with: Exception | None = None
+
+    def send(self, email: Any, smtp: Any) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append((email, smtp))
+
+
+class FakeDocuments:
+    """Renders POs as short byte strings naming the PO, so tests can tell them apart."""
+
+    def purchase_order_pdf(self, po: Any, context: Any) -> bytes:
+        return f"%PDF {po.number} {context.vendor_code}".encode()
+
+    def purchase_order_csv(self, po: Any) -> bytes:
+        return f"po_number\n{po.number}\n".encode()
+
+    def purchase_order_email(
+        self, po: Any, context: Any, subject_template: Any, body_template: Any
+    ) -> tuple[str, str]:
+        return f"Purchase order {po.number} from {context.shop_name}", f"Please ship {po.number}."
