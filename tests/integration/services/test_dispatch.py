@@ -1,0 +1,196 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.domain.purchase_orders import POStatus
+from app.errors import NoOp
+from app.services import tasks
+from app.services.dispatch import MailDefaults, SendOutcome, dispatch_purchase_order
+from app.services.ports import MailRejected, MailUnavailable, SmtpSettings
+from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
+from app.services.shop_settings import save_settings
+from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
+
+SMTP = SmtpSettings(host="127.0.0.1", port=2525, sender="orders@shop.test", security="none")
+DEFAULTS = MailDefaults(smtp=SMTP, message_domain="dropship.test")
+
+
+@pytest.fixture
+def acme_po(catalogue):
+    return create_purchase_orders(
+        catalogue.uow_factory,
+        RecordingTaskQueue(),
+        catalogue.installation_id,
+        catalogue.order_id,
+        actor="staff@shop.test",
+        send=True,
+    )[0]
+
+
+def _dispatch(
+    catalogue, po, mailer, *, revision=0, token="task-1", final=False, defaults=DEFAULTS, queue=None
+):
+    return dispatch_purchase_order(
+        catalogue.uow_factory,
+        mailer,
+        FakeDocuments(),
+        queue or RecordingTaskQueue(),
+        defaults,
+        installation_id=catalogue.installation_id,
+        po_id=po.id,
+        revision=revision,
+        actor="staff@shop.test",
+        claim_token=token,
+        final_attempt=final,
+    )
+
+
+def _po(catalogue, po):
+    return next(
+        p
+        for p in list_purchase_orders(
+            catalogue.uow_factory, catalogue.installation_id, catalogue.order_id
+        )
+        if p.id == po.id
+    )
+
+
+def test_sends_the_pdf_to_the_vendor_and_marks_the_po_sent(catalogue, acme_po):
+    mailer, queue = FakeMailer(), RecordingTaskQueue()
+    save_settings(
+        catalogue.uow_factory,
+        catalogue.installation_id,
+        {"shop_name": "Shop", "merchant_email": "me@shop.test"},
+    )
+
+    assert _dispatch(catalogue, acme_po, mailer, queue=queue) is SendOutcome.SENT
+
+    [(email, smtp)] = mailer.sent
+    assert (email.to, email.reply_to, email.sender, smtp) == (
+        ("po@acme.test",),
+        "me@shop.test",
+        "orders@shop.test",
+        SMTP,
+    )
+    assert email.subject == "Purchase order 1042-1 from Shop"
+    assert email.message_id == f"<po-{catalogue.installation_id}-{acme_po.id}-r1@dropship.test>"
+    assert [(a.filename, a.content_type, a.data) for a in email.attachments] == [
+        ("PO-1042-1.pdf", "application/pdf", b"%PDF 1042-1 ACME")
+    ]
+    po = _po(catalogue, acme_po)
+    assert (po.status, po.sent_via, po.revision) == (POStatus.SENT, "email", 1)
+    assert queue.tasks == [
+        (
+            tasks.WRITE_BACK_ORDER,
+            {
+                "installation_id": catalogue.installation_id,
+                "order_id": catalogue.order_id,
+                "note": "PO 1042-1 sent to Acme Supply by email.",
+            },
+        )
+    ]
+
+
+def test_a_second_task_for_the_same_revision_sends_nothing(catalogue, acme_po):
+    mailer = FakeMailer()
+    _dispatch(catalogue, acme_po, mailer)
+
+    with pytest.raises(NoOp):
+        _dispatch(catalogue, acme_po, mailer, token="task-2")
+
+    assert len(mailer.sent) == 1
+
+
+def test_a_concurrent_task_cannot_take_a_claimed_send(catalogue, acme_po):
+    with catalogue.uow_factory() as uow:
+        assert uow.purchase_orders.claim_send(
+            catalogue.installation_id,
+            acme_po.id,
+            0,
+            "task-1",
+            datetime.now(UTC),
+            timedelta(minutes=10),
+        )
+        uow.commit()
+    mailer = FakeMailer()
+
+    with pytest.raises(NoOp):
+        _dispatch(catalogue, acme_po, mailer, token="task-2")
+
+    assert mailer.sent == []
+    assert _dispatch(catalogue, acme_po, mailer, token="task-1") is SendOutcome.SENT
+
+
+def test_refusal_marks_send_failed_with_the_reason(catalogue, acme_po):
+    mailer = FakeMailer()
+    mailer.fail_with = MailRejected("The SMTP server refused po@acme.test: mailbox unavailable.")
+
+    assert _dispatch(catalogue, acme_po, mailer) is SendOutcome.FAILED
+
+    po = _po(catalogue, acme_po)
+    assert (po.status, po.failure_reason) == (
+        POStatus.SEND_FAILED,
+        "The SMTP server refused po@acme.test: mailbox unavailable.",
+    )
+
+
+def test_outage_is_retried_and_only_the_last_attempt_fails_the_po(catalogue, acme_po):
+    mailer = FakeMailer()
+    mailer.fail_with = MailUnavailable("Could not reach the SMTP server.")
+
+    with pytest.raises(MailUnavailable):
+        _dispatch(catalogue, acme_po, mailer)
+    assert _po(catalogue, acme_po).status is POStatus.CREATED
+    assert _dispatch(catalogue, acme_po, mailer, final=True) is SendOutcome.FAILED
+
+    assert _po(catalogue, acme_po).status is POStatus.SEND_FAILED
+
+
+def test_resend_after_failure_sends_the_same_po(catalogue, acme_po):
+    mailer = FakeMailer()
+    mailer.fail_with = MailRejected("refused")
+    _dispatch(catalogue, acme_po, mailer)
+    mailer.fail_with = None
+
+    assert _dispatch(catalogue, acme_po, mailer, token="task-2") is SendOutcome.SENT
+
+    po = _po(catalogue, acme_po)
+    assert (po.status, po.revision, po.failure_reason) == (POStatus.SENT, 1, None)
+    assert [e.action for e in po.events] == ["created", "send failed", "sent"]
+
+
+def test_without_any_mail_server_the_po_says_how_to_fix_it(catalogue, acme_po):
+    result = _dispatch(
+        catalogue, acme_po, FakeMailer(), defaults=MailDefaults(smtp=None, message_domain="x")
+    )
+
+    assert result is SendOutcome.FAILED
+    assert _po(catalogue, acme_po).failure_reason.startswith("No mail server is set up")
+
+
+def test_shop_smtp_settings_win_over_the_deployment_default(catalogue, acme_po):
+    save_settings(
+        catalogue.uow_factory,
+        catalogue.installation_id,
+        {
+            "smtp_host": "mail.shop.test",
+            "smtp_port": "465",
+            "smtp_security": "ssl",
+            "smtp_sender": "po@shop.test",
+            "smtp_username": "u",
+            "smtp_password": "p",
+        },
+    )
+    mailer = FakeMailer()
+
+    _dispatch(catalogue, acme_po, mailer)
+
+    [(email, smtp)] = mailer.sent
+    assert (smtp.host, smtp.port, smtp.security, smtp.username, smtp.password) == (
+        "mail.shop.test",
+        465,
+        "ssl",
+        "u",
+        "p",
+    )
+    assert email.sender == "po@shop.test"
