@@ -13,11 +13,14 @@ from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from app.adapters.documents import TemplateDocuments
+from app.adapters.email_smtp import SmtpMailer
 from app.adapters.saleor.documents import load_documents, load_schema
 from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
 from app.adapters.task_queue import CeleryTaskQueue, build_celery
-from app.services.ports import SaleorGateway, TaskQueue
+from app.services.dispatch import MailDefaults
+from app.services.ports import DocumentRenderer, Mailer, SaleorGateway, SmtpSettings, TaskQueue
 from app.services.unit_of_work import UnitOfWork
 from app.settings import Settings
 
@@ -32,6 +35,26 @@ class Container:
     verifier: SaleorSignatureVerifier
     celery: Celery
     task_queue: TaskQueue
+    mailer: Mailer
+    documents: DocumentRenderer
+    mail_defaults: MailDefaults
+
+
+def mail_defaults(settings: Settings) -> MailDefaults:
+    """The deployment's SMTP server (SMTP_* variables), and APP_URL's host for Message-IDs."""
+    smtp = None
+    if settings.smtp_host:
+        smtp = SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            security=settings.smtp_security,
+            timeout_seconds=settings.outbound_timeout_seconds,
+        )
+    host = settings.app_url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    return MailDefaults(smtp=smtp, message_domain=host)
 
 
 def build_container(settings: Settings, **overrides: Any) -> Container:
@@ -58,6 +81,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "verifier": SaleorSignatureVerifier(settings.dashboard_token_leeway_seconds),
         "celery": celery,
         "task_queue": CeleryTaskQueue(celery),
+        "mailer": SmtpMailer(),
+        "documents": TemplateDocuments(),
+        "mail_defaults": mail_defaults(settings),
     }
     unknown = set(overrides) - set(parts)
     if unknown:

@@ -41,6 +41,12 @@ class Settings:
     dashboard_dir: Path = PROJECT_ROOT / "dashboard_extension"
     schema_path: Path = DEFAULT_SCHEMA_PATH
     log_level: str = "INFO"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "starttls"
+    smtp_sender: str = ""
 
     @property
     def is_development(self) -> bool:
@@ -138,6 +144,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
         )
 
+    optional.update(_smtp_defaults(env))
     return Settings(
         app_url=_url("APP_URL", env.get("APP_URL", "http://localhost:8000")),
         database_url=database_url,
@@ -149,3 +156,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         **optional,  # type: ignore[arg-type]
     )
+
+
+def _smtp_defaults(env: Mapping[str, str]) -> dict[str, object]:
+    """SMTP_* give a single-shop deployment a mail server; shops can set their own."""
+    values: dict[str, object] = {}
+    if not env.get("SMTP_HOST"):
+        return values
+    values["smtp_host"] = env["SMTP_HOST"]
+    values["smtp_port"] = _positive_number("SMTP_PORT", env.get("SMTP_PORT", "587"), int)
+    values["smtp_username"] = env.get("SMTP_USERNAME", "")
+    values["smtp_password"] = env.get("SMTP_PASSWORD", "")
+    security = env.get("SMTP_SECURITY", "starttls").lower()
+    if security not in {"starttls", "ssl", "none"}:
+        raise ConfigurationError(f"SMTP_SECURITY must be starttls, ssl or none, got {security!r}")
+    values["smtp_security"] = security
+    sender = env.get("SMTP_SENDER", "")
+    if "@" not in sender:
+        raise ConfigurationError("SMTP_SENDER must be the From address when SMTP_HOST is set")
+    values["smtp_sender"] = sender
+    return values

@@ -12,7 +12,7 @@ from app.domain.vendors import IntegrationKind
 from app.errors import Invalid, NotFound
 from app.services import tasks
 from app.services.orders import check_not_stale, load_plan
-from app.services.ports import TaskQueue
+from app.services.ports import DocumentContext, DocumentRenderer, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -185,3 +185,31 @@ def cancel_purchase_order(
         _after_commit_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()
     return po
+
+
+def purchase_order_file(
+    uow_factory: UnitOfWorkFactory,
+    documents: DocumentRenderer,
+    installation_id: InstallationId,
+    po_id: int,
+    kind: str,
+) -> tuple[str, str, bytes]:
+    """The PO as a download: (filename, content type, bytes) for ``kind`` "pdf" or "csv"."""
+    with uow_factory() as uow:
+        po = uow.purchase_orders.get(installation_id, po_id)
+        if po is None:
+            raise NotFound("This purchase order does not exist.")
+        vendor = uow.vendors.get(installation_id, po.vendor_id)
+        settings = uow.settings.get(installation_id)
+    if kind == "csv":
+        return f"PO-{po.number}.csv", "text/csv", documents.purchase_order_csv(po)
+    if kind != "pdf":
+        raise Invalid("Choose PDF or CSV.")
+    context = DocumentContext(
+        shop_name=settings.shop_name or "Our shop",
+        merchant_email=settings.merchant_email,
+        vendor_code=vendor.code if vendor else "",
+        po_notes=vendor.po_notes if vendor else "",
+        template_html=settings.po_template_html or None,
+    )
+    return f"PO-{po.number}.pdf", "application/pdf", documents.purchase_order_pdf(po, context)

@@ -1,0 +1,70 @@
+"""Sending purchase orders and writing the outcome back to Saleor."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+
+from app.celery_app import celery, container
+from app.errors import NoOp, Permanent, Retryable
+from app.services import dispatch, order_writeback
+
+logger = logging.getLogger(__name__)
+
+SEND_RETRIES = 5
+WRITE_BACK_RETRIES = 6
+
+
+@celery.task(  # type: ignore[untyped-decorator]
+    bind=True, name="app.jobs.purchase_orders.send_purchase_order_task", max_retries=SEND_RETRIES
+)
+def send_purchase_order_task(
+    self: Task, installation_id: int, po_id: int, revision: int, actor: str
+) -> str:
+    """Send one PO revision; mail outages retry with backoff, then the PO shows "send failed"."""
+    parts = container()
+    try:
+        return dispatch.dispatch_purchase_order(
+            parts.uow_factory,
+            parts.mailer,
+            parts.documents,
+            parts.task_queue,
+            parts.mail_defaults,
+            installation_id=installation_id,  # type: ignore[arg-type]
+            po_id=po_id,
+            revision=revision,
+            actor=actor,
+            claim_token=str(self.request.id or f"eager-{po_id}-{revision}"),
+            final_attempt=self.request.retries >= SEND_RETRIES,
+        ).value
+    except NoOp as skipped:
+        logger.info("PO %s: %s", po_id, skipped.message)
+        return "skipped"
+    except Retryable as error:
+        raise self.retry(countdown=min(900, 30 * 2**self.request.retries)) from error
+
+
+@celery.task(  # type: ignore[untyped-decorator]
+    bind=True, name="app.jobs.purchase_orders.write_back_order_task", max_retries=WRITE_BACK_RETRIES
+)
+def write_back_order_task(self: Task, installation_id: int, order_id: str, note: str) -> str:
+    """The order note and metadata in Saleor; Saleor outages retry, refusals are logged."""
+    parts = container()
+    try:
+        order_writeback.write_back_order(
+            parts.uow_factory,
+            parts.saleor,
+            installation_id=installation_id,  # type: ignore[arg-type]
+            order_id=order_id,
+            note=note,
+        )
+    except NoOp as skipped:
+        logger.info("write-back for %s skipped: %s", order_id, skipped.message)
+        return "skipped"
+    except Retryable as error:
+        raise self.retry(countdown=min(600, 5 * 2**self.request.retries)) from error
+    except Permanent as error:
+        logger.warning("write-back for %s refused by Saleor: %s", order_id, error.message)
+        return "failed"
+    return "written"
