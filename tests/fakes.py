@@ -110,6 +110,26 @@ class FakeOrders:
         self.rows[(installation_id, snapshot.saleor_order_id)] = snapshot
 
 
+class FakeEmptyCatalogue:
+    """No vendors anywhere: every order line is "not drop-shipped"."""
+
+    def options_for_products(self, installation_id: Any, product_ids: Any) -> list[Any]:
+        return []
+
+
+class FakePlans:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def choices(self, installation_id: int, saleor_order_id: str) -> dict[str, Any]:
+        return dict(self.rows.get((installation_id, saleor_order_id), {}))
+
+    def save_choices(self, installation_id: int, saleor_order_id: str, choices: Any) -> None:
+        stored = self.rows.setdefault((installation_id, saleor_order_id), {})
+        for choice in choices:
+            stored[choice.order_line_id] = choice
+
+
 class FakeUnitOfWork:
     """Shares its repositories across instances; ``commits`` counts commits."""
 
@@ -117,6 +137,8 @@ class FakeUnitOfWork:
         self.installations = FakeInstallations()
         self.deliveries = FakeDeliveries()
         self.orders = FakeOrders()
+        self.product_vendors = FakeEmptyCatalogue()
+        self.plans = FakePlans()
         self.commits = 0
         self._callbacks: list[Callable[[], None]] = []
 

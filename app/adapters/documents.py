@@ -38,6 +38,10 @@ CSV_HEADER = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What a broken merchant template may raise while rendering; anything else is our bug.
 RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
+# (what the merchant calls the template, the settings field that holds it)
+_PDF = ("PO document", "po_template_html")
+_SUBJECT = ("email subject", "email_subject_template")
+_BODY = ("email body", "email_body_template")
 
 
 class TemplateDocuments:
@@ -48,14 +52,14 @@ class TemplateDocuments:
         options: dict[str, Any] = {"loader": loader, "trim_blocks": True, "lstrip_blocks": True}
         self._html = ImmutableSandboxedEnvironment(autoescape=True, **options)
         self._text = ImmutableSandboxedEnvironment(autoescape=False, **options)
-        # Only data: URIs load: no file, http or other fetches from any template.
-        self._fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
 
     def purchase_order_pdf(self, po: PurchaseOrder, context: DocumentContext) -> bytes:
         """The PO as an A4 PDF, from the merchant's template when they customised it."""
         variables = template_variables(po, context)
-        html = _render(self._html, PO_HTML, context.template_html, variables, "PO document")
-        pdf: bytes = HTML(string=html, url_fetcher=self._fetcher).write_pdf()
+        html = _render(self._html, PO_HTML, context.template_html, variables, _PDF)
+        # Only data: URIs load: no file, http or other fetches, whatever the template asks for.
+        fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+        pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
         return pdf
 
     def purchase_order_csv(self, po: PurchaseOrder) -> bytes:
@@ -77,8 +81,8 @@ class TemplateDocuments:
     ) -> tuple[str, str]:
         """Plain-text subject (one line) and body, from the merchant's templates when given."""
         variables = template_variables(po, context)
-        subject = _render(self._text, PO_SUBJECT, subject_template, variables, "email subject")
-        body = _render(self._text, PO_BODY, body_template, variables, "email body")
+        subject = _render(self._text, PO_SUBJECT, subject_template, variables, _SUBJECT)
+        body = _render(self._text, PO_BODY, body_template, variables, _BODY)
         return " ".join(subject.split()), body.strip() + "\n"
 
 
@@ -169,21 +173,25 @@ def _render(
     default_name: str,
     source: str | None,
     variables: Mapping[str, Any],
-    what: str,
+    which: tuple[str, str],
 ) -> str:
     """Render ``source`` (a merchant's template) or the default; template errors → Invalid."""
+    what, field = which
     try:
         template = env.get_template(default_name) if source is None else env.from_string(source)
     except JinjaSyntaxError as error:
         raise Invalid(
-            f"The {what} template has an error on line {error.lineno}: {error.message}."
+            f"The {what} template has an error on line {error.lineno}: {error.message}.",
+            field=field,
         ) from None
     try:
         return template.render(variables)
     except RENDER_ERRORS as error:
         line = _template_line(error.__traceback__, template.filename or "<template>")
         where = f" on line {line}" if line else ""
-        raise Invalid(f"The {what} template failed{where}: {_reason(error)}.") from None
+        raise Invalid(
+            f"The {what} template failed{where}: {_reason(error)}.", field=field
+        ) from None
 
 
 def _template_line(trace: TracebackType | None, filename: str) -> int | None:

@@ -10,7 +10,7 @@ from app.domain.installations import InstallationId
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
-from app.errors import NoOp
+from app.errors import Invalid, NoOp
 from app.services import tasks
 from app.services.ports import (
     Attachment,
@@ -143,9 +143,12 @@ def dispatch_purchase_order(
             actor,
             "No mail server is set up: enter your SMTP server in Settings, then resend.",
         )
-    email = build_email(
-        po, vendor, settings, documents, smtp.sender, defaults.message_domain, installation_id
-    )
+    try:
+        email = build_email(
+            po, vendor, settings, documents, smtp.sender, defaults.message_domain, installation_id
+        )
+    except Invalid as error:  # the merchant's template does not render
+        return _record_failure(uow_factory, queue, installation_id, po_id, actor, error.message)
     try:
         mailer.send(email, smtp)
     except MailRejected as error:

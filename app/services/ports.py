@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.errors import Permanent, Retryable
@@ -139,7 +139,7 @@ class SmtpSettings:
     port: int
     sender: str
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     security: str = "starttls"
     timeout_seconds: float = 15.0
 

@@ -26,6 +26,15 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         APP_VAR_DIR=str(Path(settings.database_url.rsplit("/", 1)[-1]).parent),
         LOG_LEVEL="INFO",
     )
+    if settings.smtp_host:
+        env.update(
+            SMTP_HOST=settings.smtp_host,
+            SMTP_PORT=str(settings.smtp_port),
+            SMTP_SECURITY=settings.smtp_security,
+            SMTP_SENDER=settings.smtp_sender,
+            SMTP_USERNAME=settings.smtp_username,
+            SMTP_PASSWORD=settings.smtp_password,
+        )
     return env
 
 

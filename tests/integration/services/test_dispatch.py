@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.adapters.documents import TemplateDocuments
 from app.domain.purchase_orders import POStatus
 from app.errors import NoOp
 from app.services import tasks
@@ -194,3 +195,31 @@ def test_shop_smtp_settings_win_over_the_deployment_default(catalogue, acme_po):
         "p",
     )
     assert email.sender == "po@shop.test"
+
+
+def test_broken_merchant_template_marks_send_failed_with_the_line(catalogue, acme_po):
+    save_settings(
+        catalogue.uow_factory,
+        catalogue.installation_id,
+        {"po_template_html": "<p>{{ po.number </p>"},
+    )
+    mailer = FakeMailer()
+
+    result = dispatch_purchase_order(
+        catalogue.uow_factory,
+        mailer,
+        TemplateDocuments(),
+        RecordingTaskQueue(),
+        DEFAULTS,
+        installation_id=catalogue.installation_id,
+        po_id=acme_po.id,
+        revision=0,
+        actor="staff@shop.test",
+        claim_token="t",
+        final_attempt=False,
+    )
+
+    assert result is SendOutcome.FAILED and mailer.sent == []
+    assert _po(catalogue, acme_po).failure_reason.startswith(
+        "The PO document template has an error on line 1"
+    )

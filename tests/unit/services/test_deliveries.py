@@ -234,6 +234,8 @@ def test_processing_reads_the_order_back_and_stores_it(uow):
     snapshot = uow.orders.get(1, ORDER_ID)
     assert (snapshot.number, snapshot.status, snapshot.line_count) == ("21", "UNFULFILLED", 1)
     assert saleor.calls == [("fetch_order", ORDER_ID)]
+    [choice] = uow.plans.choices(1, ORDER_ID).values()
+    assert (choice.order_line_id, choice.vendor_id) == ("T3JkZXJMaW5lOjE=", None)
 
 
 def test_processing_twice_calls_saleor_once(uow):

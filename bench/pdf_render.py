@@ -1,0 +1,106 @@
+"""PO PDF rendering benchmark: the default template through WeasyPrint, per PO size.
+
+    .venv/bin/python bench/pdf_render.py [--runs 20] [--sizes 1 10 100]
+
+For each size it builds a PO of that many lines, renders it once to warm up (fonts, template
+compilation), then renders it ``--runs`` times and prints the median, min and max seconds per PO.
+Target: a median under 0.3 s per PO.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.adapters.documents import TemplateDocuments  # noqa: E402
+from app.domain.money import Money  # noqa: E402
+from app.domain.purchase_orders import POLine, PurchaseOrder  # noqa: E402
+from app.services.ports import DocumentContext  # noqa: E402
+
+TARGET_SECONDS = 0.3
+SHIP_TO = {
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "companyName": "Analytical Engines LLC",
+    "streetAddress1": "1600 Amphitheatre Parkway",
+    "streetAddress2": "Building 4",
+    "city": "MOUNTAIN VIEW",
+    "postalCode": "94043",
+    "country": {"code": "US"},
+    "countryArea": "CA",
+    "phone": "+16502530000",
+}
+CONTEXT = DocumentContext(
+    shop_name="Polygon Shop",
+    merchant_email="merchant@shop.example",
+    vendor_code="ACME",
+    po_notes="Deliver on weekdays only.\nCall the customer before delivery.",
+)
+
+
+def make_po(size: int) -> PurchaseOrder:
+    lines = [
+        POLine(
+            order_line_id=f"line-{n}",
+            sku=f"SKU-{n:05d}",
+            vendor_sku=f"ACME-{n:05d}",
+            product_name=f"Blue Polygon Shirt {n}",
+            variant_name="M / Cotton",
+            quantity=n % 7 + 1,
+            unit_cost=Money(Decimal("12.3456"), "EUR"),
+        )
+        for n in range(size)
+    ]
+    return PurchaseOrder(
+        number="1042-1",
+        sequence=1,
+        saleor_order_id="T3JkZXI6MTA0Mg==",
+        order_number="1042",
+        vendor_id=1,
+        vendor_name="Acme Supplies",
+        currency="EUR",
+        ship_to=SHIP_TO,
+        customer_email="ada.buyer@example.com",
+        lines=lines,
+        created_at=datetime(2026, 11, 29, tzinfo=UTC),
+    )
+
+
+def measure(documents: TemplateDocuments, size: int, runs: int) -> list[float]:
+    po = make_po(size)
+    documents.purchase_order_pdf(po, CONTEXT)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        documents.purchase_order_pdf(po, CONTEXT)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
+    args = parser.parse_args()
+    documents = TemplateDocuments()
+    print(f"{'lines':>6} {'median s':>9} {'min s':>7} {'max s':>7}  target {TARGET_SECONDS} s")
+    for size in args.sizes:
+        timings = measure(documents, size, args.runs)
+        median = statistics.median(timings)
+        verdict = "met" if median < TARGET_SECONDS else "NOT met"
+        print(
+            f"{size:>6} {median:>9.3f} {min(timings):>7.3f} {max(timings):>7.3f}  {verdict}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

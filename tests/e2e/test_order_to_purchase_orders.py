@@ -1,0 +1,242 @@
+"""A signed ORDER_CREATED becomes a plan; the merchant's "Create PO(s) & Send" in the widget
+becomes one email per vendor, with the PO as a PDF, at a real SMTP server; Saleor gets a note.
+
+Through HTTP and a real Celery worker only; the catalogue (vendors, product vendors) is arranged
+with the services, as the vendor pages would store it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from dataclasses import replace
+
+import pytest
+import requests
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.adapters.db import tables
+from app.services.product_vendors import save_product_vendor
+from app.services.vendors import save_vendor
+from tests.builders import make_line, make_order
+from tests.conftest import REDIS_URL, make_settings
+from tests.servers.live_app import start_live_app
+from tests.servers.smtp import SmtpServer
+from tests.servers.worker import Worker
+
+
+@pytest.fixture(scope="module")
+def mail_server():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def broker_url(database_url, tmp_path_factory):
+    if database_url.startswith("postgresql") and REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        client.flushdb()
+        client.close()
+        return REDIS_URL
+    return f"sqla+sqlite:///{tmp_path_factory.mktemp('broker')}/broker.sqlite"
+
+
+@pytest.fixture(scope="module")
+def worker(database_url, broker_url, mail_server, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("worker")
+    settings = make_settings(
+        directory,
+        database_url=database_url,
+        celery_broker_url=broker_url,
+        smtp_host="127.0.0.1",
+        smtp_port=mail_server.port,
+        smtp_security="none",
+        smtp_sender="orders@shop.example",
+    )
+    worker = Worker(settings, directory / "worker.log")
+    worker.wait_ready()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def shop(fake_saleor, settings, engine, broker_url, worker, mail_server):
+    mail_server.messages.clear()
+    live = start_live_app(replace(settings, celery_broker_url=broker_url), engine=engine)
+    app = fake_saleor.install_app(live.manifest_url)
+    yield fake_saleor, live, app
+    live.stop()
+
+
+def _wait(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def _catalogue(live, api_url, order):
+    uow_factory = live.container.uow_factory
+    with uow_factory() as uow:
+        installation_id = uow.installations.get_active_by_api_url(api_url).id
+    acme = save_vendor(
+        uow_factory,
+        installation_id,
+        {
+            "name": "Acme Supply",
+            "code": "ACME",
+            "currency": "USD",
+            "emails_to": "po@acme.example",
+        },
+    )
+    beta = save_vendor(
+        uow_factory,
+        installation_id,
+        {
+            "name": "Beta Parts",
+            "code": "BETA",
+            "currency": "USD",
+            "emails_to": "orders@beta.example",
+            "emails_cc": "boss@beta.example",
+        },
+    )
+    first, second = order["lines"]
+    for vendor, line, cost in (
+        (acme, first, "10.00"),
+        (beta, first, "9.00"),
+        (beta, second, "30.00"),
+    ):
+        save_product_vendor(
+            uow_factory,
+            installation_id,
+            {
+                "vendor_id": str(vendor.id),
+                "product_id": line["variant"]["product"]["id"],
+                "unit_cost": cost,
+                "vendor_sku": f"{vendor.code}-{line['productSku']}",
+            },
+        )
+    return acme, beta
+
+
+def _widget(live, fake, app, order_id):
+    token = fake.issue_dashboard_token(app, email="merchant@shop.example")
+    page = requests.post(
+        f"{live.url}/widgets/order",
+        timeout=10,
+        data={
+            "accessToken": token,
+            "saleorApiUrl": fake.api_url,
+            "appId": app.app_id,
+            "orderId": order_id,
+        },
+    )
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'name="(context|drawn_at)" value="([^"]*)"', page.text))
+    return page.text, fields
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_server):
+    fake, live, app = shop
+    order = make_order(
+        number="1042",
+        lines=[
+            make_line(sku="SHIRT-M", quantity=2),
+            make_line(sku="SHOE-39", quantity=1, price=90.0),
+        ],
+    )
+    fake.add_order(order)
+    _catalogue(live, fake.api_url, order)
+
+    fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
+    _wait(lambda: _plan_rows(engine), what="the plan")
+    page, fields = _widget(live, fake, app, order["id"])
+    assert "SHIRT-M" in page and "Acme Supply" in page
+
+    created = requests.post(
+        f"{live.url}/widgets/order/purchase-orders",
+        timeout=10,
+        data={
+            **fields,
+            "orderId": order["id"],
+            "send": "1",
+        },
+    )
+    assert created.status_code == 200, created.text
+    messages = _wait(
+        lambda: mail_server.messages if len(mail_server.messages) >= 2 else None,
+        what="two PO emails",
+    )
+
+    by_recipient = {m.message["To"]: m for m in messages}
+    assert sorted(by_recipient) == ["orders@beta.example", "po@acme.example"]
+    acme_mail = by_recipient["po@acme.example"].message
+    assert acme_mail["Subject"].startswith("Purchase order 1042-1")
+    [pdf] = [
+        part
+        for part in acme_mail.iter_attachments()
+        if part.get_content_type() == "application/pdf"
+    ]
+    assert pdf.get_filename() == "PO-1042-1.pdf"
+    text = _pdf_text(pdf.get_content())
+    assert "1042-1" in text and "ACME-SHIRT-M" in text and "MOUNTAIN VIEW" in text
+    assert by_recipient["orders@beta.example"].message["Cc"] == "boss@beta.example"
+
+    _wait(lambda: _statuses(engine) == ["sent", "sent"], what="both POs sent")
+    notes = _wait(
+        lambda: (found := _notes(fake, order["id"], "sent to")) and len(found) == 2 and found,
+        what="two notes in Saleor",
+    )
+    assert sorted(notes) == [
+        "PO 1042-1 sent to Acme Supply by email.",
+        "PO 1042-2 sent to Beta Parts by email.",
+    ]
+    metadata = {m["key"]: m["value"] for m in fake.order(order["id"])["metadata"]}
+    assert metadata["dropship.state"] == "In Process"
+
+    again = requests.post(
+        f"{live.url}/widgets/order/purchase-orders",
+        timeout=10,
+        data={
+            **_widget(live, fake, app, order["id"])[1],
+            "orderId": order["id"],
+            "send": "1",
+        },
+    )
+    assert "already on a purchase order" in again.text
+    time.sleep(1.0)
+    assert len(mail_server.messages) == 2
+    assert _statuses(engine) == ["sent", "sent"]
+
+
+def _plan_rows(engine):
+    with engine.connect() as connection:
+        return connection.execute(select(tables.plan_lines)).all()
+
+
+def _statuses(engine):
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(tables.purchase_orders.c.status).order_by(tables.purchase_orders.c.sequence)
+        )
+        return [row[0] for row in rows]
+
+
+def _notes(fake, order_id, containing):
+    events = fake.order(order_id).get("events") or []
+    return [
+        e["message"]
+        for e in events
+        if e.get("type") == "NOTE_ADDED" and containing in (e.get("message") or "")
+    ]
