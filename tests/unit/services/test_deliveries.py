@@ -225,7 +225,7 @@ def test_processing_reads_the_order_back_and_stores_it(uow):
         "id": ORDER_ID,
         "number": "21",
         "status": "UNFULFILLED",
-        "lines": [{}],
+        "lines": [{"id": "T3JkZXJMaW5lOjE=", "quantity": 2}],
     }
 
     status = process_delivery(uow, saleor, delivery_id)
