@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,9 @@ RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueEr
 _PDF = ("PO document", "po_template_html")
 _SUBJECT = ("email subject", "email_subject_template")
 _BODY = ("email body", "email_body_template")
+
+# WeasyPrint reports every layout step at INFO: keep the worker log readable.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class TemplateDocuments:
