@@ -4,8 +4,15 @@ with FakeSaleor() as saleor:
     app = saleor.install_app("http://127.0.0.1:5000/api/manifest")
     saleor.add_order(order)
     saleor.send_event(app, "ORDER_CREATED", order_id=order["id"])
+
+Mutations (orderFulfill, orderNoteAdd, updateMetadata, ...) change the stored order and fire
+the webhooks Saleor would, from a background thread: `saleor.wait_for_events()`, then look at
+`saleor.deliveries`, `saleor.emitted_events` and `saleor.order(order_id)`. Test data:
+`add_product`, `add_warehouse`, `set_stock`, `shop_settings`, `add_app`; faults:
+`fail_next_graphql`, `delay_next_mutation`.
 """
 
+from .events import EmittedEvent
 from .fake import FakeSaleor
 from .keys import SigningKey, thumbprint, verify_detached_jws
 from .models import GraphQLCall, InstalledApp, InstallFailed, WebhookDelivery
@@ -13,6 +20,7 @@ from .schema import default_schema_path, load_schema, shared_saleor_dir
 from .webhooks import WebhookPayloadError
 
 __all__ = [
+    "EmittedEvent",
     "FakeSaleor",
     "GraphQLCall",
     "InstallFailed",

@@ -11,17 +11,19 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import installer, webhooks
 from .data import DataStore
+from .events import EmittedEvent, EventBus, EventControls
 from .graphql_endpoint import GraphQLEndpoint
 from .keys import SigningKey, jwks_document, process_key
 from .models import ADMIN_USER, GraphQLCall, InstalledApp, WebhookDelivery
 from .schema import load_schema, permission_codes
 from .server import BackgroundServer, Router, json_response
+from .state import StateAccess
 from .tokens import dashboard_claims, sign_dashboard_token
 
 CONNECT_TIMEOUT = 2.0
 
 
-class FakeSaleor:
+class FakeSaleor(StateAccess, EventControls):
     """A Saleor 3.23 stand-in: GraphQL API, JWKS, app installation, signed webhooks."""
 
     def __init__(
@@ -37,8 +39,15 @@ class FakeSaleor:
         self.requests: list[GraphQLCall] = []
         self.deliveries: list[WebhookDelivery] = []
         self._key = process_key()
+        self._events = EventBus(lambda: list(self.store.apps), self._deliver_emitted)
         self._endpoint = GraphQLEndpoint(
-            self.schema, self.store, lambda: self._key, lambda: self.api_url, self.requests
+            self.schema,
+            self.store,
+            lambda: self._key,
+            lambda: self.api_url,
+            self.requests,
+            on_started=self._events.request_started,
+            on_answered=self._events.request_answered,
         )
         router = Router()
         router.add("POST", "/graphql/", self._endpoint)
@@ -54,8 +63,9 @@ class FakeSaleor:
         return self
 
     def stop(self) -> None:
-        """Stop the server."""
+        """Stop the server and the webhook worker."""
         self._server.stop()
+        self._events.stop()
 
     def __enter__(self) -> FakeSaleor:
         return self.start()
@@ -102,6 +112,10 @@ class FakeSaleor:
         """The next `count` GraphQL requests answer `status` with an HTML page."""
         self._endpoint.fail_next(status, count)
 
+    def delay_next_mutation(self, seconds: float, count: int = 1) -> None:
+        """Apply the next `count` mutations, then answer each `seconds` late (unknown outcome)."""
+        self._endpoint.delay_next_mutation(seconds, count)
+
     # installation --------------------------------------------------------------------------
     def install_app(
         self, manifest_url: str, permissions: list[str] | None = None, app_name: str = "Drop-ship"
@@ -126,6 +140,32 @@ class FakeSaleor:
         app.is_active = True
 
     # webhooks ------------------------------------------------------------------------------
+    def _deliver_emitted(
+        self, app: InstalledApp, hook: dict[str, Any], emitted: EmittedEvent
+    ) -> WebhookDelivery:
+        extra = {"issuedAt": emitted.issued_at, **emitted.extra}
+        return self._send(app, hook, emitted.event, emitted.order, emitted.issuing_principal, extra)
+
+    def _send(
+        self,
+        app: InstalledApp,
+        hook: dict[str, Any],
+        event: str,
+        order: dict[str, Any] | None,
+        principal: dict[str, Any] | None,
+        extra: dict[str, Any] | None,
+        post: bool = True,
+    ) -> WebhookDelivery:
+        data = webhooks.build_event_data(self.schema, app, event, order, principal, extra)
+        body = webhooks.render_payload(self.schema, self.store, app, hook["query"], data, event)
+        delivery = webhooks.signed_delivery(
+            event, hook["targetUrl"], body, self._key, self.domain, self.api_url
+        )
+        self.deliveries.append(delivery)
+        if not post:
+            return delivery
+        return webhooks.deliver(delivery, retry_delays=self.retry_delays, timeout=self.timeout)
+
     def send_event(
         self,
         app: InstalledApp,
@@ -149,15 +189,9 @@ class FakeSaleor:
             if order is None:
                 raise KeyError(f"no order {order_id!r}; add it with add_order()")
         principal = dict(ADMIN_USER) if issuing_principal == "user" else issuing_principal
-        data = webhooks.build_event_data(self.schema, app, event, order, principal, extra)
-        body = webhooks.render_payload(self.schema, self.store, app, hook["query"], data, event)
-        delivery = webhooks.signed_delivery(
-            event, hook["targetUrl"], body, self._key, self.domain, self.api_url
-        )
-        self.deliveries.append(delivery)
-        if not app.is_active and event != "APP_DELETED":
-            return delivery  # Saleor marks deliveries of inactive apps FAILED without sending
-        return webhooks.deliver(delivery, retry_delays=self.retry_delays, timeout=self.timeout)
+        # Saleor marks deliveries of inactive apps FAILED without sending (APP_DELETED aside)
+        post = app.is_active or event == "APP_DELETED"
+        return self._send(app, hook, event, order, principal, extra, post=post)
 
     # dashboard tokens ----------------------------------------------------------------------
     def issue_dashboard_token(

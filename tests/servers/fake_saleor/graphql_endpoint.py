@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLSchema, GraphQLSyntaxError, execute_sync, parse, validate
+from graphql import (
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationType,
+    execute_sync,
+    get_operation_ast,
+    parse,
+    validate,
+)
 from werkzeug.wrappers import Request, Response
 
 from .auth import RequestContext, principal_from_headers
@@ -31,10 +40,14 @@ class GraphQLEndpoint:
         key: Callable[[], SigningKey],
         api_url: Callable[[], str],
         calls: list[GraphQLCall],
+        on_started: Callable[[], None] | None = None,
+        on_answered: Callable[[RequestContext], None] | None = None,
     ) -> None:
         self.schema, self.store, self._key, self._api_url = schema, store, key, api_url
         self.calls = calls
+        self._on_started, self._on_answered = on_started, on_answered
         self._failures: list[int] = []
+        self._delays: list[float] = []
         self._lock = threading.Lock()
 
     def fail_next(self, status: int, count: int) -> None:
@@ -45,6 +58,15 @@ class GraphQLEndpoint:
     def _pop_failure(self) -> int | None:
         with self._lock:
             return self._failures.pop(0) if self._failures else None
+
+    def delay_next_mutation(self, seconds: float, count: int) -> None:
+        """The next `count` mutation requests are executed, then answered `seconds` late."""
+        with self._lock:
+            self._delays.extend([seconds] * count)
+
+    def _pop_delay(self) -> float:
+        with self._lock:
+            return self._delays.pop(0) if self._delays else 0.0
 
     def __call__(self, request: Request) -> Response:
         """Answer one HTTP request."""
@@ -71,9 +93,18 @@ class GraphQLEndpoint:
             )
         principal = principal_from_headers(headers, self.store, self._key())
         call.principal = principal.kind
-        status, body = self._run(call, RequestContext(principal, self.store, self._api_url()))
-        call.http_status, call.response = status, body
-        self.calls.append(call)
+        ctx = RequestContext(principal, self.store, self._api_url())
+        if self._on_started is not None:
+            self._on_started()
+        try:
+            status, body = self._run(call, ctx)
+            call.http_status, call.response = status, body
+            self.calls.append(call)
+        finally:
+            if self._on_answered is not None:
+                self._on_answered(ctx)  # webhooks of the writes (Celery picks them up)
+        if ctx.extras.get("mutation"):
+            time.sleep(self._pop_delay())  # applied, but the answer comes late
         return Response(json.dumps(body), status=status, content_type="application/json")
 
     def _run(self, call: GraphQLCall, ctx: RequestContext) -> tuple[int, dict[str, Any]]:
@@ -94,6 +125,8 @@ class GraphQLEndpoint:
                 "extensions": COST,
             }
         variables = call.variables if isinstance(call.variables, dict) else None
+        operation = get_operation_ast(document, call.operation_name)
+        ctx.extras["mutation"] = bool(operation and operation.operation == OperationType.MUTATION)
         result = execute_sync(
             self.schema,
             document,

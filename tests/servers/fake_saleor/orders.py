@@ -41,7 +41,9 @@ def issuing_principal(ctx: RequestContext) -> dict[str, Any] | None:
     return dict(principal.user) if principal.user is not None else None
 
 
-def emit(ctx: RequestContext, event: str, order: dict[str, Any] | None = None, **extra: Any) -> None:
+def emit(
+    ctx: RequestContext, event: str, order: dict[str, Any] | None = None, **extra: Any
+) -> None:
     """Queue an async webhook event; it is published when the request has been answered."""
     ctx.extras.setdefault("events", []).append((event, order, extra))
 
@@ -113,7 +115,9 @@ def update_status(order: dict[str, Any]) -> None:
     returned = replaced = 0
     fulfillments = order.get("fulfillments") or []
     for fulfillment in fulfillments:
-        quantity = sum(int(f_line.get("quantity") or 0) for f_line in fulfillment.get("lines") or [])
+        quantity = sum(
+            int(f_line.get("quantity") or 0) for f_line in fulfillment.get("lines") or []
+        )
         if fulfillment.get("status") in _RETURNED:
             returned += quantity
         elif fulfillment.get("status") == "REPLACED":
@@ -143,7 +147,9 @@ def warehouse_ref(ctx: RequestContext, warehouse_id: str) -> dict[str, Any]:
 def deallocate(line: dict[str, Any], quantity: int, warehouse_id: str | None = None) -> None:
     """Release up to `quantity` allocated units, the given warehouse first (entries stay, >= 0)."""
     allocations = line.get("allocations") or []
-    ordered = sorted(allocations, key=lambda a: (a.get("warehouse") or {}).get("id") != warehouse_id)
+    ordered = sorted(
+        allocations, key=lambda a: (a.get("warehouse") or {}).get("id") != warehouse_id
+    )
     for allocation in ordered:
         taken = min(int(allocation.get("quantity") or 0), quantity)
         allocation["quantity"] = int(allocation.get("quantity") or 0) - taken
@@ -163,7 +169,9 @@ def allocate(ctx: RequestContext, line: dict[str, Any], quantity: int, warehouse
     )
 
 
-def change_stock(ctx: RequestContext, variant_id: str | None, warehouse_id: str, delta: int) -> None:
+def change_stock(
+    ctx: RequestContext, variant_id: str | None, warehouse_id: str, delta: int
+) -> None:
     """Add `delta` to a Stock row (created when missing; never below 0)."""
     if variant_id is None:
         return

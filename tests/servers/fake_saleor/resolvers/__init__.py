@@ -4,7 +4,15 @@ Add a query/mutation by writing a module here with `@query("name")` / `@mutation
 functions `(parent, info, **args)` and importing it below.
 """
 
-from . import app, order  # noqa: F401  (registration side effects)
+from . import (  # noqa: F401  (registration side effects)
+    app,
+    catalog,
+    fulfill,
+    fulfillment,
+    metadata,
+    order,
+    order_actions,
+)
 from .registry import field_resolver, guard_for, mutation, query, resolver
 
 __all__ = ["field_resolver", "guard_for", "mutation", "query", "resolver"]

@@ -8,7 +8,13 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    get_named_type,
+)
 
 from ..auth import RequestContext
 from ..data import from_global_id
@@ -49,7 +55,7 @@ def payload(*error_keys: str) -> Callable[[Resolver], Resolver]:
                     result = dict(fn(parent, info, **args))
                 except MutationError as exc:
                     del events[queued:]
-                    return {key: exc.errors for key in error_keys}
+                    return {key: _known_codes(info, key, exc.errors) for key in error_keys}
             for key in error_keys:
                 result.setdefault(key, [])
             return result
@@ -57,6 +63,23 @@ def payload(*error_keys: str) -> Callable[[Resolver], Resolver]:
         return run
 
     return wrap
+
+
+def _known_codes(
+    info: GraphQLResolveInfo[Any], key: str, errors: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Codes missing from the error type's enum serialise as null in Saleor (legacy graphene),
+    e.g. NOT_FOUND in OrderNoteAddErrorCode."""
+    payload_type = get_named_type(info.return_type)
+    error_type = None
+    if isinstance(payload_type, GraphQLObjectType) and key in payload_type.fields:
+        error_type = get_named_type(payload_type.fields[key].type)
+    code_type = None
+    if isinstance(error_type, GraphQLObjectType) and "code" in error_type.fields:
+        code_type = get_named_type(error_type.fields["code"].type)
+    if not isinstance(code_type, GraphQLEnumType):
+        return errors
+    return [{**e, "code": e["code"] if e["code"] in code_type.values else None} for e in errors]
 
 
 def decode_id(global_id: str | None, type_name: str, field: str | None) -> str:
@@ -130,7 +153,9 @@ def connection(
         start = next((i for i, k in enumerate(keys) if (k < mark if reverse else k > mark)), stop)
     if before is not None:
         mark = _uncursor(before)
-        stop = next((i for i, k in enumerate(keys) if not (k > mark if reverse else k < mark)), stop)
+        stop = next(
+            (i for i, k in enumerate(keys) if not (k > mark if reverse else k < mark)), stop
+        )
     window = list(range(start, max(start, stop)))
     if first is not None:
         window = window[:first]
