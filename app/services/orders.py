@@ -97,6 +97,12 @@ def change_line_vendor(
         line = plan.line(order_line_id)
         if line is None:
             raise NotFound("This line is not on the order.")
+        if uow.purchase_orders.quantity_on_open_pos(installation_id, order_id).get(order_line_id):
+            raise Invalid(
+                f"{line.product_name} is on an open purchase order: cancel that PO to change "
+                "its vendor.",
+                field="vendor_id",
+            )
         if vendor_id is not None and vendor_id not in {o.vendor_id for o in line.options}:
             raise Invalid(f"That vendor does not ship {line.product_name}.", field="vendor_id")
         choice = LineChoice(order_line_id, vendor_id, ChosenBy.MERCHANT)

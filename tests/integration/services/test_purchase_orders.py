@@ -227,3 +227,19 @@ def test_another_installation_cannot_see_or_touch_the_pos(catalogue, other_shop)
         create_purchase_orders(
             catalogue.uow_factory, queue, other_shop, catalogue.order_id, actor="x", send=True
         )
+
+
+def test_a_line_on_an_open_po_keeps_its_vendor(catalogue):
+    _create(catalogue)
+
+    with pytest.raises(Invalid, match="on an open purchase order"):
+        change_line_vendor(
+            catalogue.uow_factory,
+            catalogue.installation_id,
+            catalogue.order_id,
+            catalogue.line_id(0),
+            catalogue.beta.id,
+        )
+
+    view = view_order(catalogue.uow_factory, catalogue.installation_id, catalogue.order_id)
+    assert view.plan.lines[0].vendor_id == catalogue.acme.id
