@@ -19,7 +19,7 @@ install: $(BIN)/.installed
 ## Web server (gunicorn) and worker (Celery) on embedded defaults: SQLite and a file broker.
 run: install
 	$(BIN)/flask --app app db-upgrade
-	@$(BIN)/celery -A app.celery_app worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	@$(BIN)/celery -A app.celery_app worker --beat --schedule var/celerybeat-schedule --loglevel=INFO --concurrency=2 & worker=$$!; \
 	$(BIN)/gunicorn --config app/gunicorn_conf.py --bind 0.0.0.0:$(PORT) 'app:create_app()' & web=$$!; \
 	trap 'kill -TERM $$worker $$web 2>/dev/null; wait' EXIT INT TERM; \
 	wait -n

@@ -196,6 +196,8 @@ class FakeSaleorApi:
         self, order_id: str, note: str, private: Mapping[str, str], public: Mapping[str, str]
     ) -> None:
         self._gateway.calls.append(("write_back", order_id))
+        if self._gateway.write_back_error is not None:
+            raise self._gateway.write_back_error
         self._gateway.write_backs.append((order_id, note, dict(private), dict(public)))
 
     def confirm_order(self, order_id: str) -> str:
@@ -214,6 +216,7 @@ class FakeSaleorGateway:
         self.unavailable = False
         self.variants: dict[str, Any] = {}
         self.write_backs: list[tuple[str, str, dict[str, str], dict[str, str]]] = []
+        self.write_back_error: Exception | None = None
 
     def api(self, api_url: str, token: str) -> FakeSaleorApi:
         return FakeSaleorApi(self, api_url, token)

@@ -14,6 +14,9 @@ PROCESS_DELIVERY_TASK = "app.jobs.deliveries.process_delivery_task"
 CELERY_TASKS = {
     tasks.SEND_PURCHASE_ORDER: "app.jobs.purchase_orders.send_purchase_order_task",
     tasks.WRITE_BACK_ORDER: "app.jobs.purchase_orders.write_back_order_task",
+    tasks.WRITE_FULFILMENT: "app.jobs.shipments.write_fulfilment_task",
+    tasks.UPDATE_TRACKING: "app.jobs.shipments.update_tracking_task",
+    tasks.CANCEL_SHIPMENT: "app.jobs.shipments.cancel_shipment_task",
 }
 
 
@@ -30,7 +33,9 @@ def _transport_options(broker_url: str) -> dict[str, float]:
 def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
     """One Celery configuration for the web process (sending) and the worker (running)."""
     celery = Celery(
-        "dropship", broker=broker_url, include=["app.jobs.deliveries", "app.jobs.purchase_orders"]
+        "dropship",
+        broker=broker_url,
+        include=["app.jobs.deliveries", "app.jobs.purchase_orders", "app.jobs.shipments"],
     )
     celery.conf.update(
         task_serializer="json",
@@ -50,6 +55,12 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "interval_max": 0.5,
         },
         worker_hijack_root_logger=False,
+        beat_schedule={
+            "queue-waiting-write-backs": {
+                "task": "app.jobs.purchase_orders.queue_waiting_write_backs_task",
+                "schedule": 60.0,
+            }
+        },
     )
     return celery
 

@@ -145,6 +145,16 @@ class PurchaseOrder:
     def acknowledge(self, *, actor: str, at: datetime, detail: str = "") -> None:
         self._move(POStatus.ACKNOWLEDGED, actor, at, "acknowledged", detail)
 
+    def record_shipping(self, target: POStatus, *, actor: str, at: datetime) -> None:
+        """Partially shipped or shipped, from the vendor's shipments. A PO that ships was
+        evidently received, so this is allowed from created and send failed too."""
+        if target not in (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED):
+            raise RuleViolation(f"{target.label} is not a shipping status.")
+        if self.status in (POStatus.CANCELLED, POStatus.SHIPPED) or target is self.status:
+            return
+        self.status = target
+        self.events.append(POEvent(at, actor, target.label.lower()))
+
     def ensure_sendable(self) -> None:
         if self.status not in (POStatus.CREATED, POStatus.SEND_FAILED, POStatus.SENT):
             raise RuleViolation(

@@ -25,6 +25,9 @@ class ShopSettings:
     email_subject_template: str = ""
     email_body_template: str = ""
     po_template_html: str = ""
+    dropship_warehouse_id: str = ""
+    notify_customer: bool = True
+    approve_fulfilments: bool = True
 
     @property
     def has_own_smtp(self) -> bool:
@@ -72,7 +75,18 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
     password = str(data.get("smtp_password") or "") or current.smtp_password
     return replace(
         current,
-        **values,
+        shop_name=values["shop_name"],
+        merchant_email=values["merchant_email"],
+        po_number_pattern=values["po_number_pattern"],
+        smtp_host=values["smtp_host"],
+        smtp_username=values["smtp_username"],
+        smtp_security=values["smtp_security"],
+        smtp_sender=values["smtp_sender"],
+        dropship_warehouse_id=str(
+            data.get("dropship_warehouse_id", current.dropship_warehouse_id)
+        ).strip(),
+        notify_customer=_flag(data, "notify_customer", current.notify_customer),
+        approve_fulfilments=_flag(data, "approve_fulfilments", current.approve_fulfilments),
         smtp_port=port,
         smtp_password=password,
         email_subject_template=str(
@@ -81,3 +95,10 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
         email_body_template=str(data.get("email_body_template", current.email_body_template)),
         po_template_html=str(data.get("po_template_html", current.po_template_html)),
     )
+
+
+def _flag(data: Mapping[str, str], key: str, current: bool) -> bool:
+    """A yes/no field; absent from the form means unchanged."""
+    if key not in data:
+        return current
+    return str(data[key]).strip().lower() in {"1", "true", "yes", "on"}

@@ -8,7 +8,7 @@ from celery import Task
 
 from app.celery_app import celery, container
 from app.errors import NoOp, Permanent, Retryable
-from app.services import dispatch, order_writeback
+from app.services import dispatch, order_writeback, writeback_queue
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ def send_purchase_order_task(
 @celery.task(  # type: ignore[untyped-decorator]
     bind=True, name="app.jobs.purchase_orders.write_back_order_task", max_retries=WRITE_BACK_RETRIES
 )
-def write_back_order_task(self: Task, installation_id: int, order_id: str, note: str) -> str:
-    """The order note and metadata in Saleor; Saleor outages retry, refusals are logged."""
+def write_back_order_task(self: Task, installation_id: int, order_id: str) -> str:
+    """The waiting notes and metadata in Saleor; outages retry, refusals are logged."""
     parts = container()
     try:
         order_writeback.write_back_order(
@@ -57,7 +57,6 @@ def write_back_order_task(self: Task, installation_id: int, order_id: str, note:
             parts.saleor,
             installation_id=installation_id,  # type: ignore[arg-type]
             order_id=order_id,
-            note=note,
         )
     except NoOp as skipped:
         logger.info("write-back for %s skipped: %s", order_id, skipped.message)
@@ -68,3 +67,10 @@ def write_back_order_task(self: Task, installation_id: int, order_id: str, note:
         logger.warning("write-back for %s refused by Saleor: %s", order_id, error.message)
         return "failed"
     return "written"
+
+
+@celery.task(name="app.jobs.purchase_orders.queue_waiting_write_backs_task")  # type: ignore[untyped-decorator]
+def queue_waiting_write_backs_task() -> int:
+    """Every minute (beat): write-backs for notes a broker outage left waiting."""
+    parts = container()
+    return writeback_queue.queue_waiting_write_backs(parts.uow_factory, parts.task_queue)

@@ -11,7 +11,6 @@ from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
 from app.errors import Invalid, NoOp
-from app.services import tasks
 from app.services.ports import (
     Attachment,
     DocumentContext,
@@ -24,6 +23,7 @@ from app.services.ports import (
     TaskQueue,
 )
 from app.services.unit_of_work import UnitOfWorkFactory
+from app.services.writeback_queue import queue_write_back
 
 CLAIM_STALE_AFTER = timedelta(minutes=10)
 
@@ -164,12 +164,7 @@ def dispatch_purchase_order(
         uow.purchase_orders.save(installation_id, po)
         uow.purchase_orders.release_claim(installation_id, po_id)
         note = f"PO {po.number} sent to {po.vendor_name} by email."
-        arguments = {
-            "installation_id": installation_id,
-            "order_id": po.saleor_order_id,
-            "note": note,
-        }
-        uow.after_commit(lambda: queue.enqueue(tasks.WRITE_BACK_ORDER, **arguments))
+        queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()
     return SendOutcome.SENT
 
@@ -189,11 +184,6 @@ def _record_failure(
         uow.purchase_orders.save(installation_id, po)
         uow.purchase_orders.release_claim(installation_id, po_id)
         note = f"PO {po.number} could not be sent to {po.vendor_name}: {reason}"
-        arguments = {
-            "installation_id": installation_id,
-            "order_id": po.saleor_order_id,
-            "note": note,
-        }
-        uow.after_commit(lambda: queue.enqueue(tasks.WRITE_BACK_ORDER, **arguments))
+        queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()
     return SendOutcome.FAILED

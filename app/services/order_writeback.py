@@ -7,10 +7,11 @@ import json
 from app.domain.installations import InstallationId
 from app.domain.orders import DropShipState, OrderSnapshot
 from app.domain.purchase_orders import PurchaseOrder
-from app.errors import Invalid, NoOp, NotFound
+from app.errors import Invalid, NoOp, NotFound, Retryable
 from app.services.orders import load_plan
-from app.services.ports import SaleorGateway, SaleorMutationFailed
+from app.services.ports import SaleorGateway, SaleorMutationFailed, TaskQueue
 from app.services.unit_of_work import UnitOfWorkFactory
+from app.services.writeback_queue import queue_write_back
 
 SUMMARY_KEY = "dropship.purchase_orders"
 STATE_KEY = "dropship.state"
@@ -30,12 +31,12 @@ def write_back_order(
     *,
     installation_id: InstallationId,
     order_id: str,
-    note: str,
-) -> None:
-    """One Saleor call: the note, the PO summary and the drop-ship state.
+) -> int:
+    """One Saleor call: the waiting notes (joined), the PO summary and the drop-ship state.
 
-    The app's own write echoes back as ORDER_UPDATED/METADATA events, which ingest skips by
-    ``issuingPrincipal``.
+    Returns how many notes were written. If Saleor cannot be reached the notes go back on the
+    order for the retry. The app's own write echoes back as ORDER_UPDATED/METADATA events,
+    which ingest skips by ``issuingPrincipal``.
     """
     with uow_factory() as uow:
         installation = uow.installations.get(installation_id)
@@ -44,13 +45,25 @@ def write_back_order(
         snapshot = uow.orders.get(installation_id, order_id)
         if snapshot is None:
             raise NotFound(f"Order {order_id} is unknown.")
+        notes = uow.orders.take_pending_notes(installation_id, order_id)
         pos = uow.purchase_orders.list_for_order(installation_id, order_id)
-    saleor.api(installation.saleor_api_url, installation.token).write_back(
-        order_id,
-        note,
-        {SUMMARY_KEY: summary(pos)},
-        {STATE_KEY: snapshot.state.label},
-    )
+        uow.commit()
+    if not notes:
+        raise NoOp(f"Nothing waits to be written for order {order_id}.")
+    try:
+        saleor.api(installation.saleor_api_url, installation.token).write_back(
+            order_id,
+            "\n".join(notes),
+            {SUMMARY_KEY: summary(pos)},
+            {STATE_KEY: snapshot.state.label},
+        )
+    except Retryable:
+        with uow_factory() as uow:
+            for note in notes:
+                uow.orders.add_pending_note(installation_id, order_id, note)
+            uow.commit()
+        raise
+    return len(notes)
 
 
 def confirm_order(
@@ -80,6 +93,7 @@ def confirm_order(
 
 def complete_order(
     uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
     installation_id: InstallationId,
     order_id: str,
     *,
@@ -88,7 +102,7 @@ def complete_order(
 ) -> str:
     """ "Complete" only when every drop-shipped line is fulfilled, or with an explicit reason.
 
-    Returns the note to write back to Saleor.
+    Returns the note, which is also queued for Saleor.
     """
     with uow_factory() as uow:
         snapshot = uow.orders.get(installation_id, order_id)
@@ -112,5 +126,6 @@ def complete_order(
         uow.orders.set_state(
             installation_id, order_id, DropShipState.COMPLETE, reason.strip() or None
         )
+        queue_write_back(uow, queue, installation_id, order_id, note)
         uow.commit()
     return note

@@ -42,6 +42,22 @@ class VariantRef:
     variant_name: str = ""
 
 
+@dataclass(frozen=True)
+class FulfilLine:
+    order_line_id: str
+    quantity: int
+    warehouse_id: str
+
+
+@dataclass(frozen=True)
+class FulfilmentInfo:
+    id: str
+    status: str
+    tracking_number: str
+    warehouse_id: str | None
+    quantities: tuple[tuple[str, int], ...]
+
+
 class SaleorApi(Protocol):
     """Calls to one Saleor, authenticated with the app's token."""
 
@@ -65,6 +81,40 @@ class SaleorApi(Protocol):
 
     def confirm_order(self, order_id: str) -> str:
         """Returns the order's new status; raises SaleorMutationFailed if Saleor refuses."""
+        ...
+
+    def fulfil(
+        self,
+        order_id: str,
+        lines: list[FulfilLine],
+        tracking_number: str,
+        *,
+        notify_customer: bool,
+        allow_stock_to_be_exceeded: bool,
+    ) -> list[FulfilmentInfo]: ...
+
+    def fetch_fulfilments(self, order_id: str) -> list[FulfilmentInfo]: ...
+
+    def update_tracking(
+        self, fulfilment_id: str, tracking_number: str, notify_customer: bool
+    ) -> None: ...
+
+    def cancel_fulfilment(self, fulfilment_id: str, warehouse_id: str) -> None: ...
+
+    def approve_fulfilment(self, fulfilment_id: str, notify_customer: bool) -> None: ...
+
+    def warehouses(self) -> list[tuple[str, str]]:
+        """(id, name) of the shop's warehouses."""
+        ...
+
+
+class CarrierDetector(Protocol):
+    def detect(self, tracking_number: str) -> Any:
+        """The Carrier for a tracking number, or None when no known format matches."""
+        ...
+
+    def by_code(self, code: str, tracking_number: str) -> Any:
+        """The Carrier the merchant chose (an override), with its tracking link if known."""
         ...
 
 

@@ -14,6 +14,7 @@ from app.services import tasks
 from app.services.orders import check_not_stale, load_plan
 from app.services.ports import DocumentContext, DocumentRenderer, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.services.writeback_queue import queue_write_back
 
 
 def _now() -> datetime:
@@ -75,7 +76,7 @@ def create_purchase_orders(
         if snapshot.state is DropShipState.NEW:
             uow.orders.set_state(installation_id, order_id, DropShipState.IN_PROCESS)
         numbers = ", ".join(f"{po.number} ({po.vendor_name})" for po in created)
-        _after_commit_write_back(
+        queue_write_back(
             uow, queue, installation_id, order_id, f"Drop-ship PO(s) created: {numbers}."
         )
         if send:
@@ -100,13 +101,6 @@ def _after_commit_send(
         "actor": actor,
     }
     uow.after_commit(lambda: queue.enqueue(tasks.SEND_PURCHASE_ORDER, **arguments))
-
-
-def _after_commit_write_back(
-    uow: UnitOfWork, queue: TaskQueue, installation_id: InstallationId, order_id: str, note: str
-) -> None:
-    arguments = {"installation_id": installation_id, "order_id": order_id, "note": note}
-    uow.after_commit(lambda: queue.enqueue(tasks.WRITE_BACK_ORDER, **arguments))
 
 
 def _load(uow: UnitOfWork, installation_id: InstallationId, po_id: int) -> PurchaseOrder:
@@ -159,7 +153,7 @@ def mark_purchase_order_sent(
             raise Invalid(str(error)) from None
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} marked as sent to {po.vendor_name} by {actor}."
-        _after_commit_write_back(uow, queue, installation_id, po.saleor_order_id, note)
+        queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()
     return po
 
@@ -182,7 +176,7 @@ def cancel_purchase_order(
             raise Invalid(str(error), field="reason") from None
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} to {po.vendor_name} cancelled by {actor}: {reason.strip()}"
-        _after_commit_write_back(uow, queue, installation_id, po.saleor_order_id, note)
+        queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()
     return po
 

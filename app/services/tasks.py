@@ -2,3 +2,6 @@
 
 SEND_PURCHASE_ORDER = "send_purchase_order"
 WRITE_BACK_ORDER = "write_back_order"
+WRITE_FULFILMENT = "write_fulfilment"
+UPDATE_TRACKING = "update_tracking"
+CANCEL_SHIPMENT = "cancel_shipment"

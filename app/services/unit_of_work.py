@@ -12,6 +12,7 @@ from app.domain.installations import Installation, InstallationId
 from app.domain.orders import DropShipState, OrderSnapshot
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
+from app.domain.shipments import Shipment
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import ProductVendor, Vendor, VendorOption
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
@@ -83,6 +84,16 @@ class OrderRepository(Protocol):
         state: DropShipState,
         note: str | None = None,
     ) -> None: ...
+
+    def add_pending_note(
+        self, installation_id: InstallationId, saleor_order_id: str, note: str
+    ) -> bool: ...
+
+    def take_pending_notes(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> list[str]: ...
+
+    def with_pending_notes(self) -> list[tuple[InstallationId, str]]: ...
 
 
 class SettingsRepository(Protocol):
@@ -171,6 +182,18 @@ class PurchaseOrderRepository(Protocol):
     def release_claim(self, installation_id: InstallationId, po_id: int) -> None: ...
 
 
+class ShipmentRepository(Protocol):
+    def add(self, installation_id: InstallationId, shipment: Shipment) -> Shipment: ...
+
+    def save(self, installation_id: InstallationId, shipment: Shipment) -> None: ...
+
+    def get(self, installation_id: InstallationId, shipment_id: int) -> Shipment | None: ...
+
+    def list_for_order(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> list[Shipment]: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -182,6 +205,7 @@ class UnitOfWork(Protocol):
     product_vendors: ProductVendorRepository
     plans: PlanRepository
     purchase_orders: PurchaseOrderRepository
+    shipments: ShipmentRepository
 
     def __enter__(self) -> Self: ...
 

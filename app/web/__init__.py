@@ -72,9 +72,27 @@ def _frame_headers(response):  # type: ignore[no-untyped-def]
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import app_pages, install, order_widget, product_widget, webhooks
+    from app.web import (
+        app_pages,
+        install,
+        order_purchase_orders,
+        order_widget,
+        product_widget,
+        settings_page,
+        vendor_pages,
+        webhooks,
+    )
 
-    for module in (install, webhooks, app_pages, order_widget, product_widget):
+    for module in (
+        install,
+        webhooks,
+        app_pages,
+        order_widget,
+        product_widget,
+        order_purchase_orders,
+        vendor_pages,
+        settings_page,
+    ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(HTTPException, _handle_http_error)

@@ -1,17 +1,19 @@
-"""The app's own page (NAVIGATION_ORDERS) and the public pages the manifest links to."""
+"""The app's own page (NAVIGATION_ORDERS) and the public pages the manifest links to.
+
+The page is a shell: AppBridge hands it the token, it trades it for a signed context and then
+loads every tab (vendor_pages, settings_page) with fetch, sending the context in the
+``X-Dashboard-Context`` header and swapping the answer into ``#app-body``.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from app.errors import Invalid
-from app.web.auth import (
-    current_user,
-    issue_context,
-    require_dashboard_context,
-    verify_dashboard_token,
-)
+from app.errors import Invalid, Unauthenticated
+from app.services.ports import SaleorApi
+from app.web import container
+from app.web.auth import current_user, issue_context, verify_dashboard_token
 
 blueprint = Blueprint("app_pages", __name__)
 
@@ -33,10 +35,14 @@ def open_session() -> ResponseReturnValue:
     return jsonify({"context": issue_context(user), "email": user.email})
 
 
-@blueprint.get("/app/home")
-@require_dashboard_context("MANAGE_ORDERS")
-def home() -> ResponseReturnValue:
-    return render_template("app_pages/home.html", user=current_user())
+def current_saleor_api() -> SaleorApi:
+    """Saleor's API with the app's own token, for the shop of the signed-in dashboard user."""
+    parts = container()
+    with parts.uow_factory() as uow:
+        installation = uow.installations.get(current_user().installation_id)
+    if installation is None or not installation.is_active:
+        raise Unauthenticated("The app is no longer installed on this Saleor.")
+    return parts.saleor.api(installation.saleor_api_url, installation.token)
 
 
 @blueprint.get("/")

@@ -1,41 +1,120 @@
-"""The order page's "Purchase orders" widget (ORDER_DETAILS_WIDGETS, POST)."""
+"""The order page's "Purchase orders" widget (ORDER_DETAILS_WIDGETS, POST): order-level actions.
+
+Every follow-up form carries the signed ``context``, the ``orderId`` and ``drawn_at`` (the order's
+``updatedAt`` when the widget was drawn). PO actions live in ``order_purchase_orders``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
+from app.errors import Invalid
+from app.services.order_writeback import complete_order, confirm_order
+from app.services.orders import change_line_vendor
+from app.services.purchase_orders import create_purchase_orders
 from app.web import container
-from app.web.auth import (
-    current_user,
-    issue_context,
-    require_dashboard_context,
-    require_dashboard_token,
-)
+from app.web.auth import current_user, require_dashboard_context, require_dashboard_token
+from app.web.order_view import Outcome, render_widget, widget_action
 
 blueprint = Blueprint("order_widget", __name__)
+PERMISSION = "MANAGE_ORDERS"
 
 
-def _render(order_id: str) -> ResponseReturnValue:
-    user = current_user()
-    with container().uow_factory() as uow:
-        snapshot = uow.orders.get(user.installation_id, order_id)
-    return render_template(
-        "order_widget/widget.html",
-        user=user,
-        order_id=order_id,
-        snapshot=snapshot,
-        context=issue_context(user),
-    )
+def _order_id() -> str:
+    return request.form.get("orderId", "")
+
+
+def _drawn_at() -> str | None:
+    """None when the form did not say (the service then skips the stale check)."""
+    return request.form.get("drawn_at")
+
+
+def _vendor_id() -> int | None:
+    raw = request.form.get("vendor_id", "").strip()
+    if raw in ("", "none"):
+        return None
+    if not raw.isdigit():
+        raise Invalid("Choose one of the listed vendors.", field="vendor_id")
+    return int(raw)
 
 
 @blueprint.post("/widgets/order")
-@require_dashboard_token("MANAGE_ORDERS")
+@require_dashboard_token(PERMISSION)
 def widget() -> ResponseReturnValue:
-    return _render(request.form.get("orderId", ""))
+    return render_widget(_order_id())
 
 
 @blueprint.post("/widgets/order/refresh")
-@require_dashboard_context("MANAGE_ORDERS")
+@require_dashboard_context(PERMISSION)
 def refresh() -> ResponseReturnValue:
-    return _render(request.form.get("orderId", ""))
+    return render_widget(_order_id())
+
+
+@blueprint.post("/widgets/order/confirm")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def confirm() -> Outcome:
+    parts = container()
+    status = confirm_order(
+        parts.uow_factory, parts.saleor, current_user().installation_id, _order_id()
+    )
+    text = f"Saleor now shows it as {status.replace('_', ' ').lower()}."
+    return Outcome("success", "Order confirmed", text, notify=True, refresh_entity=True)
+
+
+@blueprint.post("/widgets/order/lines/vendor")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def choose_line_vendor() -> Outcome:
+    line_id = request.form.get("line_id", "")
+    plan = change_line_vendor(
+        container().uow_factory,
+        current_user().installation_id,
+        _order_id(),
+        line_id,
+        _vendor_id(),
+        drawn_at=_drawn_at(),
+    )
+    line = plan.line(line_id)
+    assert line is not None  # the service refused unknown lines
+    chosen = next((o.vendor.name for o in line.options if o.vendor_id == line.vendor_id), None)
+    name = line.product_name
+    text = f"{name} goes to {chosen}." if chosen else f"{name} is not drop-shipped."
+    return Outcome("success", "Vendor saved", text)
+
+
+@blueprint.post("/widgets/order/purchase-orders")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def create() -> Outcome:
+    send = request.form.get("send") == "1"
+    parts, user = container(), current_user()
+    created = create_purchase_orders(
+        parts.uow_factory,
+        parts.task_queue,
+        user.installation_id,
+        _order_id(),
+        actor=user.email,
+        send=send,
+        drawn_at=_drawn_at(),
+    )
+    numbers = ", ".join(f"{po.number} ({po.vendor_name})" for po in created)
+    text = numbers + (". Email vendors' POs are being sent." if send else ".")
+    return Outcome("success", f"{len(created)} PO(s) created", text, notify=True)
+
+
+@blueprint.post("/widgets/order/complete")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def complete() -> Outcome:
+    parts, user = container(), current_user()
+    note = complete_order(
+        parts.uow_factory,
+        parts.task_queue,
+        user.installation_id,
+        _order_id(),
+        actor=user.email,
+        reason=request.form.get("reason", ""),
+    )
+    return Outcome("success", "Order complete", note, notify=True)

@@ -59,10 +59,16 @@ def test_client_loads_every_operation_by_name():
 
     assert documents.names() == [
         "AppId",
+        "FulfillmentApprove",
+        "FulfillmentCancel",
+        "FulfillmentUpdateTracking",
         "OrderConfirm",
         "OrderDetails",
+        "OrderFulfill",
+        "OrderFulfillments",
         "OrderWriteBack",
         "ProductVariants",
         "VariantsBySku",
+        "Warehouses",
     ]
     assert documents.is_query("OrderDetails")

@@ -234,9 +234,12 @@ def _statuses(engine):
 
 
 def _notes(fake, order_id, containing):
+    """Note lines in Saleor (one write-back may carry several lines)."""
     events = fake.order(order_id).get("events") or []
-    return [
-        e["message"]
+    lines = [
+        line
         for e in events
-        if e.get("type") == "NOTE_ADDED" and containing in (e.get("message") or "")
+        if e.get("type") == "NOTE_ADDED"
+        for line in (e.get("message") or "").splitlines()
     ]
+    return [line for line in lines if containing in line]

@@ -178,6 +178,27 @@ class SqlPurchaseOrderRepository:
         ).all()
         return self._load(rows)
 
+    def find_by_number(self, installation_id: InstallationId, number: str) -> PurchaseOrder | None:
+        table = tables.purchase_orders
+        rows = self._connection.execute(
+            select(table).where(
+                table.c.installation_id == installation_id, table.c.number == number
+            )
+        ).all()
+        loaded = self._load(rows)
+        return loaded[0] if loaded else None
+
+    def list_by_order_number(
+        self, installation_id: InstallationId, order_number: str
+    ) -> list[PurchaseOrder]:
+        table = tables.purchase_orders
+        rows = self._connection.execute(
+            select(table)
+            .where(table.c.installation_id == installation_id, table.c.order_number == order_number)
+            .order_by(table.c.sequence)
+        ).all()
+        return self._load(rows)
+
     def quantity_on_open_pos(
         self, installation_id: InstallationId, saleor_order_id: str
     ) -> dict[str, int]:

@@ -81,6 +81,8 @@ orders = Table(
     Column("refreshed_at", DateTime(timezone=True), nullable=False),
     Column("dropship_state", String(20), nullable=False, server_default="new"),
     Column("state_note", Text, nullable=True),
+    # Notes waiting for the next write-back to Saleor: several changes, one Saleor call.
+    Column("pending_notes", JSON, nullable=False, server_default="[]"),
     UniqueConstraint("installation_id", "saleor_order_id", name="uq_orders_saleor_order"),
 )
 
@@ -252,4 +254,48 @@ po_events = Table(
     Column("actor", String(254), nullable=False),
     Column("action", String(40), nullable=False),
     Column("detail", Text, nullable=False),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column(
+        "purchase_order_id",
+        Integer,
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("saleor_order_id", String(200), nullable=False, index=True),
+    Column("carrier_code", String(40), nullable=True),
+    Column("carrier_name", String(80), nullable=True),
+    Column("tracking_url", String(500), nullable=True),
+    Column("tracking_numbers", JSON, nullable=False),
+    Column("split_by_package", Boolean, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("created_by", String(254), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("failure_reason", Text, nullable=True),
+    Column("write_attempts", Integer, nullable=False),
+    Column("fulfillment_ids", JSON, nullable=False),
+)
+
+shipment_lines = Table(
+    "shipment_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column(
+        "shipment_id",
+        Integer,
+        ForeignKey("shipments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("order_line_id", String(200), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("package", Integer, nullable=False),
 )

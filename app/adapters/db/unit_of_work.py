@@ -24,6 +24,7 @@ from app.adapters.db.repositories import (
     SqlInstallationRepository,
     SqlOrderRepository,
 )
+from app.adapters.db.shipments import SqlShipmentRepository
 from app.errors import ErrorCode, Retryable
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class SqlAlchemyUnitOfWork:
         self.product_vendors = SqlProductVendorRepository(self._connection)
         self.plans = SqlPlanRepository(self._connection)
         self.purchase_orders = SqlPurchaseOrderRepository(self._connection)
+        self.shipments = SqlShipmentRepository(self._connection)
         return self
 
     def __exit__(

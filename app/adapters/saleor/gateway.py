@@ -11,7 +11,13 @@ from graphql import GraphQLSchema
 from app.adapters.saleor.client import SaleorClient
 from app.adapters.saleor.documents import Documents
 from app.domain.installations import jwks_url
-from app.services.ports import SaleorRefused, SaleorUnavailable, VariantRef
+from app.services.ports import (
+    FulfilLine,
+    FulfilmentInfo,
+    SaleorRefused,
+    SaleorUnavailable,
+    VariantRef,
+)
 
 SKU_BATCH = 100
 
@@ -76,6 +82,83 @@ class SaleorApiAdapter:
     def confirm_order(self, order_id: str) -> str:
         data = self._client.execute("OrderConfirm", {"id": order_id})
         return str(((data.get("orderConfirm") or {}).get("order") or {}).get("status") or "")
+
+    def fulfil(
+        self,
+        order_id: str,
+        lines: list[FulfilLine],
+        tracking_number: str,
+        *,
+        notify_customer: bool,
+        allow_stock_to_be_exceeded: bool,
+    ) -> list[FulfilmentInfo]:
+        by_line: dict[str, list[dict[str, Any]]] = {}
+        for line in lines:
+            by_line.setdefault(line.order_line_id, []).append(
+                {"quantity": line.quantity, "warehouse": line.warehouse_id}
+            )
+        data = self._client.execute(
+            "OrderFulfill",
+            {
+                "order": order_id,
+                "input": {
+                    "lines": [{"orderLineId": k, "stocks": v} for k, v in by_line.items()],
+                    "trackingNumber": tracking_number,
+                    "notifyCustomer": notify_customer,
+                    "allowStockToBeExceeded": allow_stock_to_be_exceeded,
+                },
+            },
+        )
+        return [_fulfilment(f) for f in (data.get("orderFulfill") or {}).get("fulfillments") or []]
+
+    def fetch_fulfilments(self, order_id: str) -> list[FulfilmentInfo]:
+        order = self._client.execute("OrderFulfillments", {"id": order_id}).get("order") or {}
+        return [_fulfilment(f) for f in order.get("fulfillments") or []]
+
+    def update_tracking(
+        self, fulfilment_id: str, tracking_number: str, notify_customer: bool
+    ) -> None:
+        self._client.execute(
+            "FulfillmentUpdateTracking",
+            {
+                "id": fulfilment_id,
+                "input": {"trackingNumber": tracking_number, "notifyCustomer": notify_customer},
+            },
+        )
+
+    def cancel_fulfilment(self, fulfilment_id: str, warehouse_id: str) -> None:
+        self._client.execute(
+            "FulfillmentCancel", {"id": fulfilment_id, "input": {"warehouseId": warehouse_id}}
+        )
+
+    def approve_fulfilment(self, fulfilment_id: str, notify_customer: bool) -> None:
+        self._client.execute(
+            "FulfillmentApprove",
+            {
+                "id": fulfilment_id,
+                "notifyCustomer": notify_customer,
+                "allowStockToBeExceeded": True,
+            },
+        )
+
+    def warehouses(self) -> list[tuple[str, str]]:
+        edges = (self._client.execute("Warehouses").get("warehouses") or {}).get("edges") or []
+        return [(edge["node"]["id"], edge["node"]["name"]) for edge in edges]
+
+
+def _fulfilment(data: Mapping[str, Any]) -> FulfilmentInfo:
+    warehouse = data.get("warehouse") or {}
+    quantities: dict[str, int] = {}
+    for line in data.get("lines") or []:
+        line_id = line["orderLine"]["id"]
+        quantities[line_id] = quantities.get(line_id, 0) + int(line["quantity"])
+    return FulfilmentInfo(
+        id=str(data["id"]),
+        status=str(data.get("status") or ""),
+        tracking_number=str(data.get("trackingNumber") or ""),
+        warehouse_id=warehouse.get("id"),
+        quantities=tuple(sorted(quantities.items())),
+    )
 
 
 class SaleorHttpGateway:

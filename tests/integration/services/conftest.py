@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db import tables
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.domain.installations import Installation, SaleorApiUrl
 from app.domain.orders import OrderSnapshot
@@ -100,3 +102,11 @@ class Catalogue:
 @pytest.fixture
 def catalogue(uow_factory, shop):
     return Catalogue(uow_factory, shop)
+
+
+def pending_notes(engine, order_id):
+    """The notes waiting for the next write-back to Saleor."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(tables.orders.c.pending_notes).where(tables.orders.c.saleor_order_id == order_id)
+        ).scalar_one()

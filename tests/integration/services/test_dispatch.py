@@ -5,12 +5,12 @@ import pytest
 from app.adapters.documents import TemplateDocuments
 from app.domain.purchase_orders import POStatus
 from app.errors import NoOp
-from app.services import tasks
 from app.services.dispatch import MailDefaults, SendOutcome, dispatch_purchase_order
 from app.services.ports import MailRejected, MailUnavailable, SmtpSettings
 from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
 from app.services.shop_settings import save_settings
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
+from tests.integration.services.conftest import pending_notes
 
 SMTP = SmtpSettings(host="127.0.0.1", port=2525, sender="orders@shop.test", security="none")
 DEFAULTS = MailDefaults(smtp=SMTP, message_domain="dropship.test")
@@ -56,7 +56,7 @@ def _po(catalogue, po):
     )
 
 
-def test_sends_the_pdf_to_the_vendor_and_marks_the_po_sent(catalogue, acme_po):
+def test_sends_the_pdf_to_the_vendor_and_marks_the_po_sent(catalogue, acme_po, engine):
     mailer, queue = FakeMailer(), RecordingTaskQueue()
     save_settings(
         catalogue.uow_factory,
@@ -80,15 +80,10 @@ def test_sends_the_pdf_to_the_vendor_and_marks_the_po_sent(catalogue, acme_po):
     ]
     po = _po(catalogue, acme_po)
     assert (po.status, po.sent_via, po.revision) == (POStatus.SENT, "email", 1)
-    assert queue.tasks == [
-        (
-            tasks.WRITE_BACK_ORDER,
-            {
-                "installation_id": catalogue.installation_id,
-                "order_id": catalogue.order_id,
-                "note": "PO 1042-1 sent to Acme Supply by email.",
-            },
-        )
+    assert queue.tasks == []  # the write-back queued when the POs were created carries it
+    assert pending_notes(engine, catalogue.order_id) == [
+        "Drop-ship PO(s) created: 1042-1 (Acme Supply), 1042-2 (Beta Parts).",
+        "PO 1042-1 sent to Acme Supply by email.",
     ]
 
 

@@ -20,6 +20,7 @@ from app.services.purchase_orders import (
 )
 from app.services.unit_of_work_errors import StaleForm
 from tests.fakes import RecordingTaskQueue
+from tests.integration.services.conftest import pending_notes
 
 STAFF = "staff@shop.test"
 
@@ -53,7 +54,7 @@ def test_plan_preselects_the_default_vendor_per_line(catalogue):
     ]
 
 
-def test_create_and_send_makes_one_po_per_vendor_and_queues_email_sends(catalogue):
+def test_create_and_send_makes_one_po_per_vendor_and_queues_email_sends(catalogue, engine):
     queue = RecordingTaskQueue()
 
     pos = _create(catalogue, queue)
@@ -76,8 +77,13 @@ def test_create_and_send_makes_one_po_per_vendor_and_queues_email_sends(catalogu
             "actor": STAFF,
         }
     ]
-    write_backs = [kw["note"] for task, kw in queue.tasks if task == tasks.WRITE_BACK_ORDER]
-    assert write_backs == ["Drop-ship PO(s) created: 1042-1 (Acme Supply), 1042-2 (Beta Parts)."]
+    write_backs = [kw for task, kw in queue.tasks if task == tasks.WRITE_BACK_ORDER]
+    assert write_backs == [
+        {"installation_id": catalogue.installation_id, "order_id": catalogue.order_id}
+    ]
+    assert pending_notes(engine, catalogue.order_id) == [
+        "Drop-ship PO(s) created: 1042-1 (Acme Supply), 1042-2 (Beta Parts)."
+    ]
     view = view_order(catalogue.uow_factory, catalogue.installation_id, catalogue.order_id)
     assert view.snapshot.state is DropShipState.IN_PROCESS
 

@@ -64,7 +64,33 @@
 
   // handshake=manual: the test calls harness.handshake() itself.
   if (params.get("handshake") !== "manual") frame.addEventListener("load", handshake);
-  frame.src = appUrl.href;
+  if (params.get("width")) frame.style.width = `${Number(params.get("width"))}px`;
+  if (params.get("post") === "1") postWidget();
+  else frame.src = appUrl.href;
+
+  /**
+   * POST-widget mode (widgetTarget.method "POST"), like the Dashboard's IframePost: a hidden
+   * form in the Dashboard's document, targeted at the iframe, carrying every `f.<name>` query
+   * parameter as a field (accessToken, saleorApiUrl, appId, orderId ...).
+   */
+  function postWidget() {
+    const form = document.createElement("form");
+    form.method = "POST";
+    form.action = appUrl.href;
+    form.target = frame.name;
+    form.hidden = true;
+    for (const [key, value] of params) {
+      if (!key.startsWith("f.")) continue;
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = key.slice(2);
+      input.value = value;
+      form.appendChild(input);
+    }
+    document.body.appendChild(form);
+    // Like React's useEffect: after the page has loaded (a submit during parsing is dropped).
+    window.addEventListener("load", () => form.submit(), { once: true });
+  }
 
   window.harness = {
     appOrigin,

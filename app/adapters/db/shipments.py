@@ -1,0 +1,137 @@
+"""The shipment repository, per installation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from app.adapters.db import tables
+from app.domain.installations import InstallationId
+from app.domain.shipments import Carrier, Shipment, ShipmentLine, ShipmentSource, ShipmentStatus
+
+
+class SqlShipmentRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, installation_id: InstallationId, shipment: Shipment) -> Shipment:
+        table = tables.shipments
+        shipment.created_at = shipment.created_at or datetime.now(UTC)
+        shipment.id = int(
+            self._connection.execute(
+                insert(table)
+                .values(
+                    installation_id=installation_id,
+                    purchase_order_id=shipment.purchase_order_id,
+                    saleor_order_id=shipment.saleor_order_id,
+                    split_by_package=shipment.split_by_package,
+                    source=shipment.source.value,
+                    created_by=shipment.created_by,
+                    created_at=shipment.created_at,
+                    **self._state(shipment),
+                )
+                .returning(table.c.id)
+            ).scalar_one()
+        )
+        self._connection.execute(
+            insert(tables.shipment_lines),
+            [
+                {
+                    "installation_id": installation_id,
+                    "shipment_id": shipment.id,
+                    "order_line_id": line.order_line_id,
+                    "quantity": line.quantity,
+                    "package": line.package,
+                }
+                for line in shipment.lines
+            ],
+        )
+        return shipment
+
+    @staticmethod
+    def _state(shipment: Shipment) -> dict[str, Any]:
+        carrier = shipment.carrier
+        return {
+            "carrier_code": carrier.code if carrier else None,
+            "carrier_name": carrier.name if carrier else None,
+            "tracking_url": carrier.tracking_url if carrier else None,
+            "tracking_numbers": list(shipment.tracking_numbers),
+            "status": shipment.status.value,
+            "failure_reason": shipment.failure_reason,
+            "write_attempts": shipment.write_attempts,
+            "fulfillment_ids": list(shipment.fulfillment_ids),
+        }
+
+    def save(self, installation_id: InstallationId, shipment: Shipment) -> None:
+        table = tables.shipments
+        self._connection.execute(
+            update(table)
+            .where(table.c.installation_id == installation_id, table.c.id == shipment.id)
+            .values(**self._state(shipment))
+        )
+
+    def get(self, installation_id: InstallationId, shipment_id: int) -> Shipment | None:
+        table = tables.shipments
+        rows = self._connection.execute(
+            select(table).where(
+                table.c.installation_id == installation_id, table.c.id == shipment_id
+            )
+        ).all()
+        loaded = self._load(rows)
+        return loaded[0] if loaded else None
+
+    def list_for_order(
+        self, installation_id: InstallationId, saleor_order_id: str
+    ) -> list[Shipment]:
+        table = tables.shipments
+        rows = self._connection.execute(
+            select(table)
+            .where(
+                table.c.installation_id == installation_id,
+                table.c.saleor_order_id == saleor_order_id,
+            )
+            .order_by(table.c.id)
+        ).all()
+        return self._load(rows)
+
+    def _load(self, rows: Sequence[Any]) -> list[Shipment]:
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        lines: dict[int, list[ShipmentLine]] = {shipment_id: [] for shipment_id in ids}
+        for line in self._connection.execute(
+            select(tables.shipment_lines)
+            .where(tables.shipment_lines.c.shipment_id.in_(ids))
+            .order_by(tables.shipment_lines.c.id)
+        ):
+            lines[line.shipment_id].append(
+                ShipmentLine(line.order_line_id, line.quantity, line.package)
+            )
+        return [
+            Shipment(
+                id=row.id,
+                purchase_order_id=row.purchase_order_id,
+                saleor_order_id=row.saleor_order_id,
+                tracking_numbers=tuple(row.tracking_numbers),
+                lines=lines[row.id],
+                carrier=(
+                    Carrier(
+                        row.carrier_code, row.carrier_name or row.carrier_code, row.tracking_url
+                    )
+                    if row.carrier_code
+                    else None
+                ),
+                source=ShipmentSource(row.source),
+                created_by=row.created_by,
+                created_at=row.created_at,
+                status=ShipmentStatus(row.status),
+                failure_reason=row.failure_reason,
+                write_attempts=row.write_attempts,
+                fulfillment_ids=tuple(row.fulfillment_ids),
+                split_by_package=row.split_by_package,
+            )
+            for row in rows
+        ]

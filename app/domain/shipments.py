@@ -1,0 +1,187 @@
+"""Shipments: what a vendor shipped on a PO, with tracking; how they become Saleor fulfilments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from app.domain.errors import RuleViolation
+from app.domain.purchase_orders import POStatus, PurchaseOrder
+
+
+class ShipmentStatus(StrEnum):
+    PENDING = "pending"  # recorded, not yet written to Saleor
+    WRITTEN = "written"  # Saleor has the fulfilment(s)
+    NOT_WRITTEN = "not_written"  # Saleor refused: the reason and next step are shown
+    CANCELLED = "cancelled"
+
+    @property
+    def counts(self) -> bool:
+        """Cancelled shipments no longer count as shipped."""
+        return self is not ShipmentStatus.CANCELLED
+
+
+class ShipmentSource(StrEnum):
+    MERCHANT = "merchant"
+    IMPORT = "import"
+    VENDOR = "vendor"
+    EDI = "edi"
+    SALEOR = "saleor"  # a fulfilment made by hand in the dashboard
+
+
+@dataclass(frozen=True)
+class Carrier:
+    code: str
+    name: str
+    tracking_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    order_line_id: str
+    quantity: int
+    package: int = 0  # index into the shipment's tracking numbers when split by package
+
+
+@dataclass
+class Shipment:
+    purchase_order_id: int
+    saleor_order_id: str
+    tracking_numbers: tuple[str, ...]
+    lines: list[ShipmentLine]
+    carrier: Carrier | None = None
+    source: ShipmentSource = ShipmentSource.MERCHANT
+    created_by: str = ""
+    created_at: datetime | None = None
+    status: ShipmentStatus = ShipmentStatus.PENDING
+    failure_reason: str | None = None
+    write_attempts: int = 0
+    fulfillment_ids: tuple[str, ...] = ()
+    split_by_package: bool = False
+    id: int | None = None
+
+    def quantities(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for line in self.lines:
+            totals[line.order_line_id] = totals.get(line.order_line_id, 0) + line.quantity
+        return totals
+
+
+@dataclass(frozen=True)
+class FulfilmentRequest:
+    """One orderFulfill call: these quantities, this tracking number."""
+
+    tracking_number: str
+    quantities: tuple[tuple[str, int], ...]
+
+
+def shipped_quantities(shipments: Iterable[Shipment]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for shipment in shipments:
+        if shipment.status.counts:
+            for line_id, quantity in shipment.quantities().items():
+                totals[line_id] = totals.get(line_id, 0) + quantity
+    return totals
+
+
+def clean_shipment_lines(
+    po: PurchaseOrder, requested: Mapping[str, int], already_shipped: Mapping[str, int]
+) -> list[ShipmentLine]:
+    """Quantities per PO line, never more than the PO ordered minus what already shipped."""
+    if po.status is POStatus.CANCELLED:
+        raise RuleViolation(f"PO {po.number} is cancelled: nothing can ship on it.")
+    ordered = {line.order_line_id: line for line in po.lines}
+    lines = []
+    for line_id, quantity in requested.items():
+        if quantity == 0:
+            continue
+        line = ordered.get(line_id)
+        if line is None:
+            raise RuleViolation(f"That line is not on PO {po.number}.")
+        if quantity < 0:
+            raise RuleViolation("Quantities cannot be negative.")
+        left = line.quantity - already_shipped.get(line_id, 0)
+        if quantity > left:
+            raise RuleViolation(
+                f"{line.product_name}: only {left} of {line.quantity} left to ship "
+                f"on PO {po.number}."
+            )
+        lines.append(ShipmentLine(line_id, quantity))
+    if not lines:
+        raise RuleViolation("Enter the quantity shipped for at least one line.")
+    return lines
+
+
+def clean_tracking_numbers(raw: str | Iterable[str]) -> tuple[str, ...]:
+    parts = raw.replace(",", " ").replace(";", " ").split() if isinstance(raw, str) else list(raw)
+    numbers = tuple(dict.fromkeys(part.strip().upper() for part in parts if part.strip()))
+    for number in numbers:
+        if not 4 <= len(number) <= 64 or not number.replace("-", "").isalnum():
+            raise RuleViolation(f"{number!r} does not look like a tracking number.")
+    return numbers
+
+
+def fulfilment_requests(shipment: Shipment) -> list[FulfilmentRequest]:
+    """How tracking numbers become fulfilments.
+
+    Split by package (each line says which package it is in): one fulfilment per package with
+    that package's number. Otherwise one fulfilment for all the lines, the numbers joined with
+    ", " (Saleor has one tracking number per fulfilment).
+    """
+    if shipment.split_by_package and len(shipment.tracking_numbers) > 1:
+        requests = []
+        for index, number in enumerate(shipment.tracking_numbers):
+            quantities = _sum_by_line(line for line in shipment.lines if line.package == index)
+            if quantities:
+                requests.append(FulfilmentRequest(number, quantities))
+        return requests
+    return [FulfilmentRequest(", ".join(shipment.tracking_numbers), _sum_by_line(shipment.lines))]
+
+
+def _sum_by_line(lines: Iterable[ShipmentLine]) -> tuple[tuple[str, int], ...]:
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.order_line_id] = totals.get(line.order_line_id, 0) + line.quantity
+    return tuple(sorted(totals.items()))
+
+
+def po_status_after_shipping(po: PurchaseOrder, shipped: Mapping[str, int]) -> POStatus | None:
+    """The PO's status once these quantities shipped: partially shipped, shipped, or unchanged."""
+    if po.status in (POStatus.CANCELLED, POStatus.SHIPPED):
+        return None
+    ordered = {line.order_line_id: line.quantity for line in po.lines}
+    total = sum(min(shipped.get(line_id, 0), quantity) for line_id, quantity in ordered.items())
+    if total == 0:
+        return None
+    if all(shipped.get(line_id, 0) >= quantity for line_id, quantity in ordered.items()):
+        return POStatus.SHIPPED
+    return POStatus.PARTIALLY_SHIPPED
+
+
+@dataclass(frozen=True)
+class FulfilledLine:
+    order_line_id: str
+    quantity: int
+    quantity_fulfilled: int
+
+
+def all_drop_shipped_lines_fulfilled(
+    lines: Iterable[FulfilledLine], drop_shipped: set[str]
+) -> bool:
+    relevant = [line for line in lines if line.order_line_id in drop_shipped]
+    return bool(relevant) and all(line.quantity_fulfilled >= line.quantity for line in relevant)
+
+
+@dataclass
+class ShipmentImportRow:
+    """One parsed CSV row: order or PO number, SKU, quantity, carrier, tracking number."""
+
+    row: int
+    reference: str
+    sku: str
+    quantity: int
+    carrier: str
+    tracking_number: str
+    errors: list[str] = field(default_factory=list)

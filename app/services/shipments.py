@@ -1,0 +1,218 @@
+"""Shipments from any source (merchant, CSV import, later the vendor portal and EDI): one entry
+point records them; the worker writes each one to Saleor as fulfilment(s)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from app.domain.errors import RuleViolation
+from app.domain.installations import InstallationId
+from app.domain.purchase_orders import PurchaseOrder
+from app.domain.shipments import (
+    Carrier,
+    Shipment,
+    ShipmentLine,
+    ShipmentSource,
+    ShipmentStatus,
+    clean_shipment_lines,
+    clean_tracking_numbers,
+    shipped_quantities,
+)
+from app.errors import Invalid, NotFound
+from app.services import tasks
+from app.services.ports import CarrierDetector, TaskQueue
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def choose_carrier(
+    carriers: CarrierDetector, tracking_numbers: tuple[str, ...], carrier_code: str | None
+) -> Carrier | None:
+    """The merchant's choice wins; otherwise the carrier the first number's format names."""
+    if carrier_code and carrier_code.strip():
+        return carriers.by_code(carrier_code, tracking_numbers[0])  # type: ignore[no-any-return]
+    return carriers.detect(tracking_numbers[0])  # type: ignore[no-any-return]
+
+
+def _po_shipped(
+    uow: UnitOfWork, installation_id: InstallationId, po: PurchaseOrder
+) -> dict[str, int]:
+    shipments = uow.shipments.list_for_order(installation_id, po.saleor_order_id)
+    return shipped_quantities(s for s in shipments if s.purchase_order_id == po.id)
+
+
+def build_shipment(
+    uow: UnitOfWork,
+    carriers: CarrierDetector,
+    installation_id: InstallationId,
+    po: PurchaseOrder,
+    *,
+    quantities: Mapping[str, int],
+    tracking: str | list[str],
+    carrier_code: str | None,
+    source: ShipmentSource,
+    actor: str,
+    packages: Mapping[str, int] | None = None,
+) -> Shipment:
+    """Validate and build (not store) a shipment on ``po``: never more than the PO ordered."""
+    try:
+        lines = clean_shipment_lines(po, quantities, _po_shipped(uow, installation_id, po))
+        numbers = clean_tracking_numbers(tracking)
+    except RuleViolation as error:
+        raise Invalid(str(error)) from None
+    if not numbers:
+        raise Invalid("Enter the tracking number.", field="tracking")
+    split = bool(packages) and len(numbers) > 1
+    if split and packages is not None:
+        lines = [
+            ShipmentLine(x.order_line_id, x.quantity, packages.get(x.order_line_id, 0))
+            for x in lines
+        ]
+    return Shipment(
+        purchase_order_id=po.id or 0,
+        saleor_order_id=po.saleor_order_id,
+        tracking_numbers=numbers,
+        lines=lines,
+        carrier=choose_carrier(carriers, numbers, carrier_code),
+        source=source,
+        created_by=actor,
+        created_at=_now(),
+        split_by_package=split,
+    )
+
+
+def _after_commit_write(
+    uow: UnitOfWork, queue: TaskQueue, installation_id: InstallationId, shipment_id: int
+) -> None:
+    arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
+    uow.after_commit(lambda: queue.enqueue(tasks.WRITE_FULFILMENT, **arguments))
+
+
+def record_shipment(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    carriers: CarrierDetector,
+    installation_id: InstallationId,
+    po_id: int,
+    *,
+    quantities: Mapping[str, int],
+    tracking: str | list[str],
+    carrier_code: str | None = None,
+    source: ShipmentSource = ShipmentSource.MERCHANT,
+    actor: str,
+    packages: Mapping[str, int] | None = None,
+) -> Shipment:
+    """The one entry point for shipments: store it, then the worker writes it to Saleor."""
+    with uow_factory() as uow:
+        po = uow.purchase_orders.get_for_update(installation_id, po_id)
+        if po is None:
+            raise NotFound("This purchase order does not exist.")
+        shipment = build_shipment(
+            uow,
+            carriers,
+            installation_id,
+            po,
+            quantities=quantities,
+            tracking=tracking,
+            carrier_code=carrier_code,
+            source=source,
+            actor=actor,
+            packages=packages,
+        )
+        uow.shipments.add(installation_id, shipment)
+        assert shipment.id is not None
+        _after_commit_write(uow, queue, installation_id, shipment.id)
+        uow.commit()
+    return shipment
+
+
+def list_shipments(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, order_id: str
+) -> list[Shipment]:
+    with uow_factory() as uow:
+        return uow.shipments.list_for_order(installation_id, order_id)
+
+
+def _load(uow: UnitOfWork, installation_id: InstallationId, shipment_id: int) -> Shipment:
+    shipment = uow.shipments.get(installation_id, shipment_id)
+    if shipment is None:
+        raise NotFound("This shipment does not exist.")
+    return shipment
+
+
+def correct_tracking(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    carriers: CarrierDetector,
+    installation_id: InstallationId,
+    shipment_id: int,
+    *,
+    tracking: str,
+    carrier_code: str | None = None,
+) -> Shipment:
+    """A corrected tracking number: stored now, and updated in Saleor if already written."""
+    with uow_factory() as uow:
+        shipment = _load(uow, installation_id, shipment_id)
+        if shipment.status is ShipmentStatus.CANCELLED:
+            raise Invalid("This shipment is cancelled.")
+        try:
+            numbers = clean_tracking_numbers(tracking)
+        except RuleViolation as error:
+            raise Invalid(str(error), field="tracking") from None
+        if not numbers:
+            raise Invalid("Enter the tracking number.", field="tracking")
+        if shipment.split_by_package and len(numbers) != len(shipment.tracking_numbers):
+            raise Invalid(f"Enter {len(shipment.tracking_numbers)} numbers, one per package.")
+        shipment.tracking_numbers = numbers
+        shipment.carrier = choose_carrier(carriers, numbers, carrier_code)
+        uow.shipments.save(installation_id, shipment)
+        arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
+        if shipment.status is ShipmentStatus.WRITTEN:
+            uow.after_commit(lambda: queue.enqueue(tasks.UPDATE_TRACKING, **arguments))
+        elif shipment.status is ShipmentStatus.NOT_WRITTEN:
+            uow.after_commit(lambda: queue.enqueue(tasks.WRITE_FULFILMENT, **arguments))
+        uow.commit()
+    return shipment
+
+
+def retry_shipment(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    shipment_id: int,
+) -> Shipment:
+    """Write a shipment Saleor refused again, once the merchant fixed the cause."""
+    with uow_factory() as uow:
+        shipment = _load(uow, installation_id, shipment_id)
+        if shipment.status is not ShipmentStatus.NOT_WRITTEN:
+            raise Invalid("Only a shipment Saleor refused can be written again.")
+        shipment.status, shipment.failure_reason = ShipmentStatus.PENDING, None
+        uow.shipments.save(installation_id, shipment)
+        _after_commit_write(uow, queue, installation_id, shipment_id)
+        uow.commit()
+    return shipment
+
+
+def cancel_shipment(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    shipment_id: int,
+) -> Shipment:
+    """Cancel: the worker cancels its fulfilment(s) in Saleor; the quantities become free."""
+    with uow_factory() as uow:
+        shipment = _load(uow, installation_id, shipment_id)
+        if shipment.status is ShipmentStatus.CANCELLED:
+            raise Invalid("This shipment is already cancelled.")
+        if shipment.status is ShipmentStatus.WRITTEN:
+            arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
+            uow.after_commit(lambda: queue.enqueue(tasks.CANCEL_SHIPMENT, **arguments))
+        else:
+            shipment.status = ShipmentStatus.CANCELLED
+            uow.shipments.save(installation_id, shipment)
+        uow.commit()
+    return shipment

@@ -1,0 +1,161 @@
+"""Request parsing for the dashboard pages: posted fields in, primitives out.
+
+Values go to the services as strings (the domain's ``clean_*`` functions validate them and
+report one message per field); this module only reads the request, normalises checkboxes,
+line endings and uploads, and turns stored records back into form values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from flask import request
+
+from app.domain.money import quantize
+from app.domain.vendors import Vendor, VendorOption
+from app.errors import NotFound
+from app.services.forms import FormInvalid
+
+VENDOR_FIELDS = (
+    "name",
+    "code",
+    "currency",
+    "integration",
+    "emails_to",
+    "emails_cc",
+    "file_format",
+    "lead_time_days",
+    "po_notes",
+)
+SETTINGS_FIELDS = (
+    "shop_name",
+    "merchant_email",
+    "po_number_pattern",
+    "smtp_host",
+    "smtp_port",
+    "smtp_username",
+    "smtp_security",
+    "smtp_sender",
+)
+SETTINGS_TEMPLATES = ("email_subject_template", "email_body_template", "po_template_html")
+PRODUCT_VENDOR_FIELDS = (
+    "vendor_id",
+    "variant_id",
+    "vendor_sku",
+    "unit_cost",
+    "priority",
+    "min_quantity",
+)
+MAX_CSV_BYTES = 2 * 1024 * 1024
+NEW_VENDOR = {"integration": "email", "file_format": "pdf", "lead_time_days": "0", "active": True}
+NEW_PRODUCT_VENDOR = {"priority": "100", "min_quantity": "1"}
+
+_CHECKED = {"on", "1", "true", "yes"}
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def text_fields(names: Iterable[str]) -> dict[str, str]:
+    """Posted single-line fields, trimmed; a missing field is empty."""
+    return {name: request.form.get(name, "").strip() for name in names}
+
+
+def multiline(name: str) -> str:
+    """A textarea as typed, with the browser's CRLF line endings turned into LF."""
+    return request.form.get(name, "").replace("\r\n", "\n")
+
+
+def checkbox(name: str) -> bool:
+    """Browsers leave unchecked boxes out of the form, so absent means False."""
+    return request.form.get(name, "").strip().lower() in _CHECKED
+
+
+def record_id(name: str) -> int:
+    """A posted id; anything but digits names no record."""
+    raw = request.form.get(name, "").strip()
+    if not raw.isdigit():
+        raise NotFound("This record does not exist.")
+    return int(raw)
+
+
+def dashboard_origin() -> str:
+    """The Dashboard's origin carried by POST-widget forms (their referrer is the app)."""
+    value = request.form.get("dashboardOrigin", "").strip()
+    return value if _ORIGIN.match(value) else ""
+
+
+def vendor_form() -> dict[str, object]:
+    data: dict[str, object] = dict(text_fields(VENDOR_FIELDS))
+    data["po_notes"] = multiline("po_notes").strip()
+    data["active"] = checkbox("active")
+    return data
+
+
+def settings_form() -> dict[str, str]:
+    """Every settings field; the password is taken as typed (empty keeps the stored one)."""
+    data = text_fields(SETTINGS_FIELDS)
+    data.update({name: multiline(name) for name in SETTINGS_TEMPLATES})
+    data["smtp_password"] = request.form.get("smtp_password", "")
+    return data
+
+
+def product_vendor_form(product_id: str) -> dict[str, object]:
+    data: dict[str, object] = dict(text_fields(PRODUCT_VENDOR_FIELDS))
+    data["product_id"] = product_id
+    data["is_default"] = checkbox("is_default")
+    return data
+
+
+def csv_upload(file_field: str = "file", text_field: str = "text") -> str:
+    """The CSV from an uploaded file, or else from the pasted text (UTF-8, BOM allowed)."""
+    upload = request.files.get(file_field)
+    raw = upload.stream.read(MAX_CSV_BYTES + 1) if upload and upload.filename else b""
+    if len(raw) > MAX_CSV_BYTES:
+        raise FormInvalid({"file": "The file is larger than 2 MB: split it and import each part."})
+    if raw:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FormInvalid({"file": "Save the file as CSV in UTF-8 and try again."}) from None
+    text = multiline(text_field)
+    if not text.strip():
+        raise FormInvalid({"file": "Choose a CSV file or paste its rows."})
+    return text
+
+
+def vendor_values(vendor: Vendor) -> dict[str, object]:
+    """A stored vendor as the edit form shows it."""
+    return {
+        "name": vendor.name,
+        "code": vendor.code,
+        "currency": vendor.currency,
+        "integration": vendor.integration.value,
+        "emails_to": ", ".join(vendor.emails_to),
+        "emails_cc": ", ".join(vendor.emails_cc),
+        "file_format": vendor.file_format.value,
+        "lead_time_days": str(vendor.lead_time_days),
+        "po_notes": vendor.po_notes,
+        "active": vendor.active,
+    }
+
+
+def amount_text(amount: Decimal) -> str:
+    """12.5000 as "12.50"; keep the extra decimals only when they matter."""
+    return str(quantize(amount)) if amount == quantize(amount) else format(amount.normalize(), "f")
+
+
+def product_vendor_values(option: VendorOption) -> dict[str, object]:
+    """A stored product vendor as its edit form shows it (and as "Make default" re-saves it)."""
+    entry = option.product_vendor
+    return {
+        "vendor_id": str(entry.vendor_id),
+        "variant_id": entry.variant_id or "",
+        "vendor_sku": entry.vendor_sku,
+        "unit_cost": amount_text(entry.unit_cost.amount),
+        "priority": str(entry.priority),
+        "min_quantity": str(entry.min_quantity),
+        "cost_currency": entry.unit_cost.currency,
+        "product_id": entry.product_id,
+        "is_default": entry.is_default,
+    }

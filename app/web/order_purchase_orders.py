@@ -1,0 +1,88 @@
+"""The order widget's per-PO actions: send or resend, mark as sent, cancel, download.
+
+Downloads are POSTs carrying the signed context (never Saleor's token) and answer the file as an
+attachment, so the widget stays on screen (the dashboard's iframe allows downloads).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
+
+from app.errors import AppError
+from app.services.purchase_orders import (
+    cancel_purchase_order,
+    mark_purchase_order_sent,
+    purchase_order_file,
+    send_purchase_order,
+)
+from app.web import container
+from app.web.auth import current_user, require_dashboard_context
+from app.web.order_view import Outcome, render_failure, widget_action
+
+blueprint = Blueprint("order_purchase_orders", __name__)
+PERMISSION = "MANAGE_ORDERS"
+PREFIX = "/widgets/order/purchase-orders/<int:po_id>"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@blueprint.post(f"{PREFIX}/send")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def send(po_id: int) -> Outcome:
+    parts, user = container(), current_user()
+    po = send_purchase_order(
+        parts.uow_factory, parts.task_queue, user.installation_id, po_id, actor=user.email
+    )
+    verb = "sent again" if request.form.get("resend") == "1" else "sent"
+    text = f"PO {po.number} is being {verb} to {po.vendor_name} by email."
+    return Outcome("success", "Sending", text)
+
+
+@blueprint.post(f"{PREFIX}/mark-sent")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def mark_sent(po_id: int) -> Outcome:
+    parts, user = container(), current_user()
+    po = mark_purchase_order_sent(
+        parts.uow_factory, parts.task_queue, user.installation_id, po_id, actor=user.email
+    )
+    text = f"PO {po.number} to {po.vendor_name} is marked as sent."
+    return Outcome("success", "Marked as sent", text, notify=True)
+
+
+@blueprint.post(f"{PREFIX}/cancel")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def cancel(po_id: int) -> Outcome:
+    parts, user = container(), current_user()
+    po = cancel_purchase_order(
+        parts.uow_factory,
+        parts.task_queue,
+        user.installation_id,
+        po_id,
+        actor=user.email,
+        reason=request.form.get("reason", ""),
+    )
+    text = f"PO {po.number} to {po.vendor_name} is cancelled; its lines can be ordered again."
+    return Outcome("success", "PO cancelled", text, notify=True)
+
+
+@blueprint.post(f"{PREFIX}/file/<kind>")
+@require_dashboard_context(PERMISSION)
+def download(po_id: int, kind: str) -> ResponseReturnValue:
+    parts = container()
+    try:
+        filename, content_type, data = purchase_order_file(
+            parts.uow_factory, parts.documents, current_user().installation_id, po_id, kind
+        )
+    except AppError as error:
+        return render_failure(request.form.get("orderId", ""), error)
+    safe_name = _UNSAFE.sub("_", filename)
+    return Response(
+        data,
+        mimetype=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
+    )

@@ -1,0 +1,62 @@
+"""The app page's Settings tab: shop identity, PO numbering, SMTP server and templates.
+
+The SMTP password is write-only: the page says whether one is stored, never shows it, and
+an empty password field keeps the stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN
+from app.domain.shop_settings import SMTP_SECURITY, ShopSettings
+from app.services.forms import FormInvalid
+from app.services.shop_settings import get_settings, save_settings
+from app.web import container
+from app.web.auth import current_user, require_dashboard_context
+from app.web.forms import settings_form
+
+blueprint = Blueprint("settings_page", __name__)
+PERMISSION = "MANAGE_ORDERS"
+
+
+def _render(
+    values: Mapping[str, object],
+    stored: ShopSettings,
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+    notice: str = "",
+) -> ResponseReturnValue:
+    html = render_template(
+        "app_pages/settings.html",
+        user=current_user(),
+        values={key: value for key, value in values.items() if key != "smtp_password"},
+        password_stored=bool(stored.smtp_password),
+        errors=errors or {},
+        notice=notice,
+        security_choices=SMTP_SECURITY,
+        default_pattern=DEFAULT_NUMBER_PATTERN,
+    )
+    return html, status
+
+
+@blueprint.get("/app/settings")
+@require_dashboard_context(PERMISSION)
+def settings_page() -> ResponseReturnValue:
+    stored = get_settings(container().uow_factory, current_user().installation_id)
+    return _render(stored.public_values(), stored)
+
+
+@blueprint.post("/app/settings")
+@require_dashboard_context(PERMISSION)
+def save() -> ResponseReturnValue:
+    data = settings_form()
+    uow_factory, installation_id = container().uow_factory, current_user().installation_id
+    try:
+        saved = save_settings(uow_factory, installation_id, data)
+    except FormInvalid as error:
+        return _render(data, get_settings(uow_factory, installation_id), error.errors, 400)
+    return _render(saved.public_values(), saved, notice="Settings saved.")

@@ -1,0 +1,165 @@
+"""The app page's Vendors tab: list, create, edit, (de)activate; CSV import and export.
+
+Every view answers an HTML fragment for ``#app-body`` (see app_pages.py); a form with errors
+comes back with status 400, the user's input kept and one message per field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
+
+from app.services.forms import FormInvalid
+from app.services.ports import SaleorRefused, SaleorUnavailable
+from app.services.product_vendors import import_product_vendors_csv
+from app.services.vendors import (
+    export_vendors_csv,
+    get_vendor,
+    import_vendors_csv,
+    list_vendors,
+    save_vendor,
+    set_vendor_active,
+)
+from app.web import STATUS_BY_CODE, container
+from app.web.app_pages import current_saleor_api
+from app.web.auth import current_user, require_dashboard_context
+from app.web.forms import (
+    NEW_VENDOR,
+    checkbox,
+    csv_upload,
+    multiline,
+    vendor_form,
+    vendor_values,
+)
+
+blueprint = Blueprint("vendor_pages", __name__)
+PERMISSION = "MANAGE_ORDERS"
+
+
+def _list(status: int = 200, **page: object) -> ResponseReturnValue:
+    user = current_user()
+    vendors = list_vendors(container().uow_factory, user.installation_id)
+    html = render_template("app_pages/vendors.html", user=user, vendors=vendors, **page)
+    return html, status
+
+
+def _form(
+    vendor_id: int | None,
+    values: Mapping[str, object],
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    html = render_template(
+        "app_pages/vendor_form.html",
+        user=current_user(),
+        vendor_id=vendor_id,
+        values=values,
+        errors=errors or {},
+    )
+    return html, status
+
+
+def _import_failed(error: FormInvalid, target: str, status: int = 400) -> ResponseReturnValue:
+    """The list with the import's errors under its form, and the pasted rows kept."""
+    return _list(status, import_error=error, import_target=target, import_text=multiline("text"))
+
+
+@blueprint.get("/app/home")
+@blueprint.get("/app/vendors")
+@require_dashboard_context(PERMISSION)
+def vendors() -> ResponseReturnValue:
+    return _list()
+
+
+@blueprint.get("/app/vendors/new")
+@require_dashboard_context(PERMISSION)
+def new_vendor() -> ResponseReturnValue:
+    return _form(None, NEW_VENDOR)
+
+
+@blueprint.post("/app/vendors/new")
+@require_dashboard_context(PERMISSION)
+def create_vendor() -> ResponseReturnValue:
+    data = vendor_form()
+    try:
+        vendor = save_vendor(container().uow_factory, current_user().installation_id, data)
+    except FormInvalid as error:
+        return _form(None, data, error.errors, 400)
+    return _list(notice=f"{vendor.name} ({vendor.code}) was created.")
+
+
+@blueprint.get("/app/vendors/<int:vendor_id>")
+@require_dashboard_context(PERMISSION)
+def edit_vendor(vendor_id: int) -> ResponseReturnValue:
+    vendor = get_vendor(container().uow_factory, current_user().installation_id, vendor_id)
+    return _form(vendor_id, vendor_values(vendor))
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>")
+@require_dashboard_context(PERMISSION)
+def update_vendor(vendor_id: int) -> ResponseReturnValue:
+    data = vendor_form()
+    try:
+        vendor = save_vendor(
+            container().uow_factory, current_user().installation_id, data, vendor_id
+        )
+    except FormInvalid as error:
+        return _form(vendor_id, data, error.errors, 400)
+    return _list(notice=f"{vendor.name} ({vendor.code}) was saved.")
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/active")
+@require_dashboard_context(PERMISSION)
+def change_active(vendor_id: int) -> ResponseReturnValue:
+    active = checkbox("active")
+    vendor = set_vendor_active(
+        container().uow_factory, current_user().installation_id, vendor_id, active
+    )
+    if active:
+        return _list(notice=f"{vendor.name} is active again.")
+    return _list(notice=f"{vendor.name} is inactive: new orders will not go to this vendor.")
+
+
+@blueprint.get("/app/vendors/export")
+@require_dashboard_context(PERMISSION)
+def export_vendors() -> ResponseReturnValue:
+    text = export_vendors_csv(container().uow_factory, current_user().installation_id)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="vendors.csv"'},
+    )
+
+
+@blueprint.post("/app/vendors/import")
+@require_dashboard_context(PERMISSION)
+def import_vendors() -> ResponseReturnValue:
+    try:
+        report = import_vendors_csv(
+            container().uow_factory, current_user().installation_id, csv_upload()
+        )
+    except FormInvalid as error:
+        return _import_failed(error, "vendors")
+    return _list(notice=f"Vendors imported: {report.created} created, {report.updated} updated.")
+
+
+@blueprint.post("/app/vendors/import-products")
+@require_dashboard_context("MANAGE_PRODUCTS")
+def import_product_vendors() -> ResponseReturnValue:
+    try:
+        report = import_product_vendors_csv(
+            container().uow_factory,
+            current_saleor_api(),
+            current_user().installation_id,
+            csv_upload(),
+        )
+    except FormInvalid as error:
+        return _import_failed(error, "products")
+    except (SaleorUnavailable, SaleorRefused) as error:
+        failure = FormInvalid({"file": f"Saleor could not look up the SKUs: {error.message}"})
+        return _import_failed(failure, "products", STATUS_BY_CODE[error.code])
+    return _list(
+        notice=f"Product vendors imported: {report.created} created, {report.updated} updated."
+    )

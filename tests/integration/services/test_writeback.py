@@ -1,0 +1,90 @@
+import json
+
+import pytest
+
+from app.errors import NoOp
+from app.services import tasks
+from app.services.order_writeback import complete_order, write_back_order
+from app.services.ports import SaleorUnavailable
+from app.services.purchase_orders import create_purchase_orders
+from tests.fakes import FakeSaleorGateway, RecordingTaskQueue
+from tests.integration.services.conftest import pending_notes
+
+
+def _create(catalogue, queue):
+    create_purchase_orders(
+        catalogue.uow_factory,
+        queue,
+        catalogue.installation_id,
+        catalogue.order_id,
+        actor="m@shop.test",
+        send=False,
+    )
+
+
+def test_waiting_notes_go_to_saleor_in_one_call_with_the_summary_and_state(catalogue, engine):
+    queue = RecordingTaskQueue()
+    _create(catalogue, queue)
+    complete_order(
+        catalogue.uow_factory,
+        queue,
+        catalogue.installation_id,
+        catalogue.order_id,
+        actor="m@shop.test",
+        reason="done by phone",
+    )
+    assert [task for task, _ in queue.tasks] == [tasks.WRITE_BACK_ORDER]
+    saleor = FakeSaleorGateway()
+
+    written = write_back_order(
+        catalogue.uow_factory,
+        saleor,
+        installation_id=catalogue.installation_id,
+        order_id=catalogue.order_id,
+    )
+
+    assert written == 2
+    [(order_id, note, private, public)] = saleor.write_backs
+    assert order_id == catalogue.order_id
+    assert note == (
+        "Drop-ship PO(s) created: 1042-1 (Acme Supply), 1042-2 (Beta Parts).\n"
+        "Drop-ship order complete (m@shop.test): done by phone"
+    )
+    assert json.loads(private["dropship.purchase_orders"]) == [
+        {"number": "1042-1", "vendor": "Acme Supply", "status": "created"},
+        {"number": "1042-2", "vendor": "Beta Parts", "status": "created"},
+    ]
+    assert public == {"dropship.state": "Complete"}
+    assert pending_notes(engine, catalogue.order_id) == []
+
+
+def test_notes_go_back_on_the_order_when_saleor_is_down(catalogue, engine):
+    _create(catalogue, RecordingTaskQueue())
+    saleor = FakeSaleorGateway()
+    saleor.write_back_error = SaleorUnavailable("Saleor answered HTTP 502")
+
+    with pytest.raises(SaleorUnavailable):
+        write_back_order(
+            catalogue.uow_factory,
+            saleor,
+            installation_id=catalogue.installation_id,
+            order_id=catalogue.order_id,
+        )
+
+    assert pending_notes(engine, catalogue.order_id) == [
+        "Drop-ship PO(s) created: 1042-1 (Acme Supply), 1042-2 (Beta Parts)."
+    ]
+
+
+def test_nothing_waiting_makes_no_call(catalogue):
+    saleor = FakeSaleorGateway()
+
+    with pytest.raises(NoOp):
+        write_back_order(
+            catalogue.uow_factory,
+            saleor,
+            installation_id=catalogue.installation_id,
+            order_id=catalogue.order_id,
+        )
+
+    assert saleor.write_backs == []
