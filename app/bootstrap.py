@@ -9,6 +9,7 @@ from typing import Any
 from celery import Celery
 from sqlalchemy import Engine
 
+from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
 from app.adapters.db.installation_cache import InstallationCache
@@ -20,7 +21,14 @@ from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
 from app.adapters.task_queue import CeleryTaskQueue, build_celery
 from app.services.dispatch import MailDefaults
-from app.services.ports import DocumentRenderer, Mailer, SaleorGateway, SmtpSettings, TaskQueue
+from app.services.ports import (
+    CarrierDetector,
+    DocumentRenderer,
+    Mailer,
+    SaleorGateway,
+    SmtpSettings,
+    TaskQueue,
+)
 from app.services.unit_of_work import UnitOfWork
 from app.settings import Settings
 
@@ -38,6 +46,7 @@ class Container:
     mailer: Mailer
     documents: DocumentRenderer
     mail_defaults: MailDefaults
+    carriers: CarrierDetector
 
 
 def mail_defaults(settings: Settings) -> MailDefaults:
@@ -84,6 +93,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "mailer": SmtpMailer(),
         "documents": TemplateDocuments(),
         "mail_defaults": mail_defaults(settings),
+        "carriers": TrackingNumberCarriers(),
     }
     unknown = set(overrides) - set(parts)
     if unknown:

@@ -15,6 +15,8 @@ class WebhookEvent(StrEnum):
     ORDER_CONFIRMED = "ORDER_CONFIRMED"
     ORDER_FULLY_PAID = "ORDER_FULLY_PAID"
     ORDER_CANCELLED = "ORDER_CANCELLED"
+    FULFILLMENT_CREATED = "FULFILLMENT_CREATED"
+    FULFILLMENT_CANCELED = "FULFILLMENT_CANCELED"
     APP_DELETED = "APP_DELETED"
 
     @classmethod
@@ -32,7 +34,13 @@ class WebhookEvent(StrEnum):
 
     @property
     def is_order_event(self) -> bool:
-        return self.value.startswith("ORDER_")
+        """Events about one order: the worker reads the order back."""
+        return self.value.startswith(("ORDER_", "FULFILLMENT_"))
+
+    @property
+    def is_fulfilment_event(self) -> bool:
+        """Fulfilments made or cancelled outside the app are reconciled into the PO view."""
+        return self.value.startswith("FULFILLMENT_")
 
 
 class DeliveryStatus(StrEnum):

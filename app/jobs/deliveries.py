@@ -22,7 +22,9 @@ def process_delivery_task(self: Task, delivery_id: int) -> str:
     """Process one inbox row; temporary failures retry with exponential backoff (capped)."""
     parts = container()
     try:
-        return deliveries.process_delivery(parts.uow_factory, parts.saleor, delivery_id).value
+        return deliveries.process_delivery(
+            parts.uow_factory, parts.saleor, delivery_id, parts.task_queue
+        ).value
     except NoOp as skipped:
         logger.info("delivery %s: %s", delivery_id, skipped.message)
         return "skipped"

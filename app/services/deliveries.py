@@ -17,7 +17,7 @@ from app.domain.webhooks import (
     order_id_of,
 )
 from app.errors import Invalid, NoOp, Permanent, Unauthenticated
-from app.services import orders
+from app.services import orders, reconcile
 from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -160,7 +160,10 @@ def _remove_installation(
 
 
 def process_delivery(
-    uow_factory: UnitOfWorkFactory, saleor: SaleorGateway, delivery_id: int
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    delivery_id: int,
+    queue: TaskQueue | None = None,
 ) -> DeliveryStatus:
     """Do the work a recorded delivery asks for; safe to run more than once."""
     with uow_factory() as uow:
@@ -179,6 +182,8 @@ def process_delivery(
         if order_id is None:
             raise Permanent("The order event carries no order id.")
         orders.refresh_order(uow_factory, saleor, installation, order_id)
+        if delivery.event.is_fulfilment_event and queue is not None:
+            reconcile.reconcile_fulfilments(uow_factory, queue, delivery.installation_id, order_id)
     with uow_factory() as uow:
         uow.deliveries.set_status(delivery_id, DeliveryStatus.PROCESSED)
         uow.commit()

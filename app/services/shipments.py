@@ -57,10 +57,13 @@ def build_shipment(
     source: ShipmentSource,
     actor: str,
     packages: Mapping[str, int] | None = None,
+    already_shipped: Mapping[str, int] | None = None,
 ) -> Shipment:
     """Validate and build (not store) a shipment on ``po``: never more than the PO ordered."""
+    if already_shipped is None:
+        already_shipped = _po_shipped(uow, installation_id, po)
     try:
-        lines = clean_shipment_lines(po, quantities, _po_shipped(uow, installation_id, po))
+        lines = clean_shipment_lines(po, quantities, already_shipped)
         numbers = clean_tracking_numbers(tracking)
     except RuleViolation as error:
         raise Invalid(str(error)) from None

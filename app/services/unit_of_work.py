@@ -167,6 +167,14 @@ class PurchaseOrderRepository(Protocol):
         self, installation_id: InstallationId, saleor_order_id: str
     ) -> dict[str, int]: ...
 
+    def find_by_number(
+        self, installation_id: InstallationId, number: str
+    ) -> PurchaseOrder | None: ...
+
+    def list_by_order_number(
+        self, installation_id: InstallationId, order_number: str
+    ) -> list[PurchaseOrder]: ...
+
     def next_sequence(self, installation_id: InstallationId, saleor_order_id: str) -> int: ...
 
     def claim_send(

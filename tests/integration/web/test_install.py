@@ -27,6 +27,8 @@ def test_manifest_has_absolute_urls_on_app_url_and_the_package_version(live_app)
             "order-confirmed",
             "order-fully-paid",
             "order-cancelled",
+            "fulfillment-created",
+            "fulfillment-canceled",
             "app-deleted",
         )
     ]
