@@ -13,6 +13,7 @@ and quantities), so a fulfilment is never created twice.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -242,7 +243,7 @@ def mark_lines_fulfilled(order: OrderSnapshot, quantities: Mapping[str, int]) ->
         )
         for line in order.data.get("lines") or []
     ]
-    return OrderSnapshot.from_saleor(data)
+    return replace(order, data=data)
 
 
 def _record_written(
