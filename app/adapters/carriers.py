@@ -35,10 +35,14 @@ class TrackingNumberCarriers:
         return Carrier(code=code, name=name, tracking_url=found.tracking_url or None)
 
     def by_code(self, code: str, tracking_number: str) -> Carrier:
-        code = code.strip().lower()
+        """The merchant's carrier: a known code, or any other name kept as "other"."""
+        given = code.strip()
+        code = given.lower()
         detected = self.detect(tracking_number)
         if detected is not None and detected.code == code:
             return detected
-        name, template = _KNOWN.get(code, (code.upper() or "Other", None))
+        if code not in _KNOWN:
+            return Carrier(code="other", name=given[:80] or "Other", tracking_url=None)
+        name, template = _KNOWN[code]
         url = template.format(number=tracking_number) if template else None
-        return Carrier(code=code or "other", name=name, tracking_url=url)
+        return Carrier(code=code, name=name, tracking_url=url)

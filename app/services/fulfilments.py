@@ -65,7 +65,7 @@ class NoWarehouse(Exception):
 
 def _explain(error: SaleorMutationFailed) -> str:
     codes = [str(e.get("code")) for e in error.errors]
-    messages = "; ".join(str(e.get("message")) for e in error.errors)
+    messages = "; ".join(str(e.get("message")).rstrip(".") for e in error.errors)
     steps = [_NEXT_STEPS[code] for code in dict.fromkeys(codes) if code in _NEXT_STEPS]
     return f"Saleor refused: {messages}." + (f" {' '.join(steps)}" if steps else "")
 

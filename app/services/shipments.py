@@ -71,6 +71,12 @@ def build_shipment(
         raise Invalid("Enter the tracking number.", field="tracking")
     split = bool(packages) and len(numbers) > 1
     if split and packages is not None:
+        used = {packages.get(line.order_line_id, 0) for line in lines}
+        if not used <= set(range(len(numbers))) or len(used) != len(numbers):
+            raise Invalid(
+                "Put every line in one of the packages, and something in every package.",
+                field="packages",
+            )
         lines = [
             ShipmentLine(x.order_line_id, x.quantity, packages.get(x.order_line_id, 0))
             for x in lines
@@ -176,7 +182,9 @@ def correct_tracking(
         arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
         if shipment.status is ShipmentStatus.WRITTEN:
             uow.after_commit(lambda: queue.enqueue(tasks.UPDATE_TRACKING, **arguments))
-        elif shipment.status is ShipmentStatus.NOT_WRITTEN:
+        elif shipment.status is ShipmentStatus.NOT_WRITTEN:  # the new number may fix it
+            shipment.status, shipment.failure_reason = ShipmentStatus.PENDING, None
+            uow.shipments.save(installation_id, shipment)
             uow.after_commit(lambda: queue.enqueue(tasks.WRITE_FULFILMENT, **arguments))
         uow.commit()
     return shipment

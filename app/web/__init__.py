@@ -76,9 +76,11 @@ def register_blueprints(app: Flask) -> None:
         app_pages,
         install,
         order_purchase_orders,
+        order_shipments,
         order_widget,
         product_widget,
         settings_page,
+        shipment_imports_page,
         vendor_pages,
         webhooks,
     )
@@ -92,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
         order_purchase_orders,
         vendor_pages,
         settings_page,
+        order_shipments,
+        shipment_imports_page,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

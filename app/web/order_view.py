@@ -24,9 +24,11 @@ from app.domain.vendors import IntegrationKind
 from app.errors import AppError
 from app.services.orders import OrderView, view_order
 from app.services.purchase_orders import list_purchase_orders
+from app.services.shipments import list_shipments
 from app.services.vendors import list_vendors
 from app.web import STATUS_BY_CODE, container
 from app.web.auth import current_user, issue_context
+from app.web.order_shipping import CARRIER_CHOICES, POShipping, shipping_for
 
 P = ParamSpec("P")
 THEMES = ("light", "dark")
@@ -93,6 +95,7 @@ class WidgetView:
     order: OrderView | None
     lines: list[LineRow] = field(default_factory=list)
     purchase_orders: list[PORow] = field(default_factory=list)
+    shipping: list[POShipping] = field(default_factory=list)
 
     @property
     def is_closed(self) -> bool:
@@ -122,7 +125,7 @@ class WidgetView:
 
 
 def load_widget(installation_id: InstallationId, order_id: str) -> WidgetView:
-    """The order, its plan and its POs, all bound to the signed-in user's installation."""
+    """The order, its plan, its POs and shipments, bound to the signed-in user's installation."""
     uow_factory = container().uow_factory
     order = view_order(uow_factory, installation_id, order_id) if order_id else None
     if order is None:
@@ -145,7 +148,8 @@ def load_widget(installation_id: InstallationId, order_id: str) -> WidgetView:
         for line in order.plan.lines
     ]
     rows = [PORow(po, by_email.get(po.vendor_id, False)) for po in pos]
-    return WidgetView(order=order, lines=lines, purchase_orders=rows)
+    shipping = shipping_for(pos, list_shipments(uow_factory, installation_id, order_id))
+    return WidgetView(order=order, lines=lines, purchase_orders=rows, shipping=shipping)
 
 
 def when(moment: datetime | None) -> str:
@@ -189,6 +193,7 @@ def render_widget(
         theme=_theme(),
         dashboard_origin=_dashboard_origin(),
         when=when,
+        carrier_choices=CARRIER_CHOICES,
     )
     return html, status
 

@@ -1,8 +1,9 @@
 /**
  * The order widget's page script (dashboard_extension/templates/order_widget/widget.html).
  * The widget works without it (plain forms); with it: the iframe fits the widget, the theme kept
- * across form posts, vendor selects that save on change, one submit per click, and the
- * outcome of an action shown as a dashboard notification.
+ * across form posts, vendor selects that save on change, package choices named after the
+ * tracking numbers typed, one submit per click, and the outcome of an action shown as a
+ * dashboard notification.
  */
 import { createAppBridge } from "./app-bridge.js";
 
@@ -52,6 +53,21 @@ bridge.on("theme", ({ theme }) => keepTheme(theme));
 
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.requestSubmit());
+}
+
+// Add tracking, one package per number: name each package option after the number typed.
+for (const form of document.querySelectorAll("form.ow-ship")) {
+  const tracking = form.querySelector('input[name="tracking"]');
+  const label = () => {
+    const numbers = tracking.value.split(/[\s,;]+/).filter(Boolean);
+    for (const option of form.querySelectorAll(".ow-package option")) {
+      const index = Number(option.value);
+      const number = numbers[index];
+      option.textContent = `Package ${index + 1}${number ? ` · ${number}` : ""}`;
+    }
+  };
+  tracking.addEventListener("input", label);
+  label();
 }
 
 // One submit per action: a second click while the page reloads is ignored.

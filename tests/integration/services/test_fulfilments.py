@@ -239,14 +239,13 @@ def test_a_timeout_after_the_mutation_was_applied_makes_no_duplicate(shop):
     assert stored.write_attempts == 2
 
 
-def test_one_fulfilment_per_package_when_split(shop):
-    shipment = shop.ship(
-        shop.acme_po, {shop.line(0): 3}, tracking=f"{UPS}, {USPS}", packages={shop.line(0): 1}
-    )
+def test_a_package_without_lines_is_refused(shop):
+    with pytest.raises(Invalid, match="something in every package"):
+        shop.ship(
+            shop.acme_po, {shop.line(0): 3}, tracking=f"{UPS}, {USPS}", packages={shop.line(0): 1}
+        )
 
-    shop.write(shipment.id)
-
-    assert [f["trackingNumber"] for f in _fulfilments(shop)] == [USPS]
+    assert list_shipments(shop.uow_factory, shop.installation_id, shop.order_id) == []
 
 
 def test_several_numbers_for_one_set_of_lines_are_joined_in_one_fulfilment(shop):
