@@ -4,49 +4,11 @@ which reads the order back from the fake Saleor through the app's GraphQL client
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
-import pytest
 from sqlalchemy import select
 
 from app.adapters.db import tables
 from tests.builders import make_order
-from tests.conftest import REDIS_URL
-from tests.servers.live_app import start_live_app
-from tests.servers.worker import Worker
-
-
-@pytest.fixture(scope="module")
-def broker_url(database_url, tmp_path_factory):
-    """PostgreSQL runs pair with Redis (production's pair); SQLite runs with the file broker."""
-    if database_url.startswith("postgresql") and REDIS_URL:
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        client.flushdb()
-        client.close()
-        return REDIS_URL
-    return f"sqla+sqlite:///{tmp_path_factory.mktemp('broker')}/broker.sqlite"
-
-
-@pytest.fixture(scope="module")
-def worker(database_url, broker_url, tmp_path_factory):
-    from tests.conftest import make_settings
-
-    directory = tmp_path_factory.mktemp("worker")
-    settings = make_settings(directory, database_url=database_url, celery_broker_url=broker_url)
-    worker = Worker(settings, directory / "worker.log")
-    worker.wait_ready()
-    yield worker
-    worker.stop()
-
-
-@pytest.fixture
-def e2e(fake_saleor, settings, engine, broker_url, worker):
-    live = start_live_app(replace(settings, celery_broker_url=broker_url), engine=engine)
-    app = fake_saleor.install_app(live.manifest_url)
-    yield fake_saleor, live, app
-    live.stop()
 
 
 def _wait_for(engine, predicate, timeout=20.0):

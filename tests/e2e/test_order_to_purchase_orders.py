@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 import time
-from dataclasses import replace
 
 import pytest
 import requests
@@ -21,55 +20,11 @@ from app.adapters.db import tables
 from app.services.product_vendors import save_product_vendor
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
-from tests.conftest import REDIS_URL, make_settings
-from tests.servers.live_app import start_live_app
-from tests.servers.smtp import SmtpServer
-from tests.servers.worker import Worker
-
-
-@pytest.fixture(scope="module")
-def mail_server():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def broker_url(database_url, tmp_path_factory):
-    if database_url.startswith("postgresql") and REDIS_URL:
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        client.flushdb()
-        client.close()
-        return REDIS_URL
-    return f"sqla+sqlite:///{tmp_path_factory.mktemp('broker')}/broker.sqlite"
-
-
-@pytest.fixture(scope="module")
-def worker(database_url, broker_url, mail_server, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("worker")
-    settings = make_settings(
-        directory,
-        database_url=database_url,
-        celery_broker_url=broker_url,
-        smtp_host="127.0.0.1",
-        smtp_port=mail_server.port,
-        smtp_security="none",
-        smtp_sender="orders@shop.example",
-    )
-    worker = Worker(settings, directory / "worker.log")
-    worker.wait_ready()
-    yield worker
-    worker.stop()
 
 
 @pytest.fixture
-def shop(fake_saleor, settings, engine, broker_url, worker, mail_server):
-    mail_server.messages.clear()
-    live = start_live_app(replace(settings, celery_broker_url=broker_url), engine=engine)
-    app = fake_saleor.install_app(live.manifest_url)
-    yield fake_saleor, live, app
-    live.stop()
+def shop(e2e):
+    return e2e
 
 
 def _wait(predicate, timeout=30.0, what="condition"):

@@ -1,0 +1,71 @@
+"""End-to-end fixtures: a real Celery worker, its broker and a real SMTP server, per database."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from tests.conftest import REDIS_URL, make_settings
+from tests.servers.live_app import start_live_app
+from tests.servers.smtp import SmtpServer
+from tests.servers.worker import Worker
+
+
+@pytest.fixture(scope="session")
+def mail_server():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def broker_url(database_url, tmp_path_factory):
+    """PostgreSQL runs pair with Redis (production's pair); SQLite runs with the file broker."""
+    if database_url.startswith("postgresql") and REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        client.flushdb()
+        client.close()
+        return REDIS_URL
+    return f"sqla+sqlite:///{tmp_path_factory.mktemp('broker')}/broker.sqlite"
+
+
+@pytest.fixture(scope="session")
+def worker(database_url, broker_url, mail_server, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("worker")
+    settings = make_settings(
+        directory,
+        database_url=database_url,
+        celery_broker_url=broker_url,
+        smtp_host="127.0.0.1",
+        smtp_port=mail_server.port,
+        smtp_security="none",
+        smtp_sender="orders@shop.example",
+    )
+    worker = Worker(settings, directory / "worker.log")
+    worker.wait_ready()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def e2e(fake_saleor, settings, engine, broker_url, worker, mail_server):
+    """(fake Saleor, the app over HTTP queuing to the worker's broker, the installed app)."""
+    mail_server.messages.clear()
+    live = start_live_app(replace(settings, celery_broker_url=broker_url), engine=engine)
+    app = fake_saleor.install_app(live.manifest_url)
+    yield fake_saleor, live, app
+    live.stop()
+
+
+def wait_until(predicate, timeout=30.0, what="condition"):
+    """Poll until ``predicate()`` is truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out waiting for {what}")
