@@ -38,7 +38,9 @@ SETTINGS_FIELDS = (
     "smtp_username",
     "smtp_security",
     "smtp_sender",
+    "dropship_warehouse_id",
 )
+SETTINGS_FLAGS = ("notify_customer", "approve_fulfilments")
 SETTINGS_TEMPLATES = ("email_subject_template", "email_body_template", "po_template_html")
 PRODUCT_VENDOR_FIELDS = (
     "vendor_id",
@@ -97,6 +99,9 @@ def settings_form() -> dict[str, str]:
     data = text_fields(SETTINGS_FIELDS)
     data.update({name: multiline(name) for name in SETTINGS_TEMPLATES})
     data["smtp_password"] = request.form.get("smtp_password", "")
+    for flag in SETTINGS_FLAGS:  # selects with "1"/"0": absent only on an outdated form
+        if flag in request.form:
+            data[flag] = request.form[flag]
     return data
 
 

@@ -13,9 +13,11 @@ from flask.typing import ResponseReturnValue
 
 from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN
 from app.domain.shop_settings import SMTP_SECURITY, ShopSettings
+from app.errors import Permanent, Retryable
 from app.services.forms import FormInvalid
 from app.services.shop_settings import get_settings, save_settings
 from app.web import container
+from app.web.app_pages import current_saleor_api
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import settings_form
 
@@ -33,14 +35,27 @@ def _render(
     html = render_template(
         "app_pages/settings.html",
         user=current_user(),
-        values={key: value for key, value in values.items() if key != "smtp_password"},
+        values={
+            key: ("1" if value is True else "0" if value is False else value)
+            for key, value in values.items()
+            if key != "smtp_password"
+        },
         password_stored=bool(stored.smtp_password),
         errors=errors or {},
         notice=notice,
         security_choices=SMTP_SECURITY,
         default_pattern=DEFAULT_NUMBER_PATTERN,
+        warehouses=_warehouses(),
     )
     return html, status
+
+
+def _warehouses() -> list[tuple[str, str]] | None:
+    """The shop's warehouses from Saleor; None when Saleor cannot say right now."""
+    try:
+        return current_saleor_api().warehouses()
+    except (Retryable, Permanent):
+        return None
 
 
 @blueprint.get("/app/settings")

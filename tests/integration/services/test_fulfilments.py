@@ -355,3 +355,46 @@ def test_csv_import_with_a_bad_row_records_nothing(shop):
         "Row 4: Blue Polygon Shirt: only 2 of 3 left to ship on PO 2001-1.",
     ]
     assert list_shipments(shop.uow_factory, shop.installation_id, shop.order_id) == []
+
+
+def test_fulfilment_waiting_for_approval_is_approved_when_the_setting_says_so(shop):
+    shop.fake.shop_settings["fulfillmentAutoApprove"] = False
+    shipment = shop.ship(shop.acme_po, {shop.line(0): 3})
+
+    assert shop.write(shipment.id) is ShipmentStatus.WRITTEN
+
+    assert [f["status"] for f in _fulfilments(shop)] == ["FULFILLED"]
+
+
+def test_fulfilment_stays_waiting_when_approval_is_off(shop):
+    shop.fake.shop_settings["fulfillmentAutoApprove"] = False
+    save_settings(shop.uow_factory, shop.installation_id, {"approve_fulfilments": "0"})
+    shipment = shop.ship(shop.acme_po, {shop.line(0): 3})
+
+    shop.write(shipment.id)
+
+    assert [f["status"] for f in _fulfilments(shop)] == ["WAITING_FOR_APPROVAL"]
+
+
+def test_skus_are_resolved_100_per_query(shop):
+    for number in range(150):
+        sku = f"BATCH-{number:03}"
+        shop.fake.add_product(
+            {
+                "id": f"UHJvZHVjdDpiYXRjaC17{number}",
+                "name": f"Batch {number}",
+                "variants": [
+                    {"id": f"UHJvZHVjdFZhcmlhbnQ6YmF0Y2g{number}", "sku": sku, "name": ""}
+                ],
+            }
+        )
+    shop.fake.requests.clear()
+    api = shop.saleor.api(shop.fake.api_url, _app_token(shop))
+
+    found = api.variants_by_sku([f"BATCH-{n:03}" for n in range(150)] + ["NOPE"])
+
+    assert len(found) == 150 and "NOPE" not in found
+    assert [call.operation_name for call in shop.fake.requests] == [
+        "VariantsBySku",
+        "VariantsBySku",
+    ]

@@ -10,6 +10,7 @@ import requests
 from app.domain.shop_settings import ShopSettings
 from app.services.shop_settings import get_settings
 from tests.servers.fake_saleor import FakeSaleor
+from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 
 VOID = {"input", "br", "meta", "link", "img", "hr"}
 PASSWORD = "s3cret-Pa55word"
@@ -230,3 +231,28 @@ def test_settings_need_manage_orders(installed):
     with live.container.uow_factory() as uow:
         installation_id = uow.installations.get_active_by_api_url(fake.api_url).id
     assert _stored(live, installation_id) == ShopSettings()
+
+
+def test_fulfilment_settings_list_saleors_warehouses_and_save(staff):
+    live, context, installation_id = staff
+    page = _open(live, context).text
+
+    assert f'<option value="{DEFAULT_WAREHOUSE["id"]}"' in page
+    assert '<option value="1" selected>Yes (Saleor sends its shipping email)</option>' in page
+
+    response = _save(
+        live,
+        context,
+        dropship_warehouse_id=DEFAULT_WAREHOUSE["id"],
+        notify_customer="0",
+        approve_fulfilments="0",
+    )
+
+    assert response.status_code == 200
+    stored = _stored(live, installation_id)
+    assert (stored.dropship_warehouse_id, stored.notify_customer, stored.approve_fulfilments) == (
+        DEFAULT_WAREHOUSE["id"],
+        False,
+        False,
+    )
+    assert '<option value="0" selected>No</option>' in response.text
