@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
 import pytest
+import requests
 
 from tests.conftest import REDIS_URL, make_settings
 from tests.servers.live_app import start_live_app
@@ -69,3 +71,21 @@ def wait_until(predicate, timeout=30.0, what="condition"):
             return value
         time.sleep(0.05)
     raise TimeoutError(f"timed out waiting for {what}")
+
+
+def open_widget(live, fake, app, order_id):
+    """The order widget as the dashboard opens it: (page HTML, the fields its forms carry)."""
+    token = fake.issue_dashboard_token(app, email="merchant@shop.example")
+    page = requests.post(
+        f"{live.url}/widgets/order",
+        timeout=10,
+        data={
+            "accessToken": token,
+            "saleorApiUrl": fake.api_url,
+            "appId": app.app_id,
+            "orderId": order_id,
+        },
+    )
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'name="(context|drawn_at)" value="([^"]*)"', page.text))
+    return page.text, fields | {"orderId": order_id}

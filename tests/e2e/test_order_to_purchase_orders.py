@@ -8,7 +8,6 @@ with the services, as the vendor pages would store it.
 from __future__ import annotations
 
 import io
-import re
 import time
 
 import pytest
@@ -20,6 +19,7 @@ from app.adapters.db import tables
 from app.services.product_vendors import save_product_vendor
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
+from tests.e2e.conftest import open_widget
 
 
 @pytest.fixture
@@ -81,23 +81,6 @@ def _catalogue(live, api_url, order):
     return acme, beta
 
 
-def _widget(live, fake, app, order_id):
-    token = fake.issue_dashboard_token(app, email="merchant@shop.example")
-    page = requests.post(
-        f"{live.url}/widgets/order",
-        timeout=10,
-        data={
-            "accessToken": token,
-            "saleorApiUrl": fake.api_url,
-            "appId": app.app_id,
-            "orderId": order_id,
-        },
-    )
-    assert page.status_code == 200, page.text
-    fields = dict(re.findall(r'name="(context|drawn_at)" value="([^"]*)"', page.text))
-    return page.text, fields
-
-
 def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -116,7 +99,7 @@ def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_se
 
     fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
     _wait(lambda: _plan_rows(engine), what="the plan")
-    page, fields = _widget(live, fake, app, order["id"])
+    page, fields = open_widget(live, fake, app, order["id"])
     assert "SHIRT-M" in page and "Acme Supply" in page
 
     created = requests.post(
@@ -164,7 +147,7 @@ def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_se
         f"{live.url}/widgets/order/purchase-orders",
         timeout=10,
         data={
-            **_widget(live, fake, app, order["id"])[1],
+            **open_widget(live, fake, app, order["id"])[1],
             "orderId": order["id"],
             "send": "1",
         },

@@ -6,8 +6,6 @@ with the services, as the vendor pages store it)."""
 
 from __future__ import annotations
 
-import re
-
 import requests
 from sqlalchemy import select
 
@@ -16,7 +14,7 @@ from app.services.product_vendors import save_product_vendor
 from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import open_widget, wait_until
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 
 UPS = "1Z999AA10123456784"
@@ -48,23 +46,6 @@ def _arrange(live, api_url, order):
                 "unit_cost": "7",
             },
         )
-
-
-def _widget_fields(live, fake, app, order_id):
-    token = fake.issue_dashboard_token(app, email="merchant@shop.example")
-    page = requests.post(
-        f"{live.url}/widgets/order",
-        timeout=10,
-        data={
-            "accessToken": token,
-            "saleorApiUrl": fake.api_url,
-            "appId": app.app_id,
-            "orderId": order_id,
-        },
-    )
-    assert page.status_code == 200, page.text
-    fields = dict(re.findall(r'name="(context|drawn_at)" value="([^"]*)"', page.text))
-    return fields | {"orderId": order_id}
 
 
 def _pos(engine):
@@ -99,7 +80,7 @@ def test_tracking_from_the_widget_then_a_csv_import_completes_the_order(e2e, eng
     fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
     wait_until(lambda: _state(engine) if _plan_ready(engine) else None, what="the plan")
 
-    fields = _widget_fields(live, fake, app, order["id"])
+    fields = open_widget(live, fake, app, order["id"])[1]
     created = requests.post(
         f"{live.url}/widgets/order/purchase-orders", data={**fields, "send": "0"}, timeout=10
     )
@@ -110,7 +91,7 @@ def test_tracking_from_the_widget_then_a_csv_import_completes_the_order(e2e, eng
         f"{live.url}/widgets/order/shipments",
         timeout=10,
         data={
-            **_widget_fields(live, fake, app, order["id"]),
+            **open_widget(live, fake, app, order["id"])[1],
             "po_id": str(acme_id),
             "line_id": order["lines"][0]["id"],
             "quantity": "2",
