@@ -146,14 +146,16 @@ class PurchaseOrder:
         self._move(POStatus.ACKNOWLEDGED, actor, at, "acknowledged", detail)
 
     def record_shipping(self, target: POStatus, *, actor: str, at: datetime) -> None:
-        """Partially shipped or shipped, from the vendor's shipments. A PO that ships was
-        evidently received, so this is allowed from created and send failed too."""
-        if target not in (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED):
-            raise RuleViolation(f"{target.label} is not a shipping status.")
-        if self.status in (POStatus.CANCELLED, POStatus.SHIPPED) or target is self.status:
+        """The status its shipments give it. A PO that ships was evidently received, so this
+        is allowed from created and send failed; a cancelled shipment can move it back."""
+        if self.status is POStatus.CANCELLED or target is self.status:
             return
+        shipping = (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED)
+        if target not in shipping and self.status not in shipping:
+            raise RuleViolation(f"{target.label} is not a shipping status.")
+        action = target.label.lower() if target in shipping else f"back to {target.label.lower()}"
         self.status = target
-        self.events.append(POEvent(at, actor, target.label.lower()))
+        self.events.append(POEvent(at, actor, action))
 
     def ensure_sendable(self) -> None:
         if self.status not in (POStatus.CREATED, POStatus.SEND_FAILED, POStatus.SENT):

@@ -148,16 +148,22 @@ def _sum_by_line(lines: Iterable[ShipmentLine]) -> tuple[tuple[str, int], ...]:
 
 
 def po_status_after_shipping(po: PurchaseOrder, shipped: Mapping[str, int]) -> POStatus | None:
-    """The PO's status once these quantities shipped: partially shipped, shipped, or unchanged."""
-    if po.status in (POStatus.CANCELLED, POStatus.SHIPPED):
+    """The PO's status for these shipped quantities: partially shipped, shipped, or, when a
+    cancelled shipment leaves nothing shipped, back to sent (or created if never sent).
+    None when it stays as it is."""
+    if po.status is POStatus.CANCELLED:
         return None
     ordered = {line.order_line_id: line.quantity for line in po.lines}
     total = sum(min(shipped.get(line_id, 0), quantity) for line_id, quantity in ordered.items())
     if total == 0:
+        if po.status in (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED):
+            return POStatus.SENT if po.sent_at is not None else POStatus.CREATED
         return None
     if all(shipped.get(line_id, 0) >= quantity for line_id, quantity in ordered.items()):
-        return POStatus.SHIPPED
-    return POStatus.PARTIALLY_SHIPPED
+        target = POStatus.SHIPPED
+    else:
+        target = POStatus.PARTIALLY_SHIPPED
+    return None if target is po.status else target
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from app.domain.installations import InstallationId
 from app.domain.shipments import ShipmentStatus
 from app.services.fulfilments import (
     load_write_context,
     mark_lines_fulfilled,
+    update_progress,
     warehouse_for,
 )
 from app.services.ports import SaleorGateway, TaskQueue
@@ -51,9 +54,9 @@ def cancel_in_saleor(
             uow, installation_id, shipment_id
         )
     api = saleor.api(installation.saleor_api_url, installation.token)
-    current = {f.id: f for f in api.fetch_fulfilments(shipment.saleor_order_id)}
+    in_saleor = {f.id: f for f in api.fetch_fulfilments(shipment.saleor_order_id)}
     for fulfilment_id in shipment.fulfillment_ids:
-        found = current.get(fulfilment_id)
+        found = in_saleor.get(fulfilment_id)
         if found is None or found.status == "CANCELED":
             continue
         warehouse = found.warehouse_id or settings.dropship_warehouse_id
@@ -63,13 +66,20 @@ def cancel_in_saleor(
         api.cancel_fulfilment(fulfilment_id, warehouse)
     with uow_factory() as uow:
         stored = uow.shipments.get(installation_id, shipment_id)
-        assert stored is not None
+        current = uow.orders.get(installation_id, order.saleor_order_id)
+        assert stored is not None and current is not None
+        if stored.status is ShipmentStatus.CANCELLED:  # a second click's task
+            return ShipmentStatus.CANCELLED
         stored.status = ShipmentStatus.CANCELLED
         uow.shipments.save(installation_id, stored)
         negative = {line_id: -quantity for line_id, quantity in stored.quantities().items()}
-        uow.orders.save(installation_id, mark_lines_fulfilled(order, negative))
+        current = mark_lines_fulfilled(current, negative)
+        uow.orders.save(installation_id, current)
         numbers = ", ".join(stored.tracking_numbers)
-        note = f"Shipment {numbers} cancelled, and its fulfilment in Saleor."
-        queue_write_back(uow, queue, installation_id, order.saleor_order_id, note)
+        notes = [f"Shipment {numbers} cancelled, and its fulfilment in Saleor."]
+        notes += update_progress(
+            uow, installation_id, current, actor="merchant", at=datetime.now(UTC)
+        )
+        queue_write_back(uow, queue, installation_id, order.saleor_order_id, " ".join(notes))
         uow.commit()
     return ShipmentStatus.CANCELLED

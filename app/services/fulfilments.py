@@ -298,7 +298,7 @@ def update_progress(
             if s.purchase_order_id == po.id and s.status is ShipmentStatus.WRITTEN
         )
         target = po_status_after_shipping(po, shipped)
-        if target is not None and target is not po.status:
+        if target is not None:
             po.record_shipping(target, actor=actor, at=at)
             uow.purchase_orders.save(installation_id, po)
     ordered = {
@@ -314,4 +314,9 @@ def update_progress(
     if complete and order.state is not DropShipState.COMPLETE:
         uow.orders.set_state(installation_id, order.saleor_order_id, DropShipState.COMPLETE)
         notes.append("Drop-ship order complete: every drop-shipped line is fulfilled.")
+    elif not complete and order.state is DropShipState.COMPLETE and order.state_note is None:
+        # completed by its fulfilments, not by the merchant with a reason: a cancelled
+        # shipment puts it back in process
+        uow.orders.set_state(installation_id, order.saleor_order_id, DropShipState.IN_PROCESS)
+        notes.append("Drop-ship order back in process: a shipment was cancelled.")
     return notes

@@ -398,3 +398,25 @@ def test_skus_are_resolved_100_per_query(shop):
         "VariantsBySku",
         "VariantsBySku",
     ]
+
+
+def test_cancelling_the_last_shipment_moves_the_po_and_order_back(shop):
+    first = shop.ship(shop.acme_po, {shop.line(0): 3})
+    second = shop.ship(shop.beta_po, {shop.line(1): 1}, tracking=USPS)
+    shop.write(first.id)
+    shop.write(second.id)
+    assert shop.state() is DropShipState.COMPLETE
+
+    cancel_in_saleor(
+        shop.uow_factory,
+        shop.saleor,
+        shop.queue,
+        installation_id=shop.installation_id,
+        shipment_id=second.id,
+    )
+
+    assert shop.po(shop.beta_po).status is POStatus.CREATED
+    assert [e.action for e in shop.po(shop.beta_po).events][-2:] == ["shipped", "back to created"]
+    assert shop.po(shop.acme_po).status is POStatus.SHIPPED
+    assert shop.state() is DropShipState.IN_PROCESS
+    assert shop.fake.order(shop.order_id)["status"] == "PARTIALLY_FULFILLED"
