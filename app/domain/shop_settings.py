@@ -73,6 +73,8 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
     if errors:
         raise DomainValidationError(errors)
     password = str(data.get("smtp_password") or "") or current.smtp_password
+    if _flag(data, "smtp_password_clear", False):
+        password = ""
     return replace(
         current,
         shop_name=values["shop_name"],

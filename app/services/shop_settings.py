@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
+from app.domain.money import Money
+from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.domain.shop_settings import ShopSettings, clean_settings
+from app.errors import Invalid
 from app.services.forms import FormInvalid
+from app.services.ports import DocumentContext, DocumentRenderer
 from app.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -16,15 +22,65 @@ def get_settings(uow_factory: UnitOfWorkFactory, installation_id: InstallationId
         return uow.settings.get(installation_id)
 
 
+def _sample_po() -> PurchaseOrder:
+    cost = Money(Decimal("12.50"), "USD")
+    return PurchaseOrder(
+        number="1042-1",
+        sequence=1,
+        saleor_order_id="sample",
+        order_number="1042",
+        vendor_id=0,
+        vendor_name="Sample Vendor",
+        currency="USD",
+        customer_email="customer@example.com",
+        ship_to={
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "city": "LONDON",
+            "country": {"code": "GB"},
+        },
+        lines=[POLine("line", "SKU-1", "V-1", "Sample product", "M", 2, cost)],
+        created_at=datetime.now(UTC),
+    )
+
+
+def check_templates(documents: DocumentRenderer, settings: ShopSettings) -> None:
+    """Render the merchant's templates once with a sample PO, so an error shows on save,
+    next to its field, rather than when a PO is sent."""
+    context = DocumentContext(
+        shop_name=settings.shop_name or "Our shop",
+        merchant_email=settings.merchant_email or "shop@example.com",
+        vendor_code="SAMPLE",
+        template_html=settings.po_template_html or None,
+    )
+    try:
+        if settings.po_template_html:
+            documents.purchase_order_pdf(_sample_po(), context)
+        documents.purchase_order_email(
+            _sample_po(),
+            context,
+            settings.email_subject_template or None,
+            settings.email_body_template or None,
+        )
+    except Invalid as error:
+        raise FormInvalid({error.field or "po_template_html": error.message}) from None
+
+
 def save_settings(
-    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, data: Mapping[str, str]
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    data: Mapping[str, str],
+    documents: DocumentRenderer | None = None,
 ) -> ShopSettings:
-    """Validate and store; the SMTP password is encrypted at rest and kept when left empty."""
+    """Validate and store; the SMTP password is encrypted at rest and kept when left empty.
+    With ``documents``, the merchant's templates must render."""
     with uow_factory() as uow:
         try:
             settings = clean_settings(data, uow.settings.get(installation_id))
         except DomainValidationError as error:
             raise FormInvalid.from_domain(error) from None
+        if documents is not None:
+            check_templates(documents, settings)
         uow.settings.save(installation_id, settings)
         uow.commit()
     return settings

@@ -71,7 +71,7 @@ def save() -> ResponseReturnValue:
     data = settings_form()
     uow_factory, installation_id = container().uow_factory, current_user().installation_id
     try:
-        saved = save_settings(uow_factory, installation_id, data)
+        saved = save_settings(uow_factory, installation_id, data, container().documents)
     except FormInvalid as error:
         return _render(data, get_settings(uow_factory, installation_id), error.errors, 400)
     return _render(saved.public_values(), saved, notice="Settings saved.")

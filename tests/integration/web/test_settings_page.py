@@ -219,3 +219,25 @@ def test_fulfilment_settings_list_saleors_warehouses_and_save(staff):
         False,
     )
     assert '<option value="0" selected>No</option>' in response.text
+
+
+def test_a_broken_template_is_refused_on_save_next_to_its_field(staff):
+    live, context, installation_id = staff
+
+    response = _save(live, context, email_subject_template="PO {{ po.number ")
+
+    assert response.status_code == 400
+    assert "The email subject template has an error on line 1" in response.text
+    assert _stored(live, installation_id) == ShopSettings()
+
+
+def test_the_stored_password_can_be_removed(staff):
+    live, context, installation_id = staff
+    _save(live, context)
+    assert _stored(live, installation_id).smtp_password == PASSWORD
+
+    response = _save(live, context, smtp_password="", smtp_password_clear="1")
+
+    assert response.status_code == 200
+    assert _stored(live, installation_id).smtp_password == ""
+    assert text(response.text, "smtp_password-hint") == "No password is stored."
