@@ -16,7 +16,7 @@ from app.domain.shipments import Shipment, ShipmentSource, shipped_quantities
 from app.errors import Invalid
 from app.services.forms import FormInvalid
 from app.services.ports import CarrierDetector, TaskQueue
-from app.services.shipments import _after_commit_write, build_shipment
+from app.services.shipments import build_shipment, queue_fulfilment_write
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.vendors import read_csv_rows
 
@@ -132,7 +132,7 @@ def import_shipments_csv(
         for shipment in shipments:
             uow.shipments.add(installation_id, shipment)
             assert shipment.id is not None
-            _after_commit_write(uow, queue, installation_id, shipment.id)
+            queue_fulfilment_write(uow, queue, installation_id, shipment.id)
         uow.commit()
     report.shipments = len(shipments)
     return report

@@ -94,7 +94,7 @@ def build_shipment(
     )
 
 
-def _after_commit_write(
+def queue_fulfilment_write(
     uow: UnitOfWork, queue: TaskQueue, installation_id: InstallationId, shipment_id: int
 ) -> None:
     arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
@@ -134,7 +134,7 @@ def record_shipment(
         )
         uow.shipments.add(installation_id, shipment)
         assert shipment.id is not None
-        _after_commit_write(uow, queue, installation_id, shipment.id)
+        queue_fulfilment_write(uow, queue, installation_id, shipment.id)
         uow.commit()
     return shipment
 
@@ -203,7 +203,7 @@ def retry_shipment(
             raise Invalid("Only a shipment Saleor refused can be written again.")
         shipment.status, shipment.failure_reason = ShipmentStatus.PENDING, None
         uow.shipments.save(installation_id, shipment)
-        _after_commit_write(uow, queue, installation_id, shipment_id)
+        queue_fulfilment_write(uow, queue, installation_id, shipment_id)
         uow.commit()
     return shipment
 
