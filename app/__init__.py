@@ -28,7 +28,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         static_url_path="/static",
         template_folder=str(settings.dashboard_dir / "templates"),
     )
-    flask_app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    flask_app.config.update(
+        SECRET_KEY=settings.secret_key,
+        JSON_SORT_KEYS=False,
+        # CSV uploads are capped at 2 MB by the pages; nothing larger is ever read.
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024 + settings.max_webhook_body_bytes,
+    )
     flask_app.url_map.strict_slashes = False
     flask_app.extensions["container"] = container or build_container(settings)
     register_blueprints(flask_app)
