@@ -249,8 +249,8 @@ def test_broker_down_is_503_and_the_retry_is_queued(installed, settings, engine,
 
 
 def test_any_request_larger_than_the_cap_is_413_before_it_is_read(live_app):
-    huge = b"x" * (live_app.flask.config["MAX_CONTENT_LENGTH"] + 1)
+    huge = {"accessToken": "x" * (live_app.flask.config["MAX_CONTENT_LENGTH"] + 1)}
 
-    response = requests.post(f"{live_app.url}/app/session", data=huge, timeout=10)
+    response = requests.post(f"{live_app.url}/widgets/order", data=huge, timeout=10)
 
     assert response.status_code == 413
