@@ -457,7 +457,7 @@ def test_mark_sent_records_how_and_when(shop):
     assert answer.status_code == 200
     assert banner(answer.text) == "Marked as sent PO 1042-2 to Bolt Supply is marked as sent."
     assert po_statuses(answer.text)["1042-2"] == "sent"
-    assert re.search(r"Sent by manual · \d\d \w{3} \d{4}, \d\d:\d\d UTC", answer.text)
+    assert re.search(r"Sent by hand · \d\d \w{3} \d{4}, \d\d:\d\d UTC", answer.text)
     assert pos(shop)[1].status is POStatus.SENT
     assert (
         pending_notes(shop)[-1] == "PO 1042-2 marked as sent to Bolt Supply by staff@example.com."
