@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import uuid
 from typing import Any
+
+_SEQUENCE = itertools.count(100_000)  # unique product and variant ids within a test run
 
 
 def global_id(type_name: str, pk: object | None = None) -> str:
@@ -31,7 +34,7 @@ def make_address(**changes: Any) -> dict[str, Any]:
 def make_line(
     sku: str = "218223580", quantity: int = 2, price: float = 45.0, **changes: Any
 ) -> dict[str, Any]:
-    variant_id = global_id("ProductVariant", uuid.uuid4().int % 10_000)
+    variant_id = global_id("ProductVariant", next(_SEQUENCE))
     line = {
         "id": global_id("OrderLine"),
         "productName": "Blue Polygon Shirt",
@@ -45,7 +48,7 @@ def make_line(
             "id": variant_id,
             "sku": sku,
             "product": {
-                "id": global_id("Product", uuid.uuid4().int % 10_000),
+                "id": global_id("Product", next(_SEQUENCE)),
                 "name": "Blue Polygon Shirt",
             },
         },
