@@ -27,7 +27,7 @@ run: install
 ## The whole suite: installs what it needs (Chromium), uses PostgreSQL/Redis when they answer.
 test: install
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
-	@source .ci/services.sh && $(BIN)/ruff check . && $(BIN)/mypy app && $(BIN)/python -m pytest
+	@source .ci/services.sh && $(BIN)/ruff check . && $(BIN)/mypy app && $(BIN)/python -m pytest --cov=app --cov-branch --cov-report=term:skip-covered --cov-fail-under=90
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/lint-imports && $(BIN)/mypy app/domain app/services

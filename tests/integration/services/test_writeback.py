@@ -7,6 +7,7 @@ from app.services import tasks
 from app.services.order_writeback import complete_order, write_back_order
 from app.services.ports import SaleorUnavailable
 from app.services.purchase_orders import create_purchase_orders
+from app.services.writeback_queue import queue_waiting_write_backs
 from tests.fakes import FakeSaleorGateway, RecordingTaskQueue
 from tests.integration.services.conftest import pending_notes
 
@@ -88,3 +89,28 @@ def test_nothing_waiting_makes_no_call(catalogue):
         )
 
     assert saleor.write_backs == []
+
+
+def test_the_sweep_queues_write_backs_for_notes_a_broker_outage_left_waiting(catalogue, other_shop):
+    _create(catalogue, RecordingTaskQueue())  # notes wait; pretend their task was never queued
+    queue = RecordingTaskQueue()
+
+    assert queue_waiting_write_backs(catalogue.uow_factory, queue) == 1
+
+    assert queue.tasks == [
+        (
+            tasks.WRITE_BACK_ORDER,
+            {"installation_id": catalogue.installation_id, "order_id": catalogue.order_id},
+        )
+    ]
+
+
+def test_the_sweep_skips_removed_installations(catalogue):
+    _create(catalogue, RecordingTaskQueue())
+    with catalogue.uow_factory() as uow:
+        uow.installations.mark_removed(catalogue.installation_id)
+        uow.commit()
+    queue = RecordingTaskQueue()
+
+    assert queue_waiting_write_backs(catalogue.uow_factory, queue) == 0
+    assert queue.tasks == []
