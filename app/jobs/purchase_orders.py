@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import Task
 
 from app.celery_app import celery, container
-from app.errors import NoOp, Permanent, Retryable
+from app.jobs.runner import is_final_attempt, run
 from app.services import dispatch, order_writeback, writeback_queue
-
-logger = logging.getLogger(__name__)
 
 SEND_RETRIES = 5
 WRITE_BACK_RETRIES = 6
@@ -24,25 +20,27 @@ def send_purchase_order_task(
 ) -> str:
     """Send one PO revision; mail outages retry with backoff, then the PO shows "send failed"."""
     parts = container()
-    try:
-        return dispatch.dispatch_purchase_order(
-            parts.uow_factory,
-            parts.mailer,
-            parts.documents,
-            parts.task_queue,
-            parts.mail_defaults,
-            installation_id=installation_id,  # type: ignore[arg-type]
-            po_id=po_id,
-            revision=revision,
-            actor=actor,
-            claim_token=str(self.request.id or f"eager-{po_id}-{revision}"),
-            final_attempt=self.request.retries >= SEND_RETRIES,
-        ).value
-    except NoOp as skipped:
-        logger.info("PO %s: %s", po_id, skipped.message)
-        return "skipped"
-    except Retryable as error:
-        raise self.retry(countdown=min(900, 30 * 2**self.request.retries)) from error
+    return run(
+        self,
+        lambda: (
+            dispatch.dispatch_purchase_order(
+                parts.uow_factory,
+                parts.mailer,
+                parts.documents,
+                parts.task_queue,
+                parts.mail_defaults,
+                installation_id=installation_id,  # type: ignore[arg-type]
+                po_id=po_id,
+                revision=revision,
+                actor=actor,
+                claim_token=str(self.request.id or f"eager-{po_id}-{revision}"),
+                final_attempt=is_final_attempt(self),
+            ).value
+        ),
+        what=f"PO {po_id}",
+        backoff_seconds=30,
+        cap_seconds=900,
+    )
 
 
 @celery.task(  # type: ignore[untyped-decorator]
@@ -51,22 +49,17 @@ def send_purchase_order_task(
 def write_back_order_task(self: Task, installation_id: int, order_id: str) -> str:
     """The waiting notes and metadata in Saleor; outages retry, refusals are logged."""
     parts = container()
-    try:
+
+    def write_back() -> str:
         order_writeback.write_back_order(
             parts.uow_factory,
             parts.saleor,
             installation_id=installation_id,  # type: ignore[arg-type]
             order_id=order_id,
         )
-    except NoOp as skipped:
-        logger.info("write-back for %s skipped: %s", order_id, skipped.message)
-        return "skipped"
-    except Retryable as error:
-        raise self.retry(countdown=min(600, 5 * 2**self.request.retries)) from error
-    except Permanent as error:
-        logger.warning("write-back for %s refused by Saleor: %s", order_id, error.message)
-        return "failed"
-    return "written"
+        return "written"
+
+    return run(self, write_back, what=f"write-back for {order_id}")
 
 
 @celery.task(name="app.jobs.purchase_orders.queue_waiting_write_backs_task")  # type: ignore[untyped-decorator]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shop_settings import ShopSettings
@@ -124,7 +125,10 @@ def dispatch_purchase_order(
         po = uow.purchase_orders.get(installation_id, po_id)
         if po is None or po.revision != revision:
             raise NoOp(f"PO {po_id} revision {revision} was already sent.")
-        po.ensure_sendable()
+        try:
+            po.ensure_sendable()
+        except RuleViolation as changed:  # cancelled or shipped since the send was asked for
+            raise NoOp(str(changed)) from None
         if not uow.purchase_orders.claim_send(
             installation_id, po_id, revision, claim_token, now, CLAIM_STALE_AFTER
         ):

@@ -7,7 +7,11 @@ from app.domain.purchase_orders import POStatus
 from app.errors import NoOp
 from app.services.dispatch import MailDefaults, SendOutcome, dispatch_purchase_order
 from app.services.ports import MailRejected, MailUnavailable, SmtpSettings
-from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
+from app.services.purchase_orders import (
+    cancel_purchase_order,
+    create_purchase_orders,
+    list_purchase_orders,
+)
 from app.services.shop_settings import save_settings
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
 from tests.integration.services.conftest import pending_notes
@@ -218,3 +222,20 @@ def test_broken_merchant_template_marks_send_failed_with_the_line(catalogue, acm
     assert _po(catalogue, acme_po).failure_reason.startswith(
         "The PO document template has an error on line 1"
     )
+
+
+def test_a_po_cancelled_before_its_send_runs_is_not_sent(catalogue, acme_po):
+    cancel_purchase_order(
+        catalogue.uow_factory,
+        RecordingTaskQueue(),
+        catalogue.installation_id,
+        acme_po.id,
+        actor="m",
+        reason="oops",
+    )
+    mailer = FakeMailer()
+
+    with pytest.raises(NoOp, match="cancelled"):
+        _dispatch(catalogue, acme_po, mailer)
+
+    assert mailer.sent == []
