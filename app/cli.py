@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from app.adapters.db import tables
 from app.adapters.db.engine import upgrade_database
+from app.adapters.saleor.manifest import build_manifest
 from app.domain.webhooks import DeliveryStatus
 from app.services.deliveries import process_delivery
+from app.services.webhook_sync import active_api_urls, sync_webhooks
 from app.web import container
 
 
@@ -27,6 +29,16 @@ def register_commands(app: Flask) -> None:
         parts = container()
         status = process_delivery(parts.uow_factory, parts.saleor, delivery_id)
         click.echo(f"delivery {delivery_id}: {status.value}")
+
+    @app.cli.command("sync-webhooks")
+    def sync_webhooks_command() -> None:
+        """Give every installed shop the webhooks this version subscribes to."""
+        parts = container()
+        settings = parts.settings
+        manifest = build_manifest(settings.manifest_path, settings.webhooks_dir, settings.app_url)
+        for api_url in active_api_urls(parts.uow_factory):
+            created = sync_webhooks(parts.uow_factory, parts.saleor, api_url, manifest["webhooks"])
+            click.echo(f"{api_url}: {', '.join(created) if created else 'up to date'}")
 
     @app.cli.command("requeue-received")
     def requeue_received() -> None:

@@ -107,6 +107,14 @@ class SaleorApi(Protocol):
         """(id, name) of the shop's warehouses."""
         ...
 
+    def webhook_names(self) -> set[str]:
+        """Names of the webhooks Saleor holds for this app."""
+        ...
+
+    def create_webhook(
+        self, *, name: str, target_url: str, query: str, async_events: list[str]
+    ) -> None: ...
+
 
 class CarrierDetector(Protocol):
     def detect(self, tracking_number: str) -> Any:

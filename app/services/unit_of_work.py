@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from app.domain.installations import Installation, InstallationId
+from app.domain.installations import Installation, InstallationId, SaleorApiUrl
 from app.domain.orders import DropShipState, OrderSnapshot
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
@@ -37,6 +37,8 @@ class InstallationRepository(Protocol):
     def get(self, installation_id: InstallationId) -> Installation | None: ...
 
     def get_active_by_api_url(self, api_url: str) -> Installation | None: ...
+
+    def active_api_urls(self) -> list[SaleorApiUrl]: ...
 
     def save(self, installation: Installation) -> Installation: ...
 

@@ -59,6 +59,7 @@ def test_client_loads_every_operation_by_name():
 
     assert documents.names() == [
         "AppId",
+        "AppWebhooks",
         "FulfillmentApprove",
         "FulfillmentCancel",
         "FulfillmentUpdateTracking",
@@ -70,5 +71,6 @@ def test_client_loads_every_operation_by_name():
         "ProductVariants",
         "VariantsBySku",
         "Warehouses",
+        "WebhookCreate",
     ]
     assert documents.is_query("OrderDetails")

@@ -85,6 +85,16 @@ class SqlInstallationRepository:
             self._cache.put(installation)
         return installation
 
+    def active_api_urls(self) -> list[SaleorApiUrl]:
+        """Every active installation (operator commands run across shops)."""
+        table = tables.installations
+        rows = self._connection.execute(
+            select(table.c.saleor_api_url)
+            .where(table.c.status == InstallationStatus.ACTIVE.value)
+            .order_by(table.c.id)
+        )
+        return [SaleorApiUrl(row[0]) for row in rows]
+
     def save(self, installation: Installation) -> Installation:
         """Insert, or replace the earlier install of the same Saleor (its data stays)."""
         self._changing()

@@ -145,6 +145,26 @@ class SaleorApiAdapter:
         edges = (self._client.execute("Warehouses").get("warehouses") or {}).get("edges") or []
         return [(edge["node"]["id"], edge["node"]["name"]) for edge in edges]
 
+    def webhook_names(self) -> set[str]:
+        app = self._client.execute("AppWebhooks").get("app") or {}
+        return {str(hook["name"]) for hook in app.get("webhooks") or []}
+
+    def create_webhook(
+        self, *, name: str, target_url: str, query: str, async_events: list[str]
+    ) -> None:
+        self._client.execute(
+            "WebhookCreate",
+            {
+                "input": {
+                    "name": name,
+                    "targetUrl": target_url,
+                    "query": query,
+                    "asyncEvents": async_events,
+                    "isActive": True,
+                }
+            },
+        )
+
 
 def _fulfilment(data: Mapping[str, Any]) -> FulfilmentInfo:
     warehouse = data.get("warehouse") or {}

@@ -1,0 +1,47 @@
+"""Webhook migration: installs made by an older version get the subscriptions they lack.
+
+Saleor copies a manifest's webhooks at install time only, so a subscription added in a later
+release (for example FULFILLMENT_CREATED) reaches existing shops only through this migration,
+which compares by webhook name, as Saleor's own apps do, and creates what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.domain.installations import SaleorApiUrl
+from app.services.ports import SaleorGateway
+from app.services.unit_of_work import UnitOfWorkFactory
+
+
+def sync_webhooks(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    api_url: SaleorApiUrl,
+    manifest_webhooks: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """Create the manifest's webhooks this installation lacks; returns their names."""
+    with uow_factory() as uow:
+        installation = uow.installations.get_active_by_api_url(api_url)
+    if installation is None:
+        return []
+    api = saleor.api(installation.saleor_api_url, installation.token)
+    present = api.webhook_names()
+    created = []
+    for hook in manifest_webhooks:
+        if hook["name"] in present:
+            continue
+        api.create_webhook(
+            name=hook["name"],
+            target_url=hook["targetUrl"],
+            query=hook["query"],
+            async_events=list(hook["asyncEvents"]),
+        )
+        created.append(str(hook["name"]))
+    return created
+
+
+def active_api_urls(uow_factory: UnitOfWorkFactory) -> list[SaleorApiUrl]:
+    with uow_factory() as uow:
+        return uow.installations.active_api_urls()
