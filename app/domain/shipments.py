@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -164,30 +164,3 @@ def po_status_after_shipping(po: PurchaseOrder, shipped: Mapping[str, int]) -> P
     else:
         target = POStatus.PARTIALLY_SHIPPED
     return None if target is po.status else target
-
-
-@dataclass(frozen=True)
-class FulfilledLine:
-    order_line_id: str
-    quantity: int
-    quantity_fulfilled: int
-
-
-def all_drop_shipped_lines_fulfilled(
-    lines: Iterable[FulfilledLine], drop_shipped: set[str]
-) -> bool:
-    relevant = [line for line in lines if line.order_line_id in drop_shipped]
-    return bool(relevant) and all(line.quantity_fulfilled >= line.quantity for line in relevant)
-
-
-@dataclass
-class ShipmentImportRow:
-    """One parsed CSV row: order or PO number, SKU, quantity, carrier, tracking number."""
-
-    row: int
-    reference: str
-    sku: str
-    quantity: int
-    carrier: str
-    tracking_number: str
-    errors: list[str] = field(default_factory=list)

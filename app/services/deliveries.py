@@ -122,7 +122,7 @@ def ingest_webhook(
             return IngestResult(IngestOutcome.OWN_EVENT)
         digest = body_digest(request.body)
         if request.endpoint_event is WebhookEvent.APP_DELETED:
-            return _remove_installation(uow, installation, digest, request)
+            return _remove_installation(uow, installation, digest, request, payload)
         delivery_id, created = uow.deliveries.add(
             installation.id, request.endpoint_event, digest, request.body.decode()
         )
@@ -138,11 +138,14 @@ def ingest_webhook(
 
 
 def _remove_installation(
-    uow: UnitOfWork, installation: Installation, digest: str, request: WebhookRequest
+    uow: UnitOfWork,
+    installation: Installation,
+    digest: str,
+    request: WebhookRequest,
+    payload: dict[str, Any],
 ) -> IngestResult:
     """APP_DELETED: from now on the token is never used and the Saleor's webhooks are refused."""
     assert installation.id is not None
-    payload = _parse(request.body)
     app = payload.get("app")
     if isinstance(app, dict) and app.get("id") not in (None, installation.app_id):
         raise Invalid("APP_DELETED names another app.")

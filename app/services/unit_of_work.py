@@ -61,10 +61,6 @@ class DeliveryRepository(Protocol):
 
     def get(self, delivery_id: int) -> Delivery | None: ...
 
-    def find(
-        self, installation_id: InstallationId, event: WebhookEvent, body_sha256: str
-    ) -> Delivery | None: ...
-
     def set_status(
         self, delivery_id: int, status: DeliveryStatus, error: str | None = None
     ) -> None: ...

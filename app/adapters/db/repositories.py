@@ -196,19 +196,6 @@ class SqlDeliveryRepository:
         row = self._connection.execute(select(table).where(table.c.id == delivery_id)).first()
         return None if row is None else self._to_delivery(row)
 
-    def find(
-        self, installation_id: InstallationId, event: WebhookEvent, body_sha256: str
-    ) -> Delivery | None:
-        table = tables.webhook_deliveries
-        row = self._connection.execute(
-            select(table).where(
-                table.c.installation_id == installation_id,
-                table.c.event == event.value,
-                table.c.body_sha256 == body_sha256,
-            )
-        ).first()
-        return None if row is None else self._to_delivery(row)
-
     def set_status(
         self, delivery_id: int, status: DeliveryStatus, error: str | None = None
     ) -> None:
