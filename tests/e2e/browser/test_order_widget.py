@@ -132,6 +132,16 @@ def test_merchant_orders_from_the_widget(
     expect(pos.nth(1)).to_contain_text("Cargo Co")
     expect(widget.locator(".po-status")).to_have_text(["Created", "Created"])
     expect(widget.locator("#order-state")).to_have_text("In Process")
+    # And completing by hand is offered folded, as optional, not as the next step
+    by_hand = widget.locator("#complete-by-hand")
+    expect(by_hand.locator("summary")).to_have_text("Complete the order by hand (optional)…")
+    expect(by_hand.get_by_role("button", name="Complete order by hand")).to_be_hidden()
+    by_hand.locator("summary").click()
+    expect(by_hand.get_by_label("Reason")).to_have_attribute("required", "")
+    expect(by_hand.locator("label")).to_contain_text(
+        "required: 2 drop-shipped line(s) are not fulfilled, and the order note in Saleor records"
+    )
+    by_hand.locator("summary").click()
     expect(widget.get_by_role("button", name="Create PO(s) & Send")).to_be_disabled()
     expect(widget.locator("html")).to_have_attribute("data-theme", "dark")
     page.wait_for_function("window.receivedActions.some(a => a.type === 'notification')")
