@@ -18,9 +18,14 @@ from app.web.auth import current_user, issue_context, verify_dashboard_token
 blueprint = Blueprint("app_pages", __name__)
 
 
-@blueprint.get("/app")
+@blueprint.get("/app", strict_slashes=False)
 def app_page() -> ResponseReturnValue:
-    """The shell: AppBridge hands it the token, which it trades for a signed context."""
+    """The shell: AppBridge hands it the token, which it trades for a signed context.
+
+    It is the appUrl (opened from Extensions) and the NAVIGATION_ORDERS APP_PAGE, whose
+    manifest URL "/" the dashboard joins to appUrl: url-join drops the slash before the query,
+    so the dashboard asks for /app?..., and /app/ answers too.
+    """
     return render_template("app_pages/app.html")
 
 

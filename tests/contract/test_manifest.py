@@ -1,8 +1,12 @@
-"""The served manifest obeys Saleor's rules (PROTOCOL.md §1) and every URL in it is served."""
+"""The served manifest obeys Saleor's rules (PROTOCOL.md §1) and every URL in it is served.
+
+What the dashboard then requests for each extension is checked in tests/e2e/browser
+(test_extension_urls.py)."""
 
 from __future__ import annotations
 
 import struct
+from urllib.parse import urlsplit
 
 import requests
 from graphql import OperationType
@@ -86,12 +90,12 @@ def _all_urls(manifest):
         for k in ("appUrl", "tokenTargetUrl", "dataPrivacyUrl", "homepageUrl", "supportUrl")
     }
     urls.add(manifest["brand"]["logo"]["default"])
-    urls |= {e["url"] for e in manifest["extensions"]}
+    urls |= {e["url"] for e in manifest["extensions"] if e["target"] != "APP_PAGE"}
     urls |= {w["targetUrl"] for w in manifest["webhooks"]}
     return urls
 
 
-def test_every_url_is_absolute_and_served(live_app):
+def test_every_url_but_app_pages_is_absolute_and_served(live_app):
     manifest = _manifest(live_app)
 
     for url in _all_urls(manifest):
@@ -101,6 +105,23 @@ def test_every_url_is_absolute_and_served(live_app):
         served_page = get.status_code == 200
         served_endpoint = post.status_code in (400, 401)  # refuses an unsigned, empty request
         assert served_page or served_endpoint, (url, get.status_code, post.status_code)
+
+
+def test_app_page_urls_are_paths_served_under_app_url(live_app):
+    """Saleor 3.23.28 saleor/app/manifest_validations.py 53-61: "url cannot start with protocol
+    when target == APP_PAGE"; dashboard 3.23.27 src/extensions/domain/app-extension-manifest.ts
+    58-75: an APP_PAGE URL "must start with '/'"; it is opened under appUrl (urls.ts 236-244)."""
+    manifest = _manifest(live_app)
+    app_pages = [e for e in manifest["extensions"] if e["target"] == "APP_PAGE"]
+
+    assert [e["mount"] for e in app_pages] == ["NAVIGATION_ORDERS"]
+    for extension in app_pages:
+        url = extension["url"]
+        assert url.startswith("/"), url
+        assert not urlsplit(url).scheme and not urlsplit(url).netloc, url
+        page = requests.get(manifest["appUrl"] + url, timeout=5, allow_redirects=False)
+        assert page.status_code == 200, (url, page.status_code)
+        assert "Connecting to the dashboard" in page.text
 
 
 def test_logo_is_a_square_png_of_at_least_256_px(live_app):

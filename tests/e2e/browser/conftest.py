@@ -16,10 +16,21 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    FrameLocator,
+    Page,
+    Playwright,
+    Response,
+    sync_playwright,
+)
+
+from tests.e2e.browser.dashboard_urls import Dashboard, DashboardCannotOpen, Opened, open_extension
 
 HERE = Path(__file__).resolve().parent
 HARNESS = HERE / "harness"
@@ -155,3 +166,50 @@ def page(browser_context: BrowserContext) -> Iterator[Page]:
     finally:
         page.close()
     assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+def _is_app_frame_document(response: Response) -> bool:
+    return response.request.is_navigation_request() and response.frame.name == "app-frame"
+
+
+class DashboardHarness:
+    """Loads what the dashboard requests for an extension (dashboard_urls) into the harness."""
+
+    def __init__(self, page: Page, origins: Origins) -> None:
+        self.page, self.origins = page, origins
+
+    def url(self, opened: Opened, token: str, **extra: str) -> str:
+        """The harness page: GET the frame, or POST the form fields into it (POST widgets)."""
+        query = {"app": opened.url, "evil": self.origins.evil, "token": token, **extra}
+        if opened.method == "POST":
+            query |= {"post": "1", **{f"f.{k}": v for k, v in opened.fields.items()}}
+        return f"{self.origins.dashboard}/dashboard.html?{urlencode(query)}"
+
+    def open(self, opened: Opened, token: str, **extra: str) -> FrameLocator:
+        """Load it; the app must answer the frame's document with 200 or DashboardCannotOpen."""
+        with self.page.expect_response(_is_app_frame_document) as answer:
+            self.page.goto(self.url(opened, token, **extra))
+        status = answer.value.status
+        if status != 200:
+            raise DashboardCannotOpen(f"{opened.method} {opened.url} answered {status}")
+        return self.page.frame_locator("#app-frame")
+
+    def open_extension(
+        self,
+        fake: Any,
+        app: Any,
+        mount: str,
+        token: str,
+        params: Mapping[str, str] | None = None,
+        **extra: str,
+    ) -> FrameLocator:
+        """Open the installed app's extension on `mount` as dashboard 3.23 does (APP_PAGE: menu)."""
+        [extension] = [e for e in app.extensions if e["mount"] == mount]
+        saleor_app = {"id": app.app_id, "appUrl": app.manifest.get("appUrl")}
+        opened = open_extension(Dashboard(fake.api_url), extension, saleor_app, token, params)
+        return self.open(opened, token, **extra)
+
+
+@pytest.fixture
+def dashboard(page: Page, origins: Origins) -> DashboardHarness:
+    return DashboardHarness(page, origins)

@@ -7,7 +7,6 @@ arranged through the services and marked as sent.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,7 +20,7 @@ from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
 
 if TYPE_CHECKING:
-    from conftest import Origins  # the `origins` fixture's type (tests/e2e/browser/conftest.py)
+    from tests.e2e.browser.conftest import DashboardHarness
 
 pytestmark = pytest.mark.browser
 
@@ -63,32 +62,19 @@ def _arrange(fake: Any, live: Any) -> dict[str, Any]:
     return {"installation_id": installation.id, "order_id": order["id"]}
 
 
-def _dashboard_url(origins: Origins, live: Any, fields: dict[str, str]) -> str:
-    query = {
-        "app": f"{live.url}/widgets/order",
-        "evil": origins.evil,
-        "token": fields["accessToken"],
-        "post": "1",
-        "width": str(WIDTH),
-        **{f"f.{name}": value for name, value in fields.items()},
-    }
-    return f"{origins.dashboard}/dashboard.html?{urlencode(query)}"
-
-
-def test_merchant_adds_a_tracking_number_to_a_po(installed, origins: Origins, page: Page) -> None:
+def test_merchant_adds_a_tracking_number_to_a_po(
+    installed, dashboard: DashboardHarness, page: Page
+) -> None:
     fake, live, app = installed
     shop = _arrange(fake, live)
-    fields = {
-        "accessToken": fake.issue_dashboard_token(app, email="staff@example.com"),
-        "saleorApiUrl": fake.api_url,
-        "appId": app.app_id,
-        "orderId": shop["order_id"],
-    }
+    token = fake.issue_dashboard_token(app, email="staff@example.com")
     page.set_viewport_size({"width": 800, "height": 1200})
 
     # Given the order page with the widget in its 330 px iframe, both POs sent
-    page.goto(_dashboard_url(origins, live, fields))
-    widget = page.frame_locator("#app-frame")
+    order = {"orderId": shop["order_id"]}
+    widget = dashboard.open_extension(
+        fake, app, "ORDER_DETAILS_WIDGETS", token, order, width=str(WIDTH)
+    )
     acme = widget.locator('.ow-shipping[data-po-number="1042-1"]')
     expect(acme).to_contain_text("Acme · 0 of 2 shipped")
 

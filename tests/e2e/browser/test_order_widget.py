@@ -8,7 +8,6 @@ the real app over HTTP (live_app), installed in the fake Saleor.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,7 +20,7 @@ from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
 
 if TYPE_CHECKING:
-    from conftest import Origins  # the `origins` fixture's type (tests/e2e/browser/conftest.py)
+    from tests.e2e.browser.conftest import DashboardHarness
 
 pytestmark = pytest.mark.browser
 
@@ -69,18 +68,6 @@ def _arrange(fake: Any, live: Any) -> dict[str, Any]:
     }
 
 
-def _dashboard_url(origins: Origins, live: Any, fields: dict[str, str]) -> str:
-    query = {
-        "app": f"{live.url}/widgets/order",
-        "evil": origins.evil,
-        "token": fields["accessToken"],
-        "post": "1",
-        "width": str(WIDTH),
-        **{f"f.{name}": value for name, value in fields.items()},
-    }
-    return f"{origins.dashboard}/dashboard.html?{urlencode(query)}"
-
-
 def _actions(page: Page, action_type: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = page.evaluate(
         "t => window.receivedActions.filter(a => a.type === t)", action_type
@@ -96,21 +83,19 @@ def _settled_height(page: Page, frame: Any) -> None:
     )
 
 
-def test_merchant_orders_from_the_widget(installed, origins: Origins, page: Page) -> None:
+def test_merchant_orders_from_the_widget(
+    installed, dashboard: DashboardHarness, page: Page
+) -> None:
     fake, live, app = installed
     shop = _arrange(fake, live)
     token = fake.issue_dashboard_token(app, email="staff@example.com")
-    fields = {
-        "accessToken": token,
-        "saleorApiUrl": fake.api_url,
-        "appId": app.app_id,
-        "orderId": shop["order_id"],
-    }
     page.set_viewport_size({"width": 800, "height": 1200})
 
     # Given the order page with the widget POSTed into its 330 px iframe
-    page.goto(_dashboard_url(origins, live, fields))
-    widget = page.frame_locator("#app-frame")
+    order = {"orderId": shop["order_id"]}
+    widget = dashboard.open_extension(
+        fake, app, "ORDER_DETAILS_WIDGETS", token, order, width=str(WIDTH)
+    )
     expect(widget.locator("#order-state")).to_have_text("New")
     frame = page.frame(name="app-frame")
     assert frame is not None
@@ -147,6 +132,16 @@ def test_merchant_orders_from_the_widget(installed, origins: Origins, page: Page
     expect(pos.nth(1)).to_contain_text("Cargo Co")
     expect(widget.locator(".po-status")).to_have_text(["Created", "Created"])
     expect(widget.locator("#order-state")).to_have_text("In Process")
+    # And completing by hand is offered folded, as optional, not as the next step
+    by_hand = widget.locator("#complete-by-hand")
+    expect(by_hand.locator("summary")).to_have_text("Complete the order by hand (optional)…")
+    expect(by_hand.get_by_role("button", name="Complete order by hand")).to_be_hidden()
+    by_hand.locator("summary").click()
+    expect(by_hand.get_by_label("Reason")).to_have_attribute("required", "")
+    expect(by_hand.locator("label")).to_contain_text(
+        "required: 2 drop-shipped line(s) are not fulfilled, and the order note in Saleor records"
+    )
+    by_hand.locator("summary").click()
     expect(widget.get_by_role("button", name="Create PO(s) & Send")).to_be_disabled()
     expect(widget.locator("html")).to_have_attribute("data-theme", "dark")
     page.wait_for_function("window.receivedActions.some(a => a.type === 'notification')")

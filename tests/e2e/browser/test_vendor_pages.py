@@ -1,14 +1,14 @@
 """Vendors in Chromium, inside the fake Dashboard: the app page and the product widget.
 
-The app page is embedded like a NAVIGATION_ORDERS page (GET, token over AppBridge); the
-product widget like a PRODUCT_DETAILS_WIDGETS POST widget at 330 px. Both are the real app
+Both are opened from the installed manifest the way dashboard 3.23 resolves them (dashboard_urls):
+the app page as the NAVIGATION_ORDERS menu entry (GET, token over AppBridge), the product widget
+as a PRODUCT_DETAILS_WIDGETS POST widget at 330 px. Both are the real app
 over HTTP (live_app), installed in the fake Saleor.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,7 +18,7 @@ from app.services.vendors import list_vendors, save_vendor
 from tests.builders import global_id
 
 if TYPE_CHECKING:
-    from conftest import Origins  # the `origins` fixture's type (tests/e2e/browser/conftest.py)
+    from tests.e2e.browser.conftest import DashboardHarness
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,6 @@ def _installation_id(live: Any, fake: Any) -> Any:
         return uow.installations.get_active_by_api_url(fake.api_url).id
 
 
-def _harness(origins: Origins, app_url: str, token: str, **extra: str) -> str:
-    query = {"app": app_url, "evil": origins.evil, "token": token, **extra}
-    return f"{origins.dashboard}/dashboard.html?{urlencode(query)}"
-
-
 def _actions(page: Page, action_type: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = page.evaluate(
         "t => window.receivedActions.filter(a => a.type === t)", action_type
@@ -44,15 +39,15 @@ def _actions(page: Page, action_type: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_merchant_creates_a_vendor_on_the_app_page(installed, origins: Origins, page: Page):
+def test_merchant_creates_a_vendor_on_the_app_page(
+    installed, dashboard: DashboardHarness, page: Page
+):
     fake, live, app = installed
     token = fake.issue_dashboard_token(app, email="staff@example.com")
-    app_url = f"{live.url}/app?{urlencode({'saleorApiUrl': fake.api_url, 'theme': 'light'})}"
     page.set_viewport_size({"width": 1000, "height": 900})
 
-    # Given the Drop-ship page opened from the Dashboard (token handed over by AppBridge)
-    page.goto(_harness(origins, app_url, token, width="900"))
-    app_page = page.frame_locator("#app-frame")
+    # Given the Drop-ship page opened from the Dashboard's menu (token handed over by AppBridge)
+    app_page = dashboard.open_extension(fake, app, "NAVIGATION_ORDERS", token, width="900")
     expect(app_page.locator("#no-vendors")).to_contain_text("No vendors yet.")
     expect(app_page.locator("#user-email")).to_have_text("staff@example.com")
 
@@ -103,7 +98,9 @@ def test_merchant_creates_a_vendor_on_the_app_page(installed, origins: Origins, 
     expect(app_page.get_by_label("Purchase order numbers")).to_have_value("{order}-{n}")
 
 
-def test_merchant_adds_a_vendor_in_the_product_widget(installed, origins: Origins, page: Page):
+def test_merchant_adds_a_vendor_in_the_product_widget(
+    installed, dashboard: DashboardHarness, page: Page
+):
     fake, live, app = installed
     fake.add_product(
         {
@@ -119,18 +116,13 @@ def test_merchant_adds_a_vendor_in_the_product_widget(installed, origins: Origin
     data = {"name": "Acme Supply", "code": "ACME", "currency": "USD", "emails_to": "o@acme.test"}
     vendor = save_vendor(live.container.uow_factory, installation_id, data)
     token = fake.issue_dashboard_token(app)
-    fields = {
-        "accessToken": token,
-        "saleorApiUrl": fake.api_url,
-        "appId": app.app_id,
-        "productId": PRODUCT,
-    }
-    extra = {"post": "1", "width": str(WIDGET_WIDTH), **{f"f.{k}": v for k, v in fields.items()}}
     page.set_viewport_size({"width": 800, "height": 1200})
 
     # Given the product page with the Vendors widget POSTed into its 330 px iframe
-    page.goto(_harness(origins, f"{live.url}/widgets/product", token, **extra))
-    widget = page.frame_locator("#app-frame")
+    product = {"productId": PRODUCT}
+    widget = dashboard.open_extension(
+        fake, app, "PRODUCT_DETAILS_WIDGETS", token, product, width=str(WIDGET_WIDTH)
+    )
     expect(widget.locator("#no-product-vendors")).to_be_visible()
     page.wait_for_function("window.receivedActions.some(a => a.type === 'widgetResize')")
 
