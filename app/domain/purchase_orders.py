@@ -137,6 +137,13 @@ class PurchaseOrder:
         self._move(POStatus.SEND_FAILED, actor, at, "send failed", reason)
         self.failure_reason = reason
 
+    def record_send_attempt(self, *, actor: str, at: datetime, attempt: int, of: int) -> None:
+        """A send attempt starts (history only: the PO keeps its status until the outcome)."""
+        detail = f"attempt {attempt} of {of}" + (
+            " (retried after the previous one)" if attempt > 1 else ""
+        )
+        self.events.append(POEvent(at, actor, "sending", detail))
+
     def cancel(self, *, actor: str, at: datetime, reason: str) -> None:
         if not reason.strip():
             raise RuleViolation("Give a reason to cancel the PO.")

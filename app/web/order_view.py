@@ -20,7 +20,6 @@ from app.domain.installations import InstallationId
 from app.domain.orders import DropShipState
 from app.domain.plans import PlanLine
 from app.domain.purchase_orders import POStatus, PurchaseOrder, can_transition
-from app.domain.vendors import IntegrationKind
 from app.errors import AppError
 from app.services.orders import OrderView, view_order
 from app.services.purchase_orders import list_purchase_orders
@@ -132,7 +131,7 @@ def load_widget(installation_id: InstallationId, order_id: str) -> WidgetView:
         return WidgetView(order=None)
     pos = list_purchase_orders(uow_factory, installation_id, order_id)
     by_email = {
-        vendor.id: vendor.integration is IntegrationKind.EMAIL
+        vendor.id: vendor.integration.sends_automatically
         for vendor in list_vendors(uow_factory, installation_id)
     }
     on_pos: dict[str, int] = {}
