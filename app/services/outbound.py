@@ -10,6 +10,7 @@ Saleor back before trying again.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -87,6 +88,33 @@ def claim_outbound(
     """One more attempt of the write (commit before sending), or None while another worker
     holds a fresh claim or the write is finished."""
     return uow.outbound.claim(installation_id, key, token, _now(), policy.stale_after)
+
+
+def begin_outbound(
+    uow: UnitOfWork,
+    installation_id: InstallationId,
+    *,
+    subject: Subject,
+    subject_id: str | int,
+    channel: str,
+    key: str,
+    token: str,
+    policy: RetryPolicy,
+) -> OutboundAttempt | None:
+    """Record (or find again) a write the worker is about to try, reopen it when it was asked
+    for again after it finished, and claim one attempt. Commit before calling the other side."""
+    recorded = record_outbound(
+        uow,
+        installation_id,
+        subject=subject,
+        subject_id=subject_id,
+        channel=channel,
+        key=key,
+        policy=policy,
+    )
+    if not recorded.is_open:
+        uow.outbound.reopen(installation_id, key)
+    return claim_outbound(uow, installation_id, key, token or uuid.uuid4().hex, policy)
 
 
 def outbound_sent(uow: UnitOfWork, installation_id: InstallationId, key: str) -> None:
