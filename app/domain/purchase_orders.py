@@ -139,10 +139,7 @@ class PurchaseOrder:
 
     def record_send_attempt(self, *, actor: str, at: datetime, attempt: int, of: int) -> None:
         """A send attempt starts (history only: the PO keeps its status until the outcome)."""
-        detail = f"attempt {attempt} of {of}" + (
-            " (retried after the previous one)" if attempt > 1 else ""
-        )
-        self.events.append(POEvent(at, actor, "sending", detail))
+        self.events.append(POEvent(at, actor, "sending", f"attempt {attempt} of {of}"))
 
     def cancel(self, *, actor: str, at: datetime, reason: str) -> None:
         if not reason.strip():
