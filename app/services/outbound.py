@@ -161,3 +161,35 @@ def latest_outbound(
     ):
         found.setdefault(attempt.subject_id, attempt)
     return found
+
+
+@dataclass(frozen=True)
+class OrderWrites:
+    """What the order's page shows of its outbound writes."""
+
+    po_sends: dict[str, OutboundAttempt]  # newest send per PO id
+    unfinished: list[OutboundAttempt]  # Saleor writes retrying or failed, newest first
+
+
+def order_writes(
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    order_id: str,
+    po_ids: Iterable[int],
+    shipment_ids: Iterable[int],
+) -> OrderWrites:
+    """The order's writes for its page: each PO's send, and the Saleor writes (notes and
+    metadata, fulfilments, tracking, cancellations) that are retrying or failed."""
+    with uow_factory() as uow:
+        sends = latest_outbound(uow, installation_id, Subject.PURCHASE_ORDER, po_ids)
+        rows = uow.outbound.latest(installation_id, Subject.ORDER, [order_id])
+        rows += uow.outbound.latest(installation_id, Subject.SHIPMENT, map(str, shipment_ids))
+    newest: dict[tuple[str, str], OutboundAttempt] = {}
+    for attempt in rows:  # newest first: a later write of the same kind supersedes
+        newest.setdefault((attempt.subject_id, attempt.channel), attempt)
+    unfinished = [
+        a
+        for a in newest.values()
+        if a.status is OutboundStatus.FAILED or (a.is_open and a.attempts > 0)
+    ]
+    return OrderWrites(sends, unfinished)
