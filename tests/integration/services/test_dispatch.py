@@ -1,4 +1,3 @@
-
 import pytest
 
 from app.adapters.documents import TemplateDocuments

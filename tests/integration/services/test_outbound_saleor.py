@@ -14,7 +14,7 @@ from app.services.outbound import latest_outbound
 from app.services.ports import SaleorUnavailable
 from app.services.shipments import correct_tracking
 from tests.integration.services.test_fulfilments import CARRIERS, UPS, USPS
-from tests.integration.services.test_fulfilments import shop as shop  # noqa: F401 (fixture)
+from tests.integration.services.test_fulfilments import shop as shop  # the fixture
 
 
 def _notes_in_saleor(shop):
