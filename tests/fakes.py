@@ -200,6 +200,13 @@ class FakeSaleorApi:
             raise self._gateway.write_back_error
         self._gateway.write_backs.append((order_id, note, dict(private), dict(public)))
 
+    def fetch_private_metafield(self, object_id: str, key: str) -> str | None:
+        self._gateway.calls.append(("fetch_private_metafield", object_id))
+        for written_id, _, private, _ in reversed(self._gateway.write_backs):
+            if written_id == object_id and key in private:
+                return private[key]
+        return None
+
     def confirm_order(self, order_id: str) -> str:
         self._gateway.calls.append(("confirm_order", order_id))
         return "UNFULFILLED"

@@ -9,6 +9,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from app.errors import Retryable
 from app.services import tasks
+from app.services.outbound import CLAIM_STALE_AFTER
 
 PROCESS_DELIVERY_TASK = "app.jobs.deliveries.process_delivery_task"
 CELERY_TASKS = {
@@ -26,7 +27,13 @@ class QueueUnavailable(Retryable):
 
 def _transport_options(broker_url: str) -> dict[str, float]:
     if broker_url.startswith(("redis://", "rediss://")):
-        return {"socket_timeout": 2, "socket_connect_timeout": 2}
+        # a task a killed worker left unacknowledged comes back after the send claim's
+        # staleness window, when the claim may be taken over (services/outbound.py)
+        return {
+            "socket_timeout": 2,
+            "socket_connect_timeout": 2,
+            "visibility_timeout": CLAIM_STALE_AFTER.total_seconds(),
+        }
     return {}  # the database broker hands these to create_engine(): nothing to add
 
 

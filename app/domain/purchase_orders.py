@@ -137,6 +137,10 @@ class PurchaseOrder:
         self._move(POStatus.SEND_FAILED, actor, at, "send failed", reason)
         self.failure_reason = reason
 
+    def record_send_attempt(self, *, actor: str, at: datetime, attempt: int, of: int) -> None:
+        """A send attempt starts (history only: the PO keeps its status until the outcome)."""
+        self.events.append(POEvent(at, actor, "sending", f"attempt {attempt} of {of}"))
+
     def cancel(self, *, actor: str, at: datetime, reason: str) -> None:
         if not reason.strip():
             raise RuleViolation("Give a reason to cancel the PO.")

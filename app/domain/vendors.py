@@ -27,6 +27,11 @@ class IntegrationKind(StrEnum):
     def is_available(self) -> bool:
         return self in (IntegrationKind.EMAIL, IntegrationKind.MANUAL)
 
+    @property
+    def sends_automatically(self) -> bool:
+        """The app sends POs over this kind's channel; manual vendors get them by hand."""
+        return self is not IntegrationKind.MANUAL
+
 
 class FileFormat(StrEnum):
     PDF = "pdf"

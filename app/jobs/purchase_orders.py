@@ -7,9 +7,10 @@ from celery import Task
 from app.celery_app import celery, container
 from app.jobs.runner import is_final_attempt, run
 from app.services import dispatch, order_writeback, writeback_queue
+from app.services.outbound import PO_SEND_POLICY, SALEOR_WRITE_POLICY
 
-SEND_RETRIES = 5
-WRITE_BACK_RETRIES = 6
+SEND_RETRIES = PO_SEND_POLICY.max_retries
+WRITE_BACK_RETRIES = SALEOR_WRITE_POLICY.max_retries
 
 
 @celery.task(  # type: ignore[untyped-decorator]
@@ -38,8 +39,8 @@ def send_purchase_order_task(
             ).value
         ),
         what=f"PO {po_id}",
-        backoff_seconds=30,
-        cap_seconds=900,
+        backoff_seconds=PO_SEND_POLICY.backoff_seconds,
+        cap_seconds=PO_SEND_POLICY.cap_seconds,
     )
 
 
@@ -54,12 +55,20 @@ def write_back_order_task(self: Task, installation_id: int, order_id: str) -> st
         order_writeback.write_back_order(
             parts.uow_factory,
             parts.saleor,
+            parts.task_queue,
             installation_id=installation_id,  # type: ignore[arg-type]
             order_id=order_id,
+            claim_token=str(self.request.id or ""),
         )
         return "written"
 
-    return run(self, write_back, what=f"write-back for {order_id}")
+    return run(
+        self,
+        write_back,
+        what=f"write-back for {order_id}",
+        backoff_seconds=SALEOR_WRITE_POLICY.backoff_seconds,
+        cap_seconds=SALEOR_WRITE_POLICY.cap_seconds,
+    )
 
 
 @celery.task(name="app.jobs.purchase_orders.queue_waiting_write_backs_task")  # type: ignore[untyped-decorator]

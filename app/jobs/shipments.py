@@ -7,8 +7,9 @@ from celery import Task
 from app.celery_app import celery, container
 from app.jobs.runner import is_final_attempt, run
 from app.services import fulfilment_changes, fulfilments
+from app.services.outbound import SALEOR_WRITE_POLICY
 
-WRITE_RETRIES = 6
+WRITE_RETRIES = SALEOR_WRITE_POLICY.max_retries
 
 
 @celery.task(  # type: ignore[untyped-decorator]
@@ -27,6 +28,7 @@ def write_fulfilment_task(self: Task, installation_id: int, shipment_id: int) ->
                 installation_id=installation_id,  # type: ignore[arg-type]
                 shipment_id=shipment_id,
                 final_attempt=is_final_attempt(self),
+                claim_token=str(self.request.id or ""),
             ).value
         ),
         what=f"shipment {shipment_id}",
@@ -45,6 +47,8 @@ def update_tracking_task(self: Task, installation_id: int, shipment_id: int) -> 
             parts.saleor,
             installation_id=installation_id,  # type: ignore[arg-type]
             shipment_id=shipment_id,
+            claim_token=str(self.request.id or ""),
+            final_attempt=is_final_attempt(self),
         )
         return "updated"
 
@@ -65,6 +69,8 @@ def cancel_shipment_task(self: Task, installation_id: int, shipment_id: int) -> 
                 parts.task_queue,
                 installation_id=installation_id,  # type: ignore[arg-type]
                 shipment_id=shipment_id,
+                claim_token=str(self.request.id or ""),
+                final_attempt=is_final_attempt(self),
             ).value
         ),
         what=f"cancelling shipment {shipment_id}",

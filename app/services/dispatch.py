@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
+from app.domain.outbound import OutboundAttempt, Subject
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
 from app.errors import Invalid, NoOp
+from app.services.outbound import (
+    PO_SEND_POLICY,
+    claim_outbound,
+    outbound_failed,
+    outbound_retrying,
+    outbound_sent,
+    record_outbound,
+)
 from app.services.ports import (
     Attachment,
     DocumentContext,
@@ -23,10 +32,8 @@ from app.services.ports import (
     SmtpSettings,
     TaskQueue,
 )
-from app.services.unit_of_work import UnitOfWorkFactory
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
-
-CLAIM_STALE_AFTER = timedelta(minutes=10)
 
 
 class SendOutcome(StrEnum):
@@ -54,6 +61,26 @@ def _smtp_for(settings: ShopSettings, defaults: MailDefaults) -> SmtpSettings | 
             security=settings.smtp_security,
         )
     return defaults.smtp
+
+
+def send_key(installation_id: int, po: PurchaseOrder) -> str:
+    """The idempotency key of sending the PO's next revision; also its Message-ID's local part."""
+    return f"po-{installation_id}-{po.id}-r{po.revision + 1}"
+
+
+def record_send(
+    uow: UnitOfWork, installation_id: InstallationId, po: PurchaseOrder, channel: str
+) -> OutboundAttempt:
+    """Record the send of the PO's next revision before it is queued (once per revision)."""
+    return record_outbound(
+        uow,
+        installation_id,
+        subject=Subject.PURCHASE_ORDER,
+        subject_id=po.id or 0,
+        channel=channel,
+        key=send_key(installation_id, po),
+        policy=PO_SEND_POLICY,
+    )
 
 
 def build_email(
@@ -94,7 +121,7 @@ def build_email(
         reply_to=settings.merchant_email or None,
         subject=subject,
         text_body=body,
-        message_id=f"<po-{installation_id}-{po.id}-r{po.revision + 1}@{message_domain}>",
+        message_id=f"<{send_key(installation_id, po)}@{message_domain}>",
         attachments=tuple(attachments),
     )
 
@@ -120,23 +147,27 @@ def dispatch_purchase_order(
     retry (the PO stays as it is, or becomes "send failed" on the last attempt); a refusal
     marks it "send failed" with the reason at once.
     """
-    now = datetime.now(UTC)
     with uow_factory() as uow:
-        po = uow.purchase_orders.get(installation_id, po_id)
+        po = uow.purchase_orders.get_for_update(installation_id, po_id)
         if po is None or po.revision != revision:
             raise NoOp(f"PO {po_id} revision {revision} was already sent.")
         try:
             po.ensure_sendable()
         except RuleViolation as changed:  # cancelled or shipped since the send was asked for
             raise NoOp(str(changed)) from None
-        if not uow.purchase_orders.claim_send(
-            installation_id, po_id, revision, claim_token, now, CLAIM_STALE_AFTER
-        ):
-            raise NoOp(f"PO {po.number} is being sent by another task.")
         vendor = uow.vendors.get(installation_id, po.vendor_id)
+        assert vendor is not None
+        key = record_send(uow, installation_id, po, vendor.integration.value).idempotency_key
+        attempt = claim_outbound(uow, installation_id, key, claim_token, PO_SEND_POLICY)
+        if attempt is None:
+            raise NoOp(f"PO {po.number} is being sent by another task.")
+        po.record_send_attempt(
+            actor=actor, at=datetime.now(UTC), attempt=attempt.attempts, of=attempt.max_attempts
+        )
+        uow.purchase_orders.save(installation_id, po)
         settings = uow.settings.get(installation_id)
         uow.commit()
-    assert vendor is not None
+    final_attempt = final_attempt or attempt.attempts >= attempt.max_attempts
     smtp = _smtp_for(settings, defaults)
     if smtp is None:
         return _record_failure(
@@ -160,13 +191,14 @@ def dispatch_purchase_order(
     except MailUnavailable as error:
         if final_attempt:
             return _record_failure(uow_factory, queue, installation_id, po_id, actor, error.message)
+        outbound_retrying(uow_factory, installation_id, attempt, error.message, PO_SEND_POLICY)
         raise
     with uow_factory() as uow:
         po = uow.purchase_orders.get_for_update(installation_id, po_id)
         assert po is not None
         po.mark_sent(actor=actor, at=datetime.now(UTC), via="email")
         uow.purchase_orders.save(installation_id, po)
-        uow.purchase_orders.release_claim(installation_id, po_id)
+        outbound_sent(uow, installation_id, key)
         note = f"PO {po.number} sent to {po.vendor_name} by email."
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()
@@ -184,9 +216,10 @@ def _record_failure(
     with uow_factory() as uow:
         po = uow.purchase_orders.get_for_update(installation_id, po_id)
         assert po is not None
+        key = send_key(installation_id, po)
         po.record_send_failure(actor=actor, at=datetime.now(UTC), reason=reason)
         uow.purchase_orders.save(installation_id, po)
-        uow.purchase_orders.release_claim(installation_id, po_id)
+        outbound_failed(uow, installation_id, key, reason)
         note = f"PO {po.number} could not be sent to {po.vendor_name}: {reason}"
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()

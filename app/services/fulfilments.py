@@ -19,6 +19,7 @@ from typing import Any
 
 from app.domain.installations import Installation, InstallationId
 from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.outbound import Channel, Subject
 from app.domain.shipments import (
     FulfilmentRequest,
     Shipment,
@@ -29,6 +30,13 @@ from app.domain.shipments import (
 )
 from app.domain.shop_settings import ShopSettings
 from app.errors import NoOp, NotFound
+from app.services.outbound import (
+    SALEOR_WRITE_POLICY,
+    begin_outbound,
+    outbound_failed,
+    outbound_retrying,
+    outbound_sent,
+)
 from app.services.ports import (
     FulfilLine,
     FulfilmentInfo,
@@ -136,15 +144,30 @@ def write_fulfilment(
     installation_id: InstallationId,
     shipment_id: int,
     final_attempt: bool,
+    claim_token: str = "",
 ) -> ShipmentStatus:
-    """One orderFulfill per tracking number (see fulfilment_requests), then the PO and order."""
+    """One orderFulfill per tracking number (see fulfilment_requests), then the PO and order.
+
+    The write is an outbound attempt (key ``fulfil-<shipment>``) claimed before the call."""
     with uow_factory() as uow:
         shipment, installation, settings, order, taken = load_write_context(
             uow, installation_id, shipment_id
         )
         if shipment.status is not ShipmentStatus.PENDING:
             raise NoOp(f"Shipment {shipment_id} is {shipment.status.value}.")
-        retrying = shipment.write_attempts > 0
+        attempt = begin_outbound(
+            uow,
+            installation_id,
+            subject=Subject.SHIPMENT,
+            subject_id=shipment_id,
+            channel=Channel.SALEOR_FULFIL,
+            key=f"fulfil-{shipment_id}",
+            token=claim_token,
+            policy=SALEOR_WRITE_POLICY,
+        )
+        if attempt is None:
+            raise NoOp(f"Shipment {shipment_id} is being written by another task.")
+        retrying = shipment.write_attempts > 0 or attempt.attempts > 1
         shipment.write_attempts += 1
         uow.shipments.save(installation_id, shipment)
         uow.commit()
@@ -166,6 +189,7 @@ def write_fulfilment(
             )
             return _not_written(uow_factory, installation_id, shipment_id, reason, written)
         _keep_partial(uow_factory, installation_id, shipment_id, written)
+        outbound_retrying(uow_factory, installation_id, attempt, error.message, SALEOR_WRITE_POLICY)
         raise
     _approve_if_needed(api, written, settings)
     _record_written(uow_factory, queue, installation_id, shipment_id, written)
@@ -228,6 +252,7 @@ def _not_written(
         shipment.status, shipment.failure_reason = ShipmentStatus.NOT_WRITTEN, reason
         shipment.fulfillment_ids = tuple(f.id for f in written)
         uow.shipments.save(installation_id, shipment)
+        outbound_failed(uow, installation_id, f"fulfil-{shipment_id}", reason)
         uow.commit()
     return ShipmentStatus.NOT_WRITTEN
 
@@ -261,6 +286,7 @@ def _record_written(
         shipment.status, shipment.failure_reason = ShipmentStatus.WRITTEN, None
         shipment.fulfillment_ids = tuple(f.id for f in written)
         uow.shipments.save(installation_id, shipment)
+        outbound_sent(uow, installation_id, f"fulfil-{shipment_id}")
         order = mark_lines_fulfilled(order, shipment.quantities())
         uow.orders.save(installation_id, order)
         notes = [_shipment_note(uow, installation_id, shipment)]

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
 from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.outbound import Channel, OutboundAttempt, Subject
 from app.domain.purchase_orders import PurchaseOrder
-from app.errors import Invalid, NoOp, NotFound, Retryable
+from app.errors import Invalid, NoOp, NotFound, Permanent, Retryable
 from app.services.orders import load_plan
-from app.services.ports import SaleorGateway, SaleorMutationFailed, TaskQueue
-from app.services.unit_of_work import UnitOfWorkFactory
-from app.services.writeback_queue import queue_write_back
+from app.services.outbound import (
+    SALEOR_WRITE_POLICY,
+    claim_outbound,
+    latest_outbound,
+    outbound_failed,
+    outbound_retrying,
+    outbound_sent,
+    record_outbound,
+)
+from app.services.ports import SaleorGateway, SaleorMutationFailed, SaleorUnavailable, TaskQueue
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.services.writeback_queue import queue_write_back, queue_write_back_after_commit
 
 SUMMARY_KEY = "dropship.purchase_orders"
 STATE_KEY = "dropship.state"
+# the id of the last write-back Saleor applied (private metadata), read back before a retry
+WRITE_BACK_KEY = "dropship.write_back"
 
 
 def summary(pos: list[PurchaseOrder]) -> str:
@@ -25,18 +39,42 @@ def summary(pos: list[PurchaseOrder]) -> str:
     )
 
 
+def _open_write_back(
+    uow: UnitOfWork, installation_id: InstallationId, order_id: str
+) -> OutboundAttempt | None:
+    """The write-back still open for the order (a retry), or a new one carrying every note no
+    write-back carries yet; None when nothing waits."""
+    existing = latest_outbound(
+        uow, installation_id, Subject.ORDER, [order_id], Channel.SALEOR_WRITE_BACK
+    ).get(order_id)
+    if existing is not None and existing.is_open:
+        return existing
+    attempt = record_outbound(
+        uow,
+        installation_id,
+        subject=Subject.ORDER,
+        subject_id=order_id,
+        channel=Channel.SALEOR_WRITE_BACK,
+        key=f"wb-{uuid.uuid4().hex}",
+        policy=SALEOR_WRITE_POLICY,
+    )
+    return attempt if uow.notes.attach_unsent(installation_id, order_id, attempt.id) else None
+
+
 def write_back_order(
     uow_factory: UnitOfWorkFactory,
     saleor: SaleorGateway,
+    queue: TaskQueue,
     *,
     installation_id: InstallationId,
     order_id: str,
+    claim_token: str = "",
 ) -> int:
     """One Saleor call: the waiting notes (joined), the PO summary and the drop-ship state.
 
-    Returns how many notes were written. If Saleor cannot be reached the notes go back on the
-    order for the retry. The app's own write echoes back as ORDER_UPDATED/METADATA events,
-    which ingest skips by ``issuingPrincipal``.
+    The notes stay unsent until Saleor accepts them. The write-back id travels in the order's
+    private metadata; a retry first reads it back, so a write Saleor applied before a timeout
+    is not made twice. Returns how many notes were written.
     """
     with uow_factory() as uow:
         installation = uow.installations.get(installation_id)
@@ -45,24 +83,45 @@ def write_back_order(
         snapshot = uow.orders.get(installation_id, order_id)
         if snapshot is None:
             raise NotFound(f"Order {order_id} is unknown.")
-        notes = uow.orders.take_pending_notes(installation_id, order_id)
+        opened = _open_write_back(uow, installation_id, order_id)
+        if opened is None:
+            raise NoOp(f"Nothing waits to be written for order {order_id}.")
+        attempt = claim_outbound(
+            uow,
+            installation_id,
+            opened.idempotency_key,
+            claim_token or uuid.uuid4().hex,
+            SALEOR_WRITE_POLICY,
+        )
+        if attempt is None:
+            raise NoOp(f"The write-back for order {order_id} is in flight in another task.")
+        notes = uow.notes.carried_by(installation_id, attempt.id)
         pos = uow.purchase_orders.list_for_order(installation_id, order_id)
         uow.commit()
-    if not notes:
-        raise NoOp(f"Nothing waits to be written for order {order_id}.")
+    api = saleor.api(installation.saleor_api_url, installation.token)
+    key = attempt.idempotency_key
     try:
-        saleor.api(installation.saleor_api_url, installation.token).write_back(
-            order_id,
-            "\n".join(notes),
-            {SUMMARY_KEY: summary(pos)},
-            {STATE_KEY: snapshot.state.label},
-        )
-    except Retryable:
+        if attempt.attempts == 1 or api.fetch_private_metafield(order_id, WRITE_BACK_KEY) != key:
+            api.write_back(
+                order_id,
+                "\n".join(notes),
+                {SUMMARY_KEY: summary(pos), WRITE_BACK_KEY: key},
+                {STATE_KEY: snapshot.state.label},
+            )
+    except Retryable as error:
+        outbound_retrying(uow_factory, installation_id, attempt, error.message, SALEOR_WRITE_POLICY)
+        raise
+    except Permanent as error:
         with uow_factory() as uow:
-            for note in notes:
-                uow.orders.add_pending_note(installation_id, order_id, note)
+            outbound_failed(uow, installation_id, key, error.message)
             uow.commit()
         raise
+    with uow_factory() as uow:
+        outbound_sent(uow, installation_id, key)
+        uow.notes.mark_sent(installation_id, attempt.id, datetime.now(UTC))
+        if uow.notes.unsent(installation_id, order_id):  # added while this one was in flight
+            queue_write_back_after_commit(uow, queue, installation_id, order_id)
+        uow.commit()
     return len(notes)
 
 
@@ -80,10 +139,17 @@ def confirm_order(
         raise NotFound("This order has not reached the app yet.")
     if snapshot.status != "UNCONFIRMED":
         raise Invalid(f"This order is already confirmed ({snapshot.status.lower()}).")
+    api = saleor.api(installation.saleor_api_url, installation.token)
     try:
-        status = saleor.api(installation.saleor_api_url, installation.token).confirm_order(order_id)
+        status = api.confirm_order(order_id)
     except SaleorMutationFailed as error:
         raise Invalid(f"Saleor did not confirm the order: {error.message}") from None
+    except SaleorUnavailable:
+        # unknown outcome: Saleor may have confirmed it before the timeout; read it back
+        # rather than let the next click send orderConfirm again
+        status = str((api.fetch_order(order_id) or {}).get("status") or "UNCONFIRMED")
+        if status == "UNCONFIRMED":
+            raise
     with uow_factory() as uow:
         updated = dict(snapshot.data, status=status)
         uow.orders.save(installation_id, OrderSnapshot.from_saleor(updated))

@@ -79,6 +79,10 @@ class SaleorApi(Protocol):
         metadata: Mapping[str, str],
     ) -> None: ...
 
+    def fetch_private_metafield(self, object_id: str, key: str) -> str | None:
+        """One private metadata value of an order (read back before retrying a write-back)."""
+        ...
+
     def confirm_order(self, order_id: str) -> str:
         """Returns the order's new status; raises SaleorMutationFailed if Saleor refuses."""
         ...

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
 from app.domain.orders import DropShipState
+from app.domain.outbound import OutboundAttempt, OutboundStatus
 from app.domain.purchase_orders import OrderFacts, PurchaseOrder, draft_purchase_orders
-from app.domain.vendors import IntegrationKind
-from app.errors import Invalid, NotFound
+from app.domain.vendors import Vendor
+from app.errors import ErrorCode, Invalid, NotFound
 from app.services import tasks
+from app.services.dispatch import record_send
 from app.services.orders import check_not_stale, load_plan
 from app.services.ports import DocumentContext, DocumentRenderer, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -81,19 +83,28 @@ def create_purchase_orders(
         )
         if send:
             for po in created:
-                if vendors[po.vendor_id].integration is IntegrationKind.EMAIL:
-                    _after_commit_send(uow, queue, installation_id, po, actor)
+                if vendors[po.vendor_id].integration.sends_automatically:
+                    _queue_send(uow, queue, installation_id, po, vendors[po.vendor_id], actor)
         uow.commit()
     return created
 
 
-def _after_commit_send(
+def _queue_send(
     uow: UnitOfWork,
     queue: TaskQueue,
     installation_id: InstallationId,
     po: PurchaseOrder,
+    vendor: Vendor,
     actor: str,
 ) -> None:
+    """Record the send (outbound row) in this transaction, queue its task after the commit.
+
+    A send of this revision still in flight is not queued twice: the merchant is told so."""
+    attempt = record_send(uow, installation_id, po, vendor.integration.value)
+    if attempt.is_open and attempt.attempts > 0:
+        raise Invalid(_in_flight_message(po, attempt), code=ErrorCode.CONFLICT)
+    if attempt.status is OutboundStatus.FAILED:  # "Retry" after the retries ran out
+        uow.outbound.reopen(installation_id, attempt.idempotency_key)
     arguments = {
         "installation_id": installation_id,
         "po_id": po.id,
@@ -101,6 +112,21 @@ def _after_commit_send(
         "actor": actor,
     }
     uow.after_commit(lambda: queue.enqueue(tasks.SEND_PURCHASE_ORDER, **arguments))
+
+
+def _in_flight_message(po: PurchaseOrder, attempt: OutboundAttempt) -> str:
+    since = attempt.sending_since
+    if since is not None:
+        return (
+            f"PO {po.number} is being sent now (attempt {attempt.attempts} of "
+            f"{attempt.max_attempts}, since {since:%H:%M:%S} UTC): wait for the outcome."
+        )
+    retry = attempt.retry_at
+    at = f" at {retry:%H:%M:%S} UTC" if retry else ""
+    return (
+        f"PO {po.number} is already being sent: attempt {attempt.attempts} of "
+        f"{attempt.max_attempts} failed ({attempt.last_error}); the next try is{at}."
+    )
 
 
 def _load(uow: UnitOfWork, installation_id: InstallationId, po_id: int) -> PurchaseOrder:
@@ -126,12 +152,12 @@ def send_purchase_order(
             po.ensure_sendable()
         except RuleViolation as error:
             raise Invalid(str(error)) from None
-        if vendor is None or vendor.integration is not IntegrationKind.EMAIL:
+        if vendor is None or not vendor.integration.sends_automatically:
             raise Invalid(
                 f"{po.vendor_name} takes POs by hand: download the PO, send it,"
                 " then mark it as sent."
             )
-        _after_commit_send(uow, queue, installation_id, po, actor)
+        _queue_send(uow, queue, installation_id, po, vendor, actor)
         uow.commit()
     return po
 

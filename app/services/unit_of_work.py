@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
 from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.outbound import OutboundAttempt, OutboundStatus, Subject
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import Shipment
@@ -82,16 +83,6 @@ class OrderRepository(Protocol):
         state: DropShipState,
         note: str | None = None,
     ) -> None: ...
-
-    def add_pending_note(
-        self, installation_id: InstallationId, saleor_order_id: str, note: str
-    ) -> bool: ...
-
-    def take_pending_notes(
-        self, installation_id: InstallationId, saleor_order_id: str
-    ) -> list[str]: ...
-
-    def with_pending_notes(self) -> list[tuple[InstallationId, str]]: ...
 
 
 class SettingsRepository(Protocol):
@@ -175,18 +166,6 @@ class PurchaseOrderRepository(Protocol):
 
     def next_sequence(self, installation_id: InstallationId, saleor_order_id: str) -> int: ...
 
-    def claim_send(
-        self,
-        installation_id: InstallationId,
-        po_id: int,
-        revision: int,
-        token: str,
-        now: datetime,
-        stale_after: timedelta,
-    ) -> bool: ...
-
-    def release_claim(self, installation_id: InstallationId, po_id: int) -> None: ...
-
 
 class ShipmentRepository(Protocol):
     def add(self, installation_id: InstallationId, shipment: Shipment) -> Shipment: ...
@@ -198,6 +177,80 @@ class ShipmentRepository(Protocol):
     def list_for_order(
         self, installation_id: InstallationId, saleor_order_id: str
     ) -> list[Shipment]: ...
+
+
+class OutboundRepository(Protocol):
+    """Every outbound write, one row per idempotency key (see app/domain/outbound.py)."""
+
+    def record(
+        self,
+        installation_id: InstallationId,
+        *,
+        subject: Subject,
+        subject_id: str,
+        channel: str,
+        key: str,
+        max_attempts: int,
+        now: datetime,
+    ) -> OutboundAttempt: ...
+
+    def get_by_key(self, installation_id: InstallationId, key: str) -> OutboundAttempt | None: ...
+
+    def claim(
+        self,
+        installation_id: InstallationId,
+        key: str,
+        token: str,
+        now: datetime,
+        stale_after: timedelta,
+    ) -> OutboundAttempt | None: ...
+
+    def reopen(self, installation_id: InstallationId, key: str) -> None: ...
+
+    def retry_later(
+        self, installation_id: InstallationId, key: str, error: str, next_try_at: datetime | None
+    ) -> None: ...
+
+    def finish(
+        self,
+        installation_id: InstallationId,
+        key: str,
+        status: OutboundStatus,
+        now: datetime,
+        error: str | None = None,
+    ) -> None: ...
+
+    def latest(
+        self,
+        installation_id: InstallationId,
+        subject: Subject,
+        subject_ids: Iterable[str],
+        channel: str | None = None,
+    ) -> list[OutboundAttempt]: ...
+
+
+class NoteRepository(Protocol):
+    """Insert-only notes for the Saleor order."""
+
+    def add(
+        self, installation_id: InstallationId, saleor_order_id: str, text: str, now: datetime
+    ) -> None: ...
+
+    def attach_unsent(
+        self, installation_id: InstallationId, saleor_order_id: str, outbound_id: int
+    ) -> int: ...
+
+    def carried_by(self, installation_id: InstallationId, outbound_id: int) -> list[str]: ...
+
+    def mark_sent(
+        self, installation_id: InstallationId, outbound_id: int, now: datetime
+    ) -> None: ...
+
+    def unsent(self, installation_id: InstallationId, saleor_order_id: str) -> list[str]: ...
+
+    def orders_waiting(
+        self, now: datetime, grace: timedelta
+    ) -> list[tuple[InstallationId, str]]: ...
 
 
 class UnitOfWork(Protocol):
@@ -212,6 +265,8 @@ class UnitOfWork(Protocol):
     plans: PlanRepository
     purchase_orders: PurchaseOrderRepository
     shipments: ShipmentRepository
+    outbound: OutboundRepository
+    notes: NoteRepository
 
     def __enter__(self) -> Self: ...
 

@@ -18,11 +18,12 @@ from flask.typing import ResponseReturnValue
 
 from app.domain.installations import InstallationId
 from app.domain.orders import DropShipState
+from app.domain.outbound import OutboundAttempt
 from app.domain.plans import PlanLine
 from app.domain.purchase_orders import POStatus, PurchaseOrder, can_transition
-from app.domain.vendors import IntegrationKind
 from app.errors import AppError
 from app.services.orders import OrderView, view_order
+from app.services.outbound import order_writes
 from app.services.purchase_orders import list_purchase_orders
 from app.services.shipments import list_shipments
 from app.services.vendors import list_vendors
@@ -32,6 +33,12 @@ from app.web.order_shipping import CARRIER_CHOICES, POShipping, shipping_for
 
 P = ParamSpec("P")
 THEMES = ("light", "dark")
+WRITE_LABELS = {
+    "saleor.write_back": "Notes and state for Saleor",
+    "saleor.fulfil": "Fulfilment in Saleor",
+    "saleor.tracking": "Tracking update in Saleor",
+    "saleor.cancel_fulfilment": "Cancelling the fulfilment in Saleor",
+}
 CLOSED_ORDER_STATUSES = ("CANCELED", "DRAFT", "EXPIRED")
 _ORIGIN = re.compile(
     r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$"
@@ -72,6 +79,13 @@ class LineRow:
 class PORow:
     po: PurchaseOrder
     by_email: bool
+    send: OutboundAttempt | None = None
+
+    @property
+    def sending(self) -> OutboundAttempt | None:
+        """The send in flight or waiting for its next try (attempted at least once)."""
+        send = self.send
+        return send if send is not None and send.is_open and send.attempts > 0 else None
 
     @property
     def can_send(self) -> bool:
@@ -96,6 +110,7 @@ class WidgetView:
     lines: list[LineRow] = field(default_factory=list)
     purchase_orders: list[PORow] = field(default_factory=list)
     shipping: list[POShipping] = field(default_factory=list)
+    saleor_writes: list[OutboundAttempt] = field(default_factory=list)
 
     @property
     def is_closed(self) -> bool:
@@ -132,7 +147,7 @@ def load_widget(installation_id: InstallationId, order_id: str) -> WidgetView:
         return WidgetView(order=None)
     pos = list_purchase_orders(uow_factory, installation_id, order_id)
     by_email = {
-        vendor.id: vendor.integration is IntegrationKind.EMAIL
+        vendor.id: vendor.integration.sends_automatically
         for vendor in list_vendors(uow_factory, installation_id)
     }
     on_pos: dict[str, int] = {}
@@ -147,9 +162,25 @@ def load_widget(installation_id: InstallationId, order_id: str) -> WidgetView:
         LineRow(line, on_pos.get(line.order_line_id, 0), tuple(numbers.get(line.order_line_id, ())))
         for line in order.plan.lines
     ]
-    rows = [PORow(po, by_email.get(po.vendor_id, False)) for po in pos]
-    shipping = shipping_for(pos, list_shipments(uow_factory, installation_id, order_id))
-    return WidgetView(order=order, lines=lines, purchase_orders=rows, shipping=shipping)
+    shipments = list_shipments(uow_factory, installation_id, order_id)
+    writes = order_writes(
+        uow_factory,
+        installation_id,
+        order_id,
+        [po.id or 0 for po in pos],
+        [s.id or 0 for s in shipments],
+    )
+    rows = [
+        PORow(po, by_email.get(po.vendor_id, False), writes.po_sends.get(str(po.id))) for po in pos
+    ]
+    shipping = shipping_for(pos, shipments)
+    return WidgetView(
+        order=order,
+        lines=lines,
+        purchase_orders=rows,
+        shipping=shipping,
+        saleor_writes=writes.unfinished,
+    )
 
 
 def when(moment: datetime | None) -> str:
@@ -194,6 +225,7 @@ def render_widget(
         dashboard_origin=_dashboard_origin(),
         when=when,
         carrier_choices=CARRIER_CHOICES,
+        write_labels=WRITE_LABELS,
     )
     return html, status
 

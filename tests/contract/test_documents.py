@@ -67,6 +67,7 @@ def test_client_loads_every_operation_by_name():
         "OrderDetails",
         "OrderFulfill",
         "OrderFulfillments",
+        "OrderPrivateMetafield",
         "OrderWriteBack",
         "ProductVariants",
         "VariantsBySku",

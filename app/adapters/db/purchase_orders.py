@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from app.adapters.db import tables
 from app.domain.installations import InstallationId
@@ -112,41 +112,6 @@ class SqlPurchaseOrderRepository:
             select(func.count()).where(events.c.purchase_order_id == po.id)
         ).scalar_one()
         self._add_events(installation_id, po, int(stored))
-
-    def claim_send(
-        self,
-        installation_id: InstallationId,
-        po_id: int,
-        revision: int,
-        token: str,
-        now: datetime,
-        stale_after: timedelta,
-    ) -> bool:
-        """Take the right to send ``revision``; a stale claim (crashed worker) can be taken over."""
-        table = tables.purchase_orders
-        result = self._connection.execute(
-            update(table)
-            .where(
-                table.c.installation_id == installation_id,
-                table.c.id == po_id,
-                table.c.revision == revision,
-                or_(
-                    table.c.send_claim_token.is_(None),
-                    table.c.send_claim_token == token,
-                    table.c.send_claimed_at < now - stale_after,
-                ),
-            )
-            .values(send_claim_token=token, send_claimed_at=now)
-        )
-        return result.rowcount == 1
-
-    def release_claim(self, installation_id: InstallationId, po_id: int) -> None:
-        table = tables.purchase_orders
-        self._connection.execute(
-            update(table)
-            .where(table.c.installation_id == installation_id, table.c.id == po_id)
-            .values(send_claim_token=None, send_claimed_at=None)
-        )
 
     def get(self, installation_id: InstallationId, po_id: int) -> PurchaseOrder | None:
         table = tables.purchase_orders

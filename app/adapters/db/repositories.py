@@ -242,46 +242,6 @@ class SqlOrderRepository:
             state_note=row.state_note,
         )
 
-    def add_pending_note(
-        self, installation_id: InstallationId, saleor_order_id: str, note: str
-    ) -> bool:
-        """Queue a note for Saleor; True when it is the first one waiting."""
-        table = tables.orders
-        condition = (table.c.installation_id == installation_id) & (
-            table.c.saleor_order_id == saleor_order_id
-        )
-        current = self._connection.execute(select(table.c.pending_notes).where(condition)).scalar()
-        if current is None:
-            return False
-        self._connection.execute(
-            update(table).where(condition).values(pending_notes=[*current, note])
-        )
-        return not current
-
-    def with_pending_notes(self) -> list[tuple[InstallationId, str]]:
-        """Every shop's orders with notes waiting (the sweep runs across installations)."""
-        table, installations = tables.orders, tables.installations
-        rows = self._connection.execute(
-            select(table.c.installation_id, table.c.saleor_order_id, table.c.pending_notes)
-            .join(installations, installations.c.id == table.c.installation_id)
-            .where(installations.c.status == InstallationStatus.ACTIVE.value)
-        )
-        return [(InstallationId(row[0]), row[1]) for row in rows if row[2]]
-
-    def take_pending_notes(
-        self, installation_id: InstallationId, saleor_order_id: str
-    ) -> list[str]:
-        table = tables.orders
-        condition = (table.c.installation_id == installation_id) & (
-            table.c.saleor_order_id == saleor_order_id
-        )
-        query = select(table.c.pending_notes).where(condition)
-        if self._connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        notes = list(self._connection.execute(query).scalar() or [])
-        self._connection.execute(update(table).where(condition).values(pending_notes=[]))
-        return notes
-
     def set_state(
         self,
         installation_id: InstallationId,

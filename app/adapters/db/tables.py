@@ -81,8 +81,6 @@ orders = Table(
     Column("refreshed_at", DateTime(timezone=True), nullable=False),
     Column("dropship_state", String(20), nullable=False, server_default="new"),
     Column("state_note", Text, nullable=True),
-    # Notes waiting for the next write-back to Saleor: several changes, one Saleor call.
-    Column("pending_notes", JSON, nullable=False, server_default="[]"),
     UniqueConstraint("installation_id", "saleor_order_id", name="uq_orders_saleor_order"),
 )
 
@@ -188,9 +186,6 @@ purchase_orders = Table(
     Column("sent_via", String(20), nullable=True),
     Column("failure_reason", Text, nullable=True),
     Column("revision", Integer, nullable=False),
-    # Who is sending the next revision now: a second send of the same revision cannot start.
-    Column("send_claim_token", String(64), nullable=True),
-    Column("send_claimed_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("installation_id", "number", name="uq_purchase_orders_number"),
     UniqueConstraint(
         "installation_id", "saleor_order_id", "sequence", name="uq_purchase_orders_sequence"
@@ -298,4 +293,51 @@ shipment_lines = Table(
     Column("order_line_id", String(200), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("package", Integer, nullable=False),
+)
+
+
+# Every write the app sends out (PO email, Saleor write-back, fulfilment, tracking, cancel): one
+# row recorded before the first try, retried under the same idempotency key (ADR 6).
+outbound_attempts = Table(
+    "outbound_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("subject_kind", String(30), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("next_try_at", DateTime(timezone=True), nullable=True),
+    # who holds the write now (a task id), and since when: a stale claim is a crashed worker
+    Column("claim_token", String(64), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("installation_id", "idempotency_key", name="uq_outbound_attempts_key"),
+    Index("ix_outbound_attempts_subject", "installation_id", "subject_kind", "subject_id"),
+)
+
+# Notes for the Saleor order: insert-only; ``outbound_id`` is the write-back carrying them and
+# ``sent_at`` is set when Saleor accepted it.
+order_notes = Table(
+    "order_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("saleor_order_id", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "outbound_id",
+        Integer,
+        ForeignKey("outbound_attempts.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Index("ix_order_notes_order", "installation_id", "saleor_order_id"),
 )

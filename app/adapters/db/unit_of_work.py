@@ -18,6 +18,7 @@ from app.adapters.db.catalogue import (
     SqlVendorRepository,
 )
 from app.adapters.db.installation_cache import InstallationCache
+from app.adapters.db.outbound import SqlNoteRepository, SqlOutboundRepository
 from app.adapters.db.purchase_orders import SqlPurchaseOrderRepository
 from app.adapters.db.repositories import (
     SqlDeliveryRepository,
@@ -71,6 +72,8 @@ class SqlAlchemyUnitOfWork:
         self.plans = SqlPlanRepository(self._connection)
         self.purchase_orders = SqlPurchaseOrderRepository(self._connection)
         self.shipments = SqlShipmentRepository(self._connection)
+        self.outbound = SqlOutboundRepository(self._connection)
+        self.notes = SqlNoteRepository(self._connection)
         return self
 
     def __exit__(

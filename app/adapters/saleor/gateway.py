@@ -79,6 +79,11 @@ class SaleorApiAdapter:
             },
         )
 
+    def fetch_private_metafield(self, object_id: str, key: str) -> str | None:
+        order = self._client.execute("OrderPrivateMetafield", {"id": object_id, "key": key})
+        value = (order.get("order") or {}).get("privateMetafield")
+        return None if value is None else str(value)
+
     def confirm_order(self, order_id: str) -> str:
         data = self._client.execute("OrderConfirm", {"id": order_id})
         return str(((data.get("orderConfirm") or {}).get("order") or {}).get("status") or "")

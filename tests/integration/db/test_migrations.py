@@ -1,6 +1,6 @@
 """Migrations build the same schema as tables.py, and go down and up again."""
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app.adapters.db.engine import build_engine, downgrade_database, upgrade_database
 from app.adapters.db.tables import metadata
@@ -32,4 +32,36 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path):
     assert set(inspect(engine).get_table_names()) == {t.name for t in metadata.sorted_tables} | {
         "alembic_version"
     }
+    engine.dispose()
+
+
+def test_notes_waiting_on_an_order_become_note_rows(tmp_path):
+    engine = build_engine(f"sqlite:///{tmp_path}/n.sqlite")
+    upgrade_database(engine, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO installations (id, saleor_api_url, app_id, token_encrypted, jwks,"
+                " status, installed_at) VALUES (1, 'https://s/graphql/', 'a', 't', '{}',"
+                " 'active', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO orders (installation_id, saleor_order_id, number, status, snapshot,"
+                " refreshed_at, pending_notes) VALUES (1, 'T3JkZXI6MQ==', '1', 'UNFULFILLED',"
+                " '{}', '2026-01-01', '[\"PO 1-1 sent.\", \"PO 1-2 sent.\"]')"
+            )
+        )
+
+    upgrade_database(engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT saleor_order_id, text, sent_at FROM order_notes ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("T3JkZXI6MQ==", "PO 1-1 sent.", None),
+        ("T3JkZXI6MQ==", "PO 1-2 sent.", None),
+    ]
     engine.dispose()

@@ -105,8 +105,13 @@ def catalogue(uow_factory, shop):
 
 
 def pending_notes(engine, order_id):
-    """The notes waiting for the next write-back to Saleor."""
+    """The notes Saleor has not accepted yet, oldest first."""
+    notes = tables.order_notes
     with engine.connect() as connection:
-        return connection.execute(
-            select(tables.orders.c.pending_notes).where(tables.orders.c.saleor_order_id == order_id)
-        ).scalar_one()
+        return list(
+            connection.execute(
+                select(notes.c.text)
+                .where(notes.c.saleor_order_id == order_id, notes.c.sent_at.is_(None))
+                .order_by(notes.c.id)
+            ).scalars()
+        )

@@ -1,16 +1,22 @@
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from app.adapters.documents import TemplateDocuments
 from app.domain.purchase_orders import POStatus
 from app.errors import NoOp
-from app.services.dispatch import MailDefaults, SendOutcome, dispatch_purchase_order
+from app.services.dispatch import (
+    MailDefaults,
+    SendOutcome,
+    dispatch_purchase_order,
+    record_send,
+    send_key,
+)
+from app.services.outbound import PO_SEND_POLICY, claim_outbound
 from app.services.ports import MailRejected, MailUnavailable, SmtpSettings
 from app.services.purchase_orders import (
     cancel_purchase_order,
     create_purchase_orders,
     list_purchase_orders,
+    send_purchase_order,
 )
 from app.services.shop_settings import save_settings
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
@@ -103,13 +109,14 @@ def test_a_second_task_for_the_same_revision_sends_nothing(catalogue, acme_po):
 
 def test_a_concurrent_task_cannot_take_a_claimed_send(catalogue, acme_po):
     with catalogue.uow_factory() as uow:
-        assert uow.purchase_orders.claim_send(
+        po = uow.purchase_orders.get(catalogue.installation_id, acme_po.id)
+        record_send(uow, catalogue.installation_id, po, "email")
+        assert claim_outbound(
+            uow,
             catalogue.installation_id,
-            acme_po.id,
-            0,
+            send_key(catalogue.installation_id, po),
             "task-1",
-            datetime.now(UTC),
-            timedelta(minutes=10),
+            PO_SEND_POLICY,
         )
         uow.commit()
     mailer = FakeMailer()
@@ -151,12 +158,22 @@ def test_resend_after_failure_sends_the_same_po(catalogue, acme_po):
     mailer.fail_with = MailRejected("refused")
     _dispatch(catalogue, acme_po, mailer)
     mailer.fail_with = None
+    send_purchase_order(  # "Retry": the failed send is reopened under the same key
+        catalogue.uow_factory,
+        RecordingTaskQueue(),
+        catalogue.installation_id,
+        acme_po.id,
+        actor="staff@shop.test",
+    )
 
     assert _dispatch(catalogue, acme_po, mailer, token="task-2") is SendOutcome.SENT
 
     po = _po(catalogue, acme_po)
     assert (po.status, po.revision, po.failure_reason) == (POStatus.SENT, 1, None)
-    assert [e.action for e in po.events] == ["created", "send failed", "sent"]
+    assert [e.action for e in po.events] == ["created", "sending", "send failed", "sending", "sent"]
+    assert [e.message_id for e, _ in mailer.sent] == [
+        f"<po-{catalogue.installation_id}-{acme_po.id}-r1@dropship.test>"
+    ]
 
 
 def test_without_any_mail_server_the_po_says_how_to_fix_it(catalogue, acme_po):

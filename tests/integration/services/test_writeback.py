@@ -40,6 +40,7 @@ def test_waiting_notes_go_to_saleor_in_one_call_with_the_summary_and_state(catal
     written = write_back_order(
         catalogue.uow_factory,
         saleor,
+        RecordingTaskQueue(),
         installation_id=catalogue.installation_id,
         order_id=catalogue.order_id,
     )
@@ -68,6 +69,7 @@ def test_notes_go_back_on_the_order_when_saleor_is_down(catalogue, engine):
         write_back_order(
             catalogue.uow_factory,
             saleor,
+            RecordingTaskQueue(),
             installation_id=catalogue.installation_id,
             order_id=catalogue.order_id,
         )
@@ -84,6 +86,7 @@ def test_nothing_waiting_makes_no_call(catalogue):
         write_back_order(
             catalogue.uow_factory,
             saleor,
+            RecordingTaskQueue(),
             installation_id=catalogue.installation_id,
             order_id=catalogue.order_id,
         )

@@ -10,11 +10,12 @@ import html
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 import requests
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.adapters.db import tables
 from app.adapters.task_queue import QueueUnavailable
@@ -177,13 +178,16 @@ def create_button_disabled(page: str) -> bool:
 
 
 def pending_notes(shop: Shop) -> list[str]:
-    """Notes waiting on the order for the next write-back to Saleor."""
+    """Notes Saleor has not accepted yet, oldest first."""
+    notes = tables.order_notes
     with shop.live.container.engine.connect() as connection:
-        return connection.execute(
-            select(tables.orders.c.pending_notes).where(
-                tables.orders.c.saleor_order_id == shop.order_id
-            )
-        ).scalar_one()
+        return list(
+            connection.execute(
+                select(notes.c.text)
+                .where(notes.c.saleor_order_id == shop.order_id, notes.c.sent_at.is_(None))
+                .order_by(notes.c.id)
+            ).scalars()
+        )
 
 
 def queued(shop: Shop, task: str) -> list[dict]:
@@ -570,9 +574,8 @@ class BrokerDown:
 
 def test_complete_with_the_broker_down_keeps_the_note_for_the_sweep(shop):
     page = _created(shop)
-    with shop.live.container.uow_factory() as uow:  # the earlier notes were written already
-        uow.orders.take_pending_notes(shop.installation_id, shop.order_id)
-        uow.commit()
+    with shop.live.container.engine.begin() as connection:  # the earlier notes were written
+        connection.execute(update(tables.order_notes).values(sent_at=datetime.now(UTC)))
     shop.live.container.task_queue = BrokerDown()
 
     answer = act(shop, page, "/widgets/order/complete", reason="Collected")

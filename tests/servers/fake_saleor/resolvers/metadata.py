@@ -15,7 +15,7 @@ from ..data import from_global_id
 from ..errors import NotImplementedInFake
 from ..orders import emit
 from .common import MutationError, payload
-from .registry import mutation
+from .registry import mutation, resolver
 
 ERROR_KEYS = ("errors", "metadataErrors")
 # type -> (permission, webhook events fired when the metadata changed)
@@ -124,3 +124,21 @@ def delete_metadata(_p: Any, info: GraphQLResolveInfo[Any], id: str, keys: list[
 def delete_private(_p: Any, info: GraphQLResolveInfo[Any], id: str, keys: list[str]) -> Any:
     """Remove keys from `privateMetadata`."""
     return _change(info, id, "privateMetadata", delete=keys)
+
+
+def _metafield(parent: Any, field: str, key: str) -> str | None:
+    """Saleor's resolve_metafield / resolve_private_metafield: the value, or null."""
+    for item in parent.get(field) or []:
+        if item.get("key") == key:
+            return str(item.get("value"))
+    return None
+
+
+@resolver("Order", "privateMetafield")
+def order_private_metafield(parent: Any, _info: GraphQLResolveInfo[Any], key: str) -> Any:
+    return _metafield(parent, "privateMetadata", key)
+
+
+@resolver("Order", "metafield")
+def order_metafield(parent: Any, _info: GraphQLResolveInfo[Any], key: str) -> Any:
+    return _metafield(parent, "metadata", key)

@@ -1,0 +1,108 @@
+"""The order widget while a PO send retries, fails, or is in flight (issue 7 item 4, 10 item 5)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from app.services import tasks
+from app.services.dispatch import MailDefaults, dispatch_purchase_order
+from app.services.ports import MailRejected, MailUnavailable, SmtpSettings
+from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
+from tests.integration.web.test_order_widget import (
+    _created,
+    act,
+    banner,
+    open_widget,
+    pos,
+    queued,
+)
+from tests.integration.web.test_order_widget import shop as shop  # the fixture
+
+DEFAULTS = MailDefaults(
+    smtp=SmtpSettings(host="127.0.0.1", port=2525, sender="o@shop.test", security="none"),
+    message_domain="dropship.test",
+)
+
+
+class WorkerKilled(BaseException):
+    """kill -9 in the middle of the SMTP conversation."""
+
+
+def _dispatch(shop, po, mailer, token="task-1"):
+    return dispatch_purchase_order(
+        shop.live.container.uow_factory,
+        mailer,
+        FakeDocuments(),
+        RecordingTaskQueue(),
+        DEFAULTS,
+        installation_id=shop.installation_id,
+        po_id=po.id,
+        revision=0,
+        actor="staff@example.com",
+        claim_token=token,
+        final_attempt=False,
+    )
+
+
+def _po_card(page: str, number: str) -> str:
+    """The text of one PO's card (up to the next card)."""
+    card = next(c for c in page.split('data-po-number="')[1:] if c.startswith(f'{number}"'))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", card)).split())
+
+
+def test_a_send_retrying_shows_its_attempt_error_and_next_try(shop):
+    _created(shop)
+    acme_po = pos(shop)[0]
+    mailer = FakeMailer()
+    mailer.fail_with = MailUnavailable("Could not reach the SMTP server: connection refused.")
+    with pytest.raises(MailUnavailable):
+        _dispatch(shop, acme_po, mailer)
+
+    card = _po_card(open_widget(shop).text, "1042-1")
+
+    assert re.search(
+        r"Sending, attempt 1 of 6, last error: Could not reach the SMTP server: connection "
+        r"refused\., next try at \d\d \w{3} \d{4}, \d\d:\d\d UTC",
+        card,
+    ), card
+
+
+def test_a_failed_send_shows_the_reason_and_a_retry_button(shop):
+    _created(shop)
+    acme_po = pos(shop)[0]
+    mailer = FakeMailer()
+    mailer.fail_with = MailRejected("The SMTP server refused po@acme.test: mailbox unavailable.")
+    _dispatch(shop, acme_po, mailer)
+    page = open_widget(shop).text
+
+    card = _po_card(page, "1042-1")
+    assert "Send failed: The SMTP server refused po@acme.test: mailbox unavailable." in card
+    assert "Retry" in card and "Sending" not in card
+
+    answer = act(shop, page, f"/widgets/order/purchase-orders/{acme_po.id}/send")
+
+    assert answer.status_code == 200
+    [send] = queued(shop, tasks.SEND_PURCHASE_ORDER)
+    assert send["revision"] == 0  # the same revision, so the same Message-ID
+
+
+def test_send_while_a_send_is_in_flight_says_so_and_queues_nothing(shop):
+    page = _created(shop)
+    acme_po = pos(shop)[0]
+    mailer = FakeMailer()
+    mailer.fail_with = WorkerKilled()
+    with pytest.raises(WorkerKilled):
+        _dispatch(shop, acme_po, mailer, token="dead-task")
+
+    page = open_widget(shop).text
+    assert re.search(
+        r"Sending since \d\d \w{3} \d{4}, \d\d:\d\d UTC · attempt 1 of 6", _po_card(page, "1042-1")
+    )
+    answer = act(shop, page, f"/widgets/order/purchase-orders/{acme_po.id}/send")
+
+    assert answer.status_code == 409
+    assert re.search(r"PO 1042-1 is being sent now \(attempt 1 of 6, since ", banner(answer.text))
+    assert queued(shop, tasks.SEND_PURCHASE_ORDER) == []
