@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
+from app.domain.orders import OrderInfo
 from app.domain.shipments import ShipmentStatus
-from app.services.fulfilments import (
-    load_write_context,
-    mark_lines_fulfilled,
-    update_progress,
-    warehouse_for,
-)
+from app.services.fulfilments import load_write_context, update_progress, warehouse_for
+from app.services.orders import store_order_info
 from app.services.ports import SaleorGateway, TaskQueue
 from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
@@ -55,15 +52,16 @@ def cancel_in_saleor(
         )
     api = saleor.api(installation.saleor_api_url, installation.token)
     in_saleor = {f.id: f for f in api.fetch_fulfilments(shipment.saleor_order_id)}
+    latest: OrderInfo | None = None  # the order as the last cancellation answered it
     for fulfilment_id in shipment.fulfillment_ids:
         found = in_saleor.get(fulfilment_id)
-        if found is None or found.status == "CANCELED":
+        if found is None or found.is_cancelled:
             continue
         warehouse = found.warehouse_id or settings.dropship_warehouse_id
         if not warehouse:
             first_line = found.quantities[0][0]
             warehouse = warehouse_for(order, first_line, settings.dropship_warehouse_id)[0]
-        api.cancel_fulfilment(fulfilment_id, warehouse)
+        latest = api.cancel_fulfilment(fulfilment_id, warehouse) or latest
     with uow_factory() as uow:
         stored = uow.shipments.get(installation_id, shipment_id)
         current = uow.orders.get(installation_id, order.saleor_order_id)
@@ -73,8 +71,9 @@ def cancel_in_saleor(
         stored.status = ShipmentStatus.CANCELLED
         uow.shipments.save(installation_id, stored)
         negative = {line_id: -quantity for line_id, quantity in stored.quantities().items()}
-        current = mark_lines_fulfilled(current, negative)
-        uow.orders.save(installation_id, current)
+        current = store_order_info(
+            uow, installation_id, latest or current.info.with_fulfilled(negative)
+        )
         numbers = ", ".join(stored.tracking_numbers)
         notes = [f"Shipment {numbers} cancelled, and its fulfilment in Saleor."]
         notes += update_progress(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 from app.domain.installations import InstallationId
-from app.domain.orders import DropShipState, OrderSnapshot
 from app.domain.purchase_orders import PurchaseOrder
-from app.errors import Invalid, NoOp, NotFound, Retryable
-from app.services.orders import load_plan
-from app.services.ports import SaleorGateway, SaleorMutationFailed, TaskQueue
+from app.errors import NoOp, NotFound, Retryable
+from app.services.orders import load_plan, store_order_info
+from app.services.ports import SaleorGateway, TaskQueue
 from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 
@@ -72,23 +71,24 @@ def confirm_order(
     installation_id: InstallationId,
     order_id: str,
 ) -> str:
-    """Confirm an UNCONFIRMED order in Saleor from the widget; returns its new status."""
+    """Confirm an UNCONFIRMED order in Saleor from the widget; returns its new status.
+
+    The app's copy is updated from the order the mutation returns (its own ORDER_CONFIRMED
+    event is skipped at ingest). A refusal is a SaleorMutationFailed (HTTP 502).
+    """
     with uow_factory() as uow:
         installation = uow.installations.get(installation_id)
-        snapshot = uow.orders.get(installation_id, order_id)
-    if installation is None or snapshot is None:
+        order = uow.orders.get(installation_id, order_id)
+    if installation is None or order is None:
         raise NotFound("This order has not reached the app yet.")
-    if snapshot.status != "UNCONFIRMED":
-        raise Invalid(f"This order is already confirmed ({snapshot.status.lower()}).")
-    try:
-        status = saleor.api(installation.saleor_api_url, installation.token).confirm_order(order_id)
-    except SaleorMutationFailed as error:
-        raise Invalid(f"Saleor did not confirm the order: {error.message}") from None
+    order.ensure_confirmable()
+    info = saleor.api(installation.saleor_api_url, installation.token).confirm_order(order_id)
+    if info is None:
+        raise NotFound(f"Saleor has no order {order_id}.")
     with uow_factory() as uow:
-        updated = dict(snapshot.data, status=status)
-        uow.orders.save(installation_id, OrderSnapshot.from_saleor(updated))
+        store_order_info(uow, installation_id, info)
         uow.commit()
-    return status
+    return info.status
 
 
 def complete_order(
@@ -105,27 +105,15 @@ def complete_order(
     Returns the note, which is also queued for Saleor.
     """
     with uow_factory() as uow:
-        snapshot = uow.orders.get(installation_id, order_id)
-        if snapshot is None:
+        order = uow.orders.get(installation_id, order_id)
+        if order is None:
             raise NotFound("This order has not reached the app yet.")
-        plan = load_plan(uow, installation_id, snapshot)
-        open_lines = [
-            line
-            for line in plan.lines
-            if line.is_drop_shipped and line.quantity_fulfilled < line.quantity
-        ]
-        if open_lines and not reason.strip():
-            names = ", ".join(line.product_name for line in open_lines)
-            raise Invalid(
-                f"Not yet fulfilled: {names}. Give a reason to complete the order anyway.",
-                field="reason",
-            )
+        plan = load_plan(uow, installation_id, order)
+        order.complete(plan.drop_shipped_line_ids, reason=reason)
         note = f"Drop-ship order complete ({actor})" + (
-            f": {reason.strip()}" if reason.strip() else "."
+            f": {order.state_note}" if order.state_note else "."
         )
-        uow.orders.set_state(
-            installation_id, order_id, DropShipState.COMPLETE, reason.strip() or None
-        )
+        uow.orders.set_state(installation_id, order_id, order.state, order.state_note)
         queue_write_back(uow, queue, installation_id, order_id, note)
         uow.commit()
     return note

@@ -17,8 +17,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.adapters.db import tables
+from app.adapters.saleor.parsing import parse_order
 from app.adapters.task_queue import QueueUnavailable
-from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.orders import DropShipState
 from app.domain.purchase_orders import POStatus
 from app.domain.vendors import Vendor
 from app.services import tasks
@@ -333,7 +334,7 @@ def test_stale_form_is_refused_and_changes_nothing(shop):
     # Saleor changed the order after the widget was drawn
     order = dict(shop.fake.store.get_order(shop.order_id), updatedAt="2026-11-30T09:00:00+00:00")
     with shop.uow_factory() as uow:
-        uow.orders.save(shop.installation_id, OrderSnapshot.from_saleor(order))
+        uow.orders.save(shop.installation_id, parse_order(order))
         uow.commit()
 
     create = act(shop, page, "/widgets/order/purchase-orders", send="1")
