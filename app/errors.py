@@ -7,7 +7,7 @@ Three families decide what callers do with an error:
 
 from __future__ import annotations
 
-from app.domain.errors import AppError, ErrorCode, Permanent
+from app.domain.errors import AppError, ErrorCode, Invalid, Permanent
 
 __all__ = [
     "AppError",
@@ -33,10 +33,6 @@ class NoOp(AppError):
     """Nothing to do (our own event, a duplicate delivery, a disabled feature)."""
 
     code = ErrorCode.IGNORED
-
-
-class Invalid(Permanent):
-    code = ErrorCode.INVALID
 
 
 class NotFound(Permanent):

@@ -42,14 +42,20 @@ class Permanent(AppError):
     """A failure that retrying will not fix."""
 
 
-class RuleViolation(Permanent, ValueError):
+class Invalid(Permanent):
+    """Input or an action the rules refuse (HTTP 400)."""
+
+    code = ErrorCode.INVALID
+
+
+class RuleViolation(Invalid, ValueError):
     """An action the current state does not allow (e.g. sending a cancelled PO).
 
     Raised with the feature's code and, when one form field is at fault, that field.
     """
 
 
-class DomainValidationError(Permanent, ValueError):
+class DomainValidationError(Invalid, ValueError):
     """Input that breaks a business rule; ``errors`` maps field names to messages."""
 
     def __init__(self, errors: dict[str, str]) -> None:

@@ -9,8 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app.bootstrap import Container
-from app.domain.errors import DomainValidationError, RuleViolation
-from app.errors import AppError, ErrorCode
+from app.errors import AppError, ErrorCode, Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def http_status(error: AppError) -> int:
     status = STATUS_BY_CODE.get(error.code)  # type: ignore[call-overload]
     if status is not None:
         return int(status)
-    return 400 if isinstance(error, (RuleViolation, DomainValidationError)) else 422
+    return 400 if isinstance(error, Invalid) else 422
 
 
 def container() -> Container:

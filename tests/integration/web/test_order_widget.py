@@ -693,3 +693,37 @@ def test_token_without_manage_orders_gets_the_403_page(shop):
 
     assert page.status_code == 403
     assert "MANAGE_ORDERS" in page.text and "Polygon Shirt" not in page.text
+
+
+def test_refresh_reads_the_order_from_saleor_and_stores_it(shop):
+    page = open_widget(shop).text
+    assert 'title="Status in Saleor">Saleor: Unfulfilled<' in page
+    # changed in Saleor directly: no webhook reaches the app
+    with shop.fake.store.lock:
+        stored = shop.fake.store.get_order(shop.order_id)
+        stored["status"], stored["updatedAt"] = "CANCELED", "2026-11-30T09:00:00+00:00"
+    assert 'Saleor: Unfulfilled<' in open_widget(shop).text  # the app's copy is older
+
+    answer = act(shop, page, "/widgets/order/refresh")
+
+    assert answer.status_code == 200
+    assert 'title="Status in Saleor">Saleor: Canceled<' in answer.text
+    assert "This order is canceled: no PO can be created." in answer.text
+    assert field(answer.text, "drawn_at") == "2026-11-30T09:00:00+00:00"
+    view = view_order(shop.uow_factory, shop.installation_id, shop.order_id)
+    assert (view.snapshot.status, view.snapshot.updated_at) == (
+        "CANCELED",
+        "2026-11-30T09:00:00+00:00",
+    )
+    assert [c.operation_name for c in shop.fake.requests][-1] == "OrderDetails"
+
+
+def test_refresh_when_saleor_cannot_be_reached_keeps_the_copy_and_says_so(shop):
+    page = open_widget(shop).text
+    shop.fake.fail_next_graphql(503, count=10)
+
+    answer = act(shop, page, "/widgets/order/refresh")
+
+    assert answer.status_code == 503
+    assert banner(answer.text).startswith("Nothing was changed")
+    assert 'Saleor: Unfulfilled<' in answer.text
