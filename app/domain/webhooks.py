@@ -55,6 +55,16 @@ def body_digest(body: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class WebhookSubscription:
+    """One webhook of the app's manifest, as Saleor is asked to create it."""
+
+    name: str
+    target_url: str
+    query: str
+    async_events: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WebhookPayload:
     """What the app reads in a webhook body, parsed by the Saleor adapter."""
 

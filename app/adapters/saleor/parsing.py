@@ -13,7 +13,7 @@ from typing import Any
 from app.domain.money import Money
 from app.domain.orders import Address, Allocation, Fulfilment, OrderInfo, OrderLine
 from app.domain.products import ProductInfo, VariantInfo
-from app.domain.webhooks import WebhookPayload
+from app.domain.webhooks import WebhookPayload, WebhookSubscription
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -145,6 +145,19 @@ def parse_product(data: Mapping[str, Any]) -> ProductInfo:
         if v.get("id")
     )
     return ProductInfo(id=str(data["id"]), name=_text(data, "name"), variants=variants)
+
+
+def manifest_subscriptions(manifest: Mapping[str, Any]) -> list[WebhookSubscription]:
+    """The webhooks of a served manifest (adapters/saleor/manifest.py builds it)."""
+    return [
+        WebhookSubscription(
+            name=str(hook["name"]),
+            target_url=str(hook["targetUrl"]),
+            query=str(hook["query"]),
+            async_events=tuple(str(event) for event in hook.get("asyncEvents") or ()),
+        )
+        for hook in _list(manifest.get("webhooks"))
+    ]
 
 
 def parse_webhook_payload(payload: Mapping[str, Any]) -> WebhookPayload:

@@ -702,7 +702,7 @@ def test_refresh_reads_the_order_from_saleor_and_stores_it(shop):
     with shop.fake.store.lock:
         stored = shop.fake.store.get_order(shop.order_id)
         stored["status"], stored["updatedAt"] = "CANCELED", "2026-11-30T09:00:00+00:00"
-    assert 'Saleor: Unfulfilled<' in open_widget(shop).text  # the app's copy is older
+    assert "Saleor: Unfulfilled<" in open_widget(shop).text  # the app's copy is older
 
     answer = act(shop, page, "/widgets/order/refresh")
 
@@ -726,4 +726,4 @@ def test_refresh_when_saleor_cannot_be_reached_keeps_the_copy_and_says_so(shop):
 
     assert answer.status_code == 503
     assert banner(answer.text).startswith("Nothing was changed")
-    assert 'Saleor: Unfulfilled<' in answer.text
+    assert "Saleor: Unfulfilled<" in answer.text
