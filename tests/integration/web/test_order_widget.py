@@ -727,3 +727,21 @@ def test_refresh_when_saleor_cannot_be_reached_keeps_the_copy_and_says_so(shop):
     assert answer.status_code == 503
     assert banner(answer.text).startswith("Nothing was changed")
     assert "Saleor: Unfulfilled<" in answer.text
+
+
+def test_a_confirmation_saleor_refuses_answers_502_with_saleors_message(installed):
+    fake, live, app = installed
+    shop = _arrange_shop(fake, live, app, status="UNCONFIRMED")
+    page = open_widget(shop).text
+    with fake.store.lock:  # confirmed in the dashboard; the app has not heard yet
+        fake.store.get_order(shop.order_id)["status"] = "UNFULFILLED"
+
+    answer = act(shop, page, "/widgets/order/confirm")
+
+    assert answer.status_code == 502
+    assert banner(answer.text) == (
+        "Nothing was changed Saleor refused OrderConfirm: Provided order id belongs to an order "
+        "with status different than unconfirmed."
+    )
+    view = view_order(shop.uow_factory, shop.installation_id, shop.order_id)
+    assert view.snapshot.status == "UNCONFIRMED"  # nothing stored from a refusal
