@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.adapters.db import tables
 from app.adapters.db.engine import upgrade_database
 from app.adapters.saleor.manifest import build_manifest
+from app.adapters.saleor.parsing import manifest_subscriptions
 from app.domain.webhooks import DeliveryStatus
 from app.services.deliveries import process_delivery
 from app.services.webhook_sync import active_api_urls, sync_webhooks
@@ -36,8 +37,9 @@ def register_commands(app: Flask) -> None:
         parts = container()
         settings = parts.settings
         manifest = build_manifest(settings.manifest_path, settings.webhooks_dir, settings.app_url)
+        subscriptions = manifest_subscriptions(manifest)
         for api_url in active_api_urls(parts.uow_factory):
-            created = sync_webhooks(parts.uow_factory, parts.saleor, api_url, manifest["webhooks"])
+            created = sync_webhooks(parts.uow_factory, parts.saleor, api_url, subscriptions)
             click.echo(f"{api_url}: {', '.join(created) if created else 'up to date'}")
 
     @app.cli.command("requeue-received")

@@ -7,35 +7,20 @@ Three families decide what callers do with an error:
 
 from __future__ import annotations
 
-from enum import StrEnum
+from app.domain.errors import AppError, ErrorCode, Invalid, Permanent
 
-
-class ErrorCode(StrEnum):
-    """Codes shared by every layer; the web layer maps them to HTTP statuses."""
-
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
-    NOT_ALLOWED = "not_allowed"
-    UNAUTHENTICATED = "unauthenticated"
-    CONFLICT = "conflict"
-    TOO_LARGE = "too_large"
-    UNAVAILABLE = "unavailable"
-    SALEOR_REFUSED = "saleor_refused"
-    DUPLICATE = "duplicate"
-    IGNORED = "ignored"
-
-
-class AppError(Exception):
-    """Base error with a machine code, an optional form field and a safe message."""
-
-    code: ErrorCode = ErrorCode.INVALID
-
-    def __init__(self, message: str, *, code: ErrorCode | None = None, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.field = field
+__all__ = [
+    "AppError",
+    "ErrorCode",
+    "Invalid",
+    "NoOp",
+    "NotAllowed",
+    "NotFound",
+    "Permanent",
+    "Retryable",
+    "TooLarge",
+    "Unauthenticated",
+]
 
 
 class Retryable(AppError):
@@ -44,18 +29,10 @@ class Retryable(AppError):
     code = ErrorCode.UNAVAILABLE
 
 
-class Permanent(AppError):
-    """A failure that retrying will not fix."""
-
-
 class NoOp(AppError):
     """Nothing to do (our own event, a duplicate delivery, a disabled feature)."""
 
     code = ErrorCode.IGNORED
-
-
-class Invalid(Permanent):
-    code = ErrorCode.INVALID
 
 
 class NotFound(Permanent):

@@ -8,9 +8,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from app.adapters.saleor.parsing import parse_order, parse_webhook_payload
 from app.domain.installations import Installation, InstallationId, InstallationStatus
-from app.domain.orders import OrderSnapshot
-from app.domain.webhooks import DeliveryStatus, WebhookEvent
+from app.domain.orders import Order, OrderInfo
+from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload
 from app.services.ports import SaleorUnavailable, SignatureInvalid
 from app.services.unit_of_work import Delivery
 
@@ -101,13 +102,17 @@ class FakeDeliveries:
 
 class FakeOrders:
     def __init__(self) -> None:
-        self.rows: dict[tuple[int, str], OrderSnapshot] = {}
+        self.rows: dict[tuple[int, str], Order] = {}
 
-    def get(self, installation_id: InstallationId, saleor_order_id: str) -> OrderSnapshot | None:
-        return self.rows.get((installation_id, saleor_order_id))
+    def get(self, installation_id: InstallationId, saleor_order_id: str) -> Order | None:
+        found = self.rows.get((installation_id, saleor_order_id))
+        return replace(found) if found is not None else None
 
-    def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None:
-        self.rows[(installation_id, snapshot.saleor_order_id)] = snapshot
+    def save(self, installation_id: InstallationId, info: OrderInfo) -> None:
+        stored = self.rows.get((installation_id, info.id))
+        self.rows[(installation_id, info.id)] = (
+            Order(info) if stored is None else replace(stored, info=info)
+        )
 
 
 class FakeEmptyCatalogue:
@@ -178,17 +183,18 @@ class FakeSaleorApi:
             raise SaleorRefused("PermissionDenied", codes=("PermissionDenied",))
         return self._gateway.valid_tokens[self._token]
 
-    def fetch_order(self, order_id: str) -> Mapping[str, Any] | None:
+    def fetch_order(self, order_id: str) -> OrderInfo | None:
         self._gateway.calls.append(("fetch_order", order_id))
         if self._gateway.unavailable:
             raise SaleorUnavailable("Saleor answered HTTP 502")
-        return self._gateway.orders.get(order_id)
+        order = self._gateway.orders.get(order_id)
+        return parse_order(order) if order is not None else None
 
     def variants_by_sku(self, skus: list[str]) -> dict[str, Any]:
         self._gateway.calls.append(("variants_by_sku", ",".join(skus)))
         return {sku: ref for sku, ref in self._gateway.variants.items() if sku in skus}
 
-    def fetch_product(self, product_id: str) -> Mapping[str, Any] | None:
+    def fetch_product(self, product_id: str) -> None:
         self._gateway.calls.append(("fetch_product", product_id))
         return None
 
@@ -207,9 +213,10 @@ class FakeSaleorApi:
                 return private[key]
         return None
 
-    def confirm_order(self, order_id: str) -> str:
+    def confirm_order(self, order_id: str) -> OrderInfo | None:
         self._gateway.calls.append(("confirm_order", order_id))
-        return "UNFULFILLED"
+        order = self._gateway.orders.get(order_id)
+        return parse_order({**order, "status": "UNFULFILLED"}) if order is not None else None
 
 
 class FakeSaleorGateway:
@@ -227,6 +234,9 @@ class FakeSaleorGateway:
 
     def api(self, api_url: str, token: str) -> FakeSaleorApi:
         return FakeSaleorApi(self, api_url, token)
+
+    def parse_webhook(self, payload: Mapping[str, Any]) -> WebhookPayload:
+        return parse_webhook_payload(payload)
 
     def fetch_jwks(self, api_url: str) -> dict[str, Any]:
         self.calls.append(("fetch_jwks", api_url))

@@ -22,6 +22,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from app.domain.money import Money, quantize
+from app.domain.orders import Address
 from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.errors import Invalid
 from app.services.ports import DocumentContext
@@ -117,29 +118,24 @@ def format_amount(money: Money, thousands: bool = True) -> str:
     return f"{quantize(money.amount):{',' if thousands else ''}.2f}"
 
 
-def ship_to_fields(address: Mapping[str, Any]) -> dict[str, Any]:
-    """A Saleor address dict as flat strings, plus ``lines`` ready to print."""
-    country = address.get("country") or {}
-    code = country.get("code", "") if isinstance(country, Mapping) else str(country)
+def ship_to_fields(address: Address) -> dict[str, Any]:
+    """An address as flat strings, plus ``lines`` ready to print."""
+    code = address.country_code
     fields = {
-        "name": " ".join(_text(address, "firstName", "lastName")),
-        "company": _text(address, "companyName")[0],
-        "street1": _text(address, "streetAddress1")[0],
-        "street2": _text(address, "streetAddress2")[0],
-        "city": _text(address, "city")[0],
-        "postal_code": _text(address, "postalCode")[0],
-        "country_area": _text(address, "countryArea")[0],
+        "name": " ".join((address.first_name, address.last_name)),
+        "company": address.company_name,
+        "street1": address.street_address_1,
+        "street2": address.street_address_2,
+        "city": address.city,
+        "postal_code": address.postal_code,
+        "country_area": address.country_area,
         "country": code,
-        "phone": _text(address, "phone")[0],
+        "phone": address.phone,
     }
     city_line = " ".join(v for v in (fields["postal_code"], fields["city"]) if v)
     printed = (fields["name"], fields["company"], fields["street1"], fields["street2"], city_line)
     region = ", ".join(v for v in (fields["country_area"], code) if v)
     return fields | {"lines": [v for v in (*printed, region) if v]}
-
-
-def _text(address: Mapping[str, Any], *keys: str) -> list[str]:
-    return [str(address.get(key) or "").strip() for key in keys]
 
 
 def _line_variables(line: POLine) -> dict[str, Any]:

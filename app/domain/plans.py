@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.domain.orders import OrderSnapshot
+from app.domain.orders import Order, OrderLine
 from app.domain.vendors import LineNeed, VendorOption, choose_default_vendor, options_for
 
 
@@ -54,6 +54,11 @@ class DropShipPlan:
     order_number: str
     lines: tuple[PlanLine, ...]
 
+    @property
+    def drop_shipped_line_ids(self) -> set[str]:
+        """The lines a vendor ships: what "every drop-shipped line is fulfilled" is about."""
+        return {line.order_line_id for line in self.lines if line.is_drop_shipped}
+
     def line(self, order_line_id: str) -> PlanLine | None:
         return next((line for line in self.lines if line.order_line_id == order_line_id), None)
 
@@ -62,23 +67,21 @@ class DropShipPlan:
         return [LineChoice(x.order_line_id, x.vendor_id, x.chosen_by) for x in self.lines]
 
 
-def _line_fields(line: Mapping[str, Any]) -> dict[str, Any]:
-    variant = line.get("variant") or {}
-    product = variant.get("product") or {}
+def _line_fields(line: OrderLine) -> dict[str, Any]:
     return {
-        "order_line_id": str(line["id"]),
-        "product_id": product.get("id"),
-        "variant_id": variant.get("id") or line.get("productVariantId"),
-        "sku": str(line.get("productSku") or variant.get("sku") or ""),
-        "product_name": str(line.get("productName") or product.get("name") or ""),
-        "variant_name": str(line.get("variantName") or ""),
-        "quantity": int(line.get("quantity") or 0),
-        "quantity_fulfilled": int(line.get("quantityFulfilled") or 0),
+        "order_line_id": line.id,
+        "product_id": line.product_id,
+        "variant_id": line.variant_id,
+        "sku": line.sku,
+        "product_name": line.product_name,
+        "variant_name": line.variant_name,
+        "quantity": line.quantity,
+        "quantity_fulfilled": line.quantity_fulfilled,
     }
 
 
 def build_plan(
-    order: OrderSnapshot,
+    order: Order,
     product_vendors: Iterable[VendorOption],
     previous: Mapping[str, LineChoice] | None = None,
 ) -> DropShipPlan:
@@ -89,8 +92,8 @@ def build_plan(
     catalogue = list(product_vendors)
     previous = previous or {}
     lines = []
-    for raw in order.data.get("lines") or []:
-        fields = _line_fields(raw)
+    for order_line in order.info.lines:
+        fields = _line_fields(order_line)
         need = LineNeed(fields["product_id"], fields["variant_id"], fields["quantity"])
         options = tuple(options_for(need, catalogue))
         earlier = previous.get(fields["order_line_id"])

@@ -6,15 +6,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from app.domain.errors import RuleViolation
 from app.domain.money import Money
+from app.domain.orders import CLOSED_ORDER_STATUSES, Address, OrderErrorCode
 from app.domain.plans import DropShipPlan
 from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
 
 DEFAULT_NUMBER_PATTERN = "{order}-{n}"
 AUTOMATION = "automation"
+
+
+class PurchaseOrderErrorCode(StrEnum):
+    """Why a purchase order action was refused."""
+
+    NOT_ALLOWED_IN_STATUS = "purchase_order_not_allowed_in_status"
+    REASON_REQUIRED = "purchase_order_reason_required"
+    NUMBER_PATTERN = "purchase_order_number_pattern"
+    NO_SHIPPING_ADDRESS = "purchase_order_no_shipping_address"
+    VENDOR_UNAVAILABLE = "purchase_order_vendor_unavailable"
+    CURRENCY_MISMATCH = "purchase_order_currency_mismatch"
+    NOTHING_TO_ORDER = "purchase_order_nothing_to_order"
 
 
 class POStatus(StrEnum):
@@ -95,7 +107,7 @@ class PurchaseOrder:
     vendor_id: int
     vendor_name: str
     currency: str
-    ship_to: Mapping[str, Any]
+    ship_to: Address
     customer_email: str
     lines: list[POLine]
     status: POStatus = POStatus.CREATED
@@ -117,7 +129,8 @@ class PurchaseOrder:
     def _move(self, target: POStatus, actor: str, at: datetime, action: str, detail: str) -> None:
         if not can_transition(self.status, target):
             raise RuleViolation(
-                f"PO {self.number} is {self.status.label.lower()}: it cannot be {action}."
+                f"PO {self.number} is {self.status.label.lower()}: it cannot be {action}.",
+                code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
             )
         self.status = target
         self.events.append(POEvent(at=at, actor=actor, action=action, detail=detail))
@@ -143,7 +156,11 @@ class PurchaseOrder:
 
     def cancel(self, *, actor: str, at: datetime, reason: str) -> None:
         if not reason.strip():
-            raise RuleViolation("Give a reason to cancel the PO.")
+            raise RuleViolation(
+                "Give a reason to cancel the PO.",
+                code=PurchaseOrderErrorCode.REASON_REQUIRED,
+                field="reason",
+            )
         self._move(POStatus.CANCELLED, actor, at, "cancelled", reason.strip())
 
     def acknowledge(self, *, actor: str, at: datetime, detail: str = "") -> None:
@@ -156,7 +173,10 @@ class PurchaseOrder:
             return
         shipping = (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED)
         if target not in shipping and self.status not in shipping:
-            raise RuleViolation(f"{target.label} is not a shipping status.")
+            raise RuleViolation(
+                f"{target.label} is not a shipping status.",
+                code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
+            )
         action = target.label.lower() if target in shipping else f"back to {target.label.lower()}"
         self.status = target
         self.events.append(POEvent(at, actor, action))
@@ -164,7 +184,8 @@ class PurchaseOrder:
     def ensure_sendable(self) -> None:
         if self.status not in (POStatus.CREATED, POStatus.SEND_FAILED, POStatus.SENT):
             raise RuleViolation(
-                f"PO {self.number} is {self.status.label.lower()}: it cannot be sent."
+                f"PO {self.number} is {self.status.label.lower()}: it cannot be sent.",
+                code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
             )
 
 
@@ -176,7 +197,11 @@ def po_number(pattern: str, order_number: str, sequence: int) -> str:
 def clean_number_pattern(pattern: str) -> str:
     pattern = pattern.strip()
     if "{n}" not in pattern or "{order}" not in pattern or len(pattern) > 40:
-        raise RuleViolation("The PO number pattern needs {order} and {n}, e.g. {order}-{n}.")
+        raise RuleViolation(
+            "The PO number pattern needs {order} and {n}, e.g. {order}-{n}.",
+            code=PurchaseOrderErrorCode.NUMBER_PATTERN,
+            field="po_number_pattern",
+        )
     return pattern
 
 
@@ -185,7 +210,7 @@ class OrderFacts:
     """What PO creation needs to know about the order besides its plan."""
 
     status: str
-    ship_to: Mapping[str, Any] | None
+    ship_to: Address | None
     customer_email: str
 
 
@@ -205,10 +230,16 @@ def draft_purchase_orders(
     ``product_vendors`` maps (order line id, vendor id) to the entry that prices that line.
     Raises RuleViolation with a message for the merchant when nothing can be ordered.
     """
-    if facts.status in ("CANCELED", "DRAFT", "EXPIRED"):
-        raise RuleViolation(f"This order is {facts.status.lower()}: no PO can be created.")
+    if facts.status in CLOSED_ORDER_STATUSES:
+        raise RuleViolation(
+            f"This order is {facts.status.lower()}: no PO can be created.",
+            code=OrderErrorCode.CLOSED,
+        )
     if not facts.ship_to:
-        raise RuleViolation("This order has no shipping address: the vendor cannot ship it.")
+        raise RuleViolation(
+            "This order has no shipping address: the vendor cannot ship it.",
+            code=PurchaseOrderErrorCode.NO_SHIPPING_ADDRESS,
+        )
     by_vendor: dict[int, list[POLine]] = {}
     for line in plan.lines:
         if line.vendor_id is None:
@@ -219,12 +250,16 @@ def draft_purchase_orders(
         vendor = vendors.get(line.vendor_id)
         entry = product_vendors.get((line.order_line_id, line.vendor_id))
         if vendor is None or entry is None:
-            raise RuleViolation(f"{line.product_name}: the chosen vendor no longer ships it.")
+            raise RuleViolation(
+                f"{line.product_name}: the chosen vendor no longer ships it.",
+                code=PurchaseOrderErrorCode.VENDOR_UNAVAILABLE,
+            )
         _check_vendor(vendor)
         if entry.unit_cost.currency != vendor.currency:
             raise RuleViolation(
                 f"{line.product_name}: the cost is in {entry.unit_cost.currency} but "
-                f"{vendor.name} bills in {vendor.currency}."
+                f"{vendor.name} bills in {vendor.currency}.",
+                code=PurchaseOrderErrorCode.CURRENCY_MISMATCH,
             )
         by_vendor.setdefault(vendor.id or 0, []).append(
             POLine(
@@ -239,8 +274,14 @@ def draft_purchase_orders(
         )
     if not by_vendor:
         if not any(line.is_drop_shipped for line in plan.lines):
-            raise RuleViolation("No line of this order has a vendor: choose one for each line.")
-        raise RuleViolation("Every drop-shipped line is already on a purchase order.")
+            raise RuleViolation(
+                "No line of this order has a vendor: choose one for each line.",
+                code=PurchaseOrderErrorCode.NOTHING_TO_ORDER,
+            )
+        raise RuleViolation(
+            "Every drop-shipped line is already on a purchase order.",
+            code=PurchaseOrderErrorCode.NOTHING_TO_ORDER,
+        )
     drafts = []
     for offset, (vendor_id, lines) in enumerate(
         sorted(by_vendor.items(), key=lambda kv: vendors[kv[0]].name)
@@ -255,7 +296,7 @@ def draft_purchase_orders(
             vendor_id=vendor_id,
             vendor_name=vendor.name,
             currency=vendor.currency,
-            ship_to=dict(facts.ship_to),
+            ship_to=facts.ship_to,
             customer_email=facts.customer_email,
             lines=lines,
             created_at=created_at,
@@ -270,6 +311,12 @@ def draft_purchase_orders(
 
 def _check_vendor(vendor: Vendor) -> None:
     if not vendor.active:
-        raise RuleViolation(f"{vendor.name} is deactivated: choose another vendor.")
+        raise RuleViolation(
+            f"{vendor.name} is deactivated: choose another vendor.",
+            code=PurchaseOrderErrorCode.VENDOR_UNAVAILABLE,
+        )
     if vendor.integration is IntegrationKind.EMAIL and not vendor.emails_to:
-        raise RuleViolation(f"{vendor.name} has no order email: add one on the Vendors page.")
+        raise RuleViolation(
+            f"{vendor.name} has no order email: add one on the Vendors page.",
+            code=PurchaseOrderErrorCode.VENDOR_UNAVAILABLE,
+        )

@@ -11,6 +11,15 @@ from app.domain.errors import RuleViolation
 from app.domain.purchase_orders import POStatus, PurchaseOrder
 
 
+class ShipmentErrorCode(StrEnum):
+    """Why a shipment was refused."""
+
+    PO_CANCELLED = "shipment_po_cancelled"
+    LINE_NOT_ON_PO = "shipment_line_not_on_po"
+    QUANTITY = "shipment_quantity"
+    TRACKING_NUMBER = "shipment_tracking_number"
+
+
 class ShipmentStatus(StrEnum):
     PENDING = "pending"  # recorded, not yet written to Saleor
     WRITTEN = "written"  # Saleor has the fulfilment(s)
@@ -91,7 +100,10 @@ def clean_shipment_lines(
 ) -> list[ShipmentLine]:
     """Quantities per PO line, never more than the PO ordered minus what already shipped."""
     if po.status is POStatus.CANCELLED:
-        raise RuleViolation(f"PO {po.number} is cancelled: nothing can ship on it.")
+        raise RuleViolation(
+            f"PO {po.number} is cancelled: nothing can ship on it.",
+            code=ShipmentErrorCode.PO_CANCELLED,
+        )
     ordered = {line.order_line_id: line for line in po.lines}
     lines = []
     for line_id, quantity in requested.items():
@@ -99,18 +111,23 @@ def clean_shipment_lines(
             continue
         line = ordered.get(line_id)
         if line is None:
-            raise RuleViolation(f"That line is not on PO {po.number}.")
+            raise RuleViolation(
+                f"That line is not on PO {po.number}.", code=ShipmentErrorCode.LINE_NOT_ON_PO
+            )
         if quantity < 0:
-            raise RuleViolation("Quantities cannot be negative.")
+            raise RuleViolation("Quantities cannot be negative.", code=ShipmentErrorCode.QUANTITY)
         left = line.quantity - already_shipped.get(line_id, 0)
         if quantity > left:
             raise RuleViolation(
                 f"{line.product_name}: only {left} of {line.quantity} left to ship "
-                f"on PO {po.number}."
+                f"on PO {po.number}.",
+                code=ShipmentErrorCode.QUANTITY,
             )
         lines.append(ShipmentLine(line_id, quantity))
     if not lines:
-        raise RuleViolation("Enter the quantity shipped for at least one line.")
+        raise RuleViolation(
+            "Enter the quantity shipped for at least one line.", code=ShipmentErrorCode.QUANTITY
+        )
     return lines
 
 
@@ -119,7 +136,11 @@ def clean_tracking_numbers(raw: str | Iterable[str]) -> tuple[str, ...]:
     numbers = tuple(dict.fromkeys(part.strip().upper() for part in parts if part.strip()))
     for number in numbers:
         if not 4 <= len(number) <= 64 or not number.replace("-", "").isalnum():
-            raise RuleViolation(f"{number!r} does not look like a tracking number.")
+            raise RuleViolation(
+                f"{number!r} does not look like a tracking number.",
+                code=ShipmentErrorCode.TRACKING_NUMBER,
+                field="tracking",
+            )
     return numbers
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 
 class WebhookEvent(StrEnum):
@@ -55,15 +54,24 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def is_issued_by(payload: Mapping[str, Any], app_id: str) -> bool:
-    """True when the event was caused by the app itself (its own mutations echo back)."""
-    principal = payload.get("issuingPrincipal")
-    return isinstance(principal, Mapping) and principal.get("id") == app_id
+@dataclass(frozen=True)
+class WebhookSubscription:
+    """One webhook of the app's manifest, as Saleor is asked to create it."""
+
+    name: str
+    target_url: str
+    query: str
+    async_events: tuple[str, ...]
 
 
-def order_id_of(payload: Mapping[str, Any]) -> str | None:
-    """The Saleor order id an order event is about, if the payload carries one."""
-    order = payload.get("order")
-    if isinstance(order, Mapping) and isinstance(order.get("id"), str):
-        return str(order["id"])
-    return None
+@dataclass(frozen=True)
+class WebhookPayload:
+    """What the app reads in a webhook body, parsed by the Saleor adapter."""
+
+    issued_by_id: str | None = None  # the issuingPrincipal's id (an app or a staff user)
+    order_id: str | None = None  # the order an order or fulfilment event is about
+    app_id: str | None = None  # the app an APP_DELETED event names
+
+    def is_issued_by(self, app_id: str) -> bool:
+        """True when the event was caused by the app itself (its own mutations echo back)."""
+        return self.issued_by_id is not None and self.issued_by_id == app_id

@@ -9,13 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.installations import Installation
-from app.domain.webhooks import (
-    DeliveryStatus,
-    WebhookEvent,
-    body_digest,
-    is_issued_by,
-    order_id_of,
-)
+from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
 from app.errors import Invalid, NoOp, Permanent, Unauthenticated
 from app.services import orders, reconcile
 from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
@@ -113,8 +107,8 @@ def ingest_webhook(
         if installation is None or installation.id is None:
             raise Unauthenticated("This Saleor has not installed the app.")
         _verify(uow, saleor, verifier, installation, request)
-        payload = _parse(request.body)
-        if is_issued_by(payload, installation.app_id) and (
+        payload = saleor.parse_webhook(_parse(request.body))
+        if payload.is_issued_by(installation.app_id) and (
             request.endpoint_event is not WebhookEvent.APP_DELETED
         ):
             uow.commit()
@@ -142,12 +136,11 @@ def _remove_installation(
     installation: Installation,
     digest: str,
     request: WebhookRequest,
-    payload: dict[str, Any],
+    payload: WebhookPayload,
 ) -> IngestResult:
     """APP_DELETED: from now on the token is never used and the Saleor's webhooks are refused."""
     assert installation.id is not None
-    app = payload.get("app")
-    if isinstance(app, dict) and app.get("id") not in (None, installation.app_id):
+    if payload.app_id is not None and payload.app_id != installation.app_id:
         raise Invalid("APP_DELETED names another app.")
     delivery_id, _ = uow.deliveries.add(
         installation.id,
@@ -181,7 +174,7 @@ def process_delivery(
             uow.commit()
             return DeliveryStatus.SKIPPED
     if delivery.event.is_order_event:
-        order_id = order_id_of(delivery.payload)
+        order_id = saleor.parse_webhook(delivery.payload).order_id
         if order_id is None:
             raise Permanent("The order event carries no order id.")
         orders.refresh_order(uow_factory, saleor, installation, order_id)

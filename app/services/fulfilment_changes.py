@@ -7,15 +7,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
+from app.domain.orders import OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, Subject
 from app.domain.shipments import ShipmentStatus
 from app.errors import NoOp, Permanent, Retryable
-from app.services.fulfilments import (
-    load_write_context,
-    mark_lines_fulfilled,
-    update_progress,
-    warehouse_for,
-)
+from app.services.fulfilments import load_write_context, update_progress, warehouse_for
+from app.services.orders import store_order_info
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     begin_outbound,
@@ -149,17 +146,18 @@ def cancel_in_saleor(
         claim_token,
     )
     api = saleor.api(installation.saleor_api_url, installation.token)
+    latest: OrderInfo | None = None  # the order as the last cancellation answered it
     with _outbound(uow_factory, installation_id, attempt, final_attempt):
         in_saleor = {f.id: f for f in api.fetch_fulfilments(shipment.saleor_order_id)}
         for fulfilment_id in shipment.fulfillment_ids:
             found = in_saleor.get(fulfilment_id)
-            if found is None or found.status == "CANCELED":
+            if found is None or found.is_cancelled:
                 continue
             warehouse = found.warehouse_id or settings.dropship_warehouse_id
             if not warehouse:
                 first_line = found.quantities[0][0]
                 warehouse = warehouse_for(order, first_line, settings.dropship_warehouse_id)[0]
-            api.cancel_fulfilment(fulfilment_id, warehouse)
+            latest = api.cancel_fulfilment(fulfilment_id, warehouse) or latest
     with uow_factory() as uow:
         stored = uow.shipments.get(installation_id, shipment_id)
         current = uow.orders.get(installation_id, order.saleor_order_id)
@@ -169,8 +167,9 @@ def cancel_in_saleor(
         stored.status = ShipmentStatus.CANCELLED
         uow.shipments.save(installation_id, stored)
         negative = {line_id: -quantity for line_id, quantity in stored.quantities().items()}
-        current = mark_lines_fulfilled(current, negative)
-        uow.orders.save(installation_id, current)
+        current = store_order_info(
+            uow, installation_id, latest or current.info.with_fulfilled(negative)
+        )
         numbers = ", ".join(stored.tracking_numbers)
         notes = [f"Shipment {numbers} cancelled, and its fulfilment in Saleor."]
         notes += update_progress(

@@ -12,13 +12,10 @@ and quantities), so a fulfilment is never created twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from app.domain.installations import Installation, InstallationId
-from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.orders import Fulfilment, FulfilmentStatus, Order, OrderInfo
 from app.domain.outbound import Channel, Subject
 from app.domain.shipments import (
     FulfilmentRequest,
@@ -30,6 +27,7 @@ from app.domain.shipments import (
 )
 from app.domain.shop_settings import ShopSettings
 from app.errors import NoOp, NotFound
+from app.services.orders import load_plan, store_order_info
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     begin_outbound,
@@ -38,8 +36,8 @@ from app.services.outbound import (
     outbound_sent,
 )
 from app.services.ports import (
+    Fulfilled,
     FulfilLine,
-    FulfilmentInfo,
     SaleorApi,
     SaleorGateway,
     SaleorMutationFailed,
@@ -78,14 +76,12 @@ def _explain(error: SaleorMutationFailed) -> str:
     return f"Saleor refused: {messages}." + (f" {' '.join(steps)}" if steps else "")
 
 
-def warehouse_for(order: OrderSnapshot, line_id: str, dropship_warehouse: str) -> tuple[str, bool]:
+def warehouse_for(order: Order, line_id: str, dropship_warehouse: str) -> tuple[str, bool]:
     """(warehouse id, may exceed stock) for one order line."""
-    for line in order.data.get("lines") or []:
-        if line.get("id") != line_id:
-            continue
-        for allocation in line.get("allocations") or []:
-            if (allocation.get("quantity") or 0) > 0 and allocation.get("warehouse"):
-                return str(allocation["warehouse"]["id"]), False
+    line = order.info.line(line_id)
+    allocated = line.allocated_warehouse_id if line is not None else None
+    if allocated is not None:
+        return allocated, False
     if not dropship_warehouse:
         raise NoWarehouse(
             "Saleor has allocated no stock to this line: choose the drop-ship warehouse in "
@@ -94,9 +90,9 @@ def warehouse_for(order: OrderSnapshot, line_id: str, dropship_warehouse: str) -
     return dropship_warehouse, True
 
 
-def _matches(request: FulfilmentRequest, found: FulfilmentInfo) -> bool:
+def _matches(request: FulfilmentRequest, found: Fulfilment) -> bool:
     return (
-        found.status != "CANCELED"
+        not found.is_cancelled
         and found.tracking_number == request.tracking_number
         and found.quantities == request.quantities
     )
@@ -104,7 +100,7 @@ def _matches(request: FulfilmentRequest, found: FulfilmentInfo) -> bool:
 
 def _adopt_existing(
     api: SaleorApi, shipment: Shipment, requests: list[FulfilmentRequest], taken: set[str]
-) -> tuple[list[FulfilmentRequest], list[FulfilmentInfo]]:
+) -> tuple[list[FulfilmentRequest], list[Fulfilment]]:
     """After an unknown outcome: the requests Saleor does not have yet, and those it has."""
     existing = [f for f in api.fetch_fulfilments(shipment.saleor_order_id) if f.id not in taken]
     missing, adopted = [], []
@@ -119,7 +115,7 @@ def _adopt_existing(
 
 def load_write_context(
     uow: UnitOfWork, installation_id: InstallationId, shipment_id: int
-) -> tuple[Shipment, Installation, ShopSettings, OrderSnapshot, set[str]]:
+) -> tuple[Shipment, Installation, ShopSettings, Order, set[str]]:
     shipment = uow.shipments.get(installation_id, shipment_id)
     installation = uow.installations.get(installation_id)
     if shipment is None or installation is None or not installation.is_active:
@@ -173,12 +169,15 @@ def write_fulfilment(
         uow.commit()
     api = saleor.api(installation.saleor_api_url, installation.token)
     requests = fulfilment_requests(shipment)
-    written: list[FulfilmentInfo] = []
+    written: list[Fulfilment] = []
+    latest: OrderInfo | None = None  # the order as Saleor answered the last mutation
     try:
         if retrying:
             requests, written = _adopt_existing(api, shipment, requests, taken)
         for request in requests:
-            written.extend(_fulfil(api, order, request, settings))
+            fulfilled = _fulfil(api, order, request, settings)
+            written.extend(fulfilled.fulfilments)
+            latest = fulfilled.order or latest
     except (SaleorMutationFailed, NoWarehouse, SaleorRefused) as error:
         reason = _explain(error) if isinstance(error, SaleorMutationFailed) else str(error)
         return _not_written(uow_factory, installation_id, shipment_id, reason, written)
@@ -191,14 +190,14 @@ def write_fulfilment(
         _keep_partial(uow_factory, installation_id, shipment_id, written)
         outbound_retrying(uow_factory, installation_id, attempt, error.message, SALEOR_WRITE_POLICY)
         raise
-    _approve_if_needed(api, written, settings)
-    _record_written(uow_factory, queue, installation_id, shipment_id, written)
+    latest = _approve_if_needed(api, written, settings) or latest
+    _record_written(uow_factory, queue, installation_id, shipment_id, written, latest)
     return ShipmentStatus.WRITTEN
 
 
 def _fulfil(
-    api: SaleorApi, order: OrderSnapshot, request: FulfilmentRequest, settings: ShopSettings
-) -> list[FulfilmentInfo]:
+    api: SaleorApi, order: Order, request: FulfilmentRequest, settings: ShopSettings
+) -> Fulfilled:
     lines, exceed = [], False
     for line_id, quantity in request.quantities:
         warehouse, may_exceed = warehouse_for(order, line_id, settings.dropship_warehouse_id)
@@ -214,20 +213,23 @@ def _fulfil(
 
 
 def _approve_if_needed(
-    api: SaleorApi, written: list[FulfilmentInfo], settings: ShopSettings
-) -> None:
+    api: SaleorApi, written: list[Fulfilment], settings: ShopSettings
+) -> OrderInfo | None:
+    """Approve what waits for approval; returns the order as the last approval answered it."""
+    latest = None
     if not settings.approve_fulfilments:
-        return
+        return None
     for fulfilment in written:
-        if fulfilment.status == "WAITING_FOR_APPROVAL":
-            api.approve_fulfilment(fulfilment.id, settings.notify_customer)
+        if fulfilment.status == FulfilmentStatus.WAITING_FOR_APPROVAL:
+            latest = api.approve_fulfilment(fulfilment.id, settings.notify_customer) or latest
+    return latest
 
 
 def _keep_partial(
     uow_factory: UnitOfWorkFactory,
     installation_id: InstallationId,
     shipment_id: int,
-    written: list[FulfilmentInfo],
+    written: list[Fulfilment],
 ) -> None:
     if not written:
         return
@@ -244,7 +246,7 @@ def _not_written(
     installation_id: InstallationId,
     shipment_id: int,
     reason: str,
-    written: list[FulfilmentInfo],
+    written: list[Fulfilment],
 ) -> ShipmentStatus:
     with uow_factory() as uow:
         shipment = uow.shipments.get(installation_id, shipment_id)
@@ -257,27 +259,17 @@ def _not_written(
     return ShipmentStatus.NOT_WRITTEN
 
 
-def mark_lines_fulfilled(order: OrderSnapshot, quantities: Mapping[str, int]) -> OrderSnapshot:
-    """Our own fulfilment events are skipped at ingest, so the copy is updated here."""
-    data: dict[str, Any] = dict(order.data)
-    data["lines"] = [
-        dict(
-            line,
-            quantityFulfilled=int(line.get("quantityFulfilled") or 0)
-            + quantities.get(line["id"], 0),
-        )
-        for line in order.data.get("lines") or []
-    ]
-    return replace(order, data=data)
-
-
 def _record_written(
     uow_factory: UnitOfWorkFactory,
     queue: TaskQueue,
     installation_id: InstallationId,
     shipment_id: int,
-    written: list[FulfilmentInfo],
+    written: list[Fulfilment],
+    latest: OrderInfo | None,
 ) -> None:
+    """The shipment is written; the order's copy becomes what Saleor answered (our own
+    FULFILLMENT_CREATED event is skipped at ingest), or, when no mutation answered it (every
+    fulfilment adopted after a timeout), the stored copy with the shipped quantities added."""
     now = datetime.now(UTC)
     with uow_factory() as uow:
         shipment = uow.shipments.get(installation_id, shipment_id)
@@ -287,8 +279,8 @@ def _record_written(
         shipment.fulfillment_ids = tuple(f.id for f in written)
         uow.shipments.save(installation_id, shipment)
         outbound_sent(uow, installation_id, f"fulfil-{shipment_id}")
-        order = mark_lines_fulfilled(order, shipment.quantities())
-        uow.orders.save(installation_id, order)
+        info = latest or order.info.with_fulfilled(shipment.quantities())
+        order = store_order_info(uow, installation_id, info)
         notes = [_shipment_note(uow, installation_id, shipment)]
         notes.extend(
             update_progress(uow, installation_id, order, actor=shipment.created_by, at=now)
@@ -307,13 +299,14 @@ def _shipment_note(uow: UnitOfWork, installation_id: InstallationId, shipment: S
 def update_progress(
     uow: UnitOfWork,
     installation_id: InstallationId,
-    order: OrderSnapshot,
+    order: Order,
     *,
     actor: str,
     at: datetime,
 ) -> list[str]:
-    """POs become partially shipped or shipped; the order "Complete" when every drop-shipped
-    line is fulfilled. Returns the notes for Saleor."""
+    """POs become partially shipped or shipped; the order follows its fulfilments
+    (Order.follow_fulfilments: "Complete" when every drop-shipped line is fulfilled).
+    Returns the notes for Saleor."""
     shipments = uow.shipments.list_for_order(installation_id, order.saleor_order_id)
     notes = []
     pos = uow.purchase_orders.list_for_order(installation_id, order.saleor_order_id)
@@ -327,22 +320,8 @@ def update_progress(
         if target is not None:
             po.record_shipping(target, actor=actor, at=at)
             uow.purchase_orders.save(installation_id, po)
-    ordered = {
-        line.order_line_id: line.quantity for po in pos if po.status.is_open for line in po.lines
-    }
-    fulfilled = {
-        str(line["id"]): int(line.get("quantityFulfilled") or 0)
-        for line in order.data.get("lines") or []
-    }
-    complete = bool(ordered) and all(
-        fulfilled.get(line_id, 0) >= qty for line_id, qty in ordered.items()
-    )
-    if complete and order.state is not DropShipState.COMPLETE:
-        uow.orders.set_state(installation_id, order.saleor_order_id, DropShipState.COMPLETE)
-        notes.append("Drop-ship order complete: every drop-shipped line is fulfilled.")
-    elif not complete and order.state is DropShipState.COMPLETE and order.state_note is None:
-        # completed by its fulfilments, not by the merchant with a reason: a cancelled
-        # shipment puts it back in process
-        uow.orders.set_state(installation_id, order.saleor_order_id, DropShipState.IN_PROCESS)
-        notes.append("Drop-ship order back in process: a shipment was cancelled.")
+    note = order.follow_fulfilments(load_plan(uow, installation_id, order).drop_shipped_line_ids)
+    if note is not None:
+        uow.orders.set_state(installation_id, order.saleor_order_id, order.state, order.state_note)
+        notes.append(note)
     return notes

@@ -7,11 +7,10 @@ import uuid
 from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
-from app.domain.orders import DropShipState, OrderSnapshot
 from app.domain.outbound import Channel, OutboundAttempt, Subject
 from app.domain.purchase_orders import PurchaseOrder
-from app.errors import Invalid, NoOp, NotFound, Permanent, Retryable
-from app.services.orders import load_plan
+from app.errors import NoOp, NotFound, Permanent, Retryable
+from app.services.orders import load_plan, store_order_info
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     claim_outbound,
@@ -21,7 +20,7 @@ from app.services.outbound import (
     outbound_sent,
     record_outbound,
 )
-from app.services.ports import SaleorGateway, SaleorMutationFailed, SaleorUnavailable, TaskQueue
+from app.services.ports import SaleorGateway, SaleorUnavailable, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back, queue_write_back_after_commit
 
@@ -131,30 +130,32 @@ def confirm_order(
     installation_id: InstallationId,
     order_id: str,
 ) -> str:
-    """Confirm an UNCONFIRMED order in Saleor from the widget; returns its new status."""
+    """Confirm an UNCONFIRMED order in Saleor from the widget; returns its new status.
+
+    The app's copy is updated from the order the mutation returns (its own ORDER_CONFIRMED
+    event is skipped at ingest). A refusal is a SaleorMutationFailed (HTTP 502).
+    """
     with uow_factory() as uow:
         installation = uow.installations.get(installation_id)
-        snapshot = uow.orders.get(installation_id, order_id)
-    if installation is None or snapshot is None:
+        order = uow.orders.get(installation_id, order_id)
+    if installation is None or order is None:
         raise NotFound("This order has not reached the app yet.")
-    if snapshot.status != "UNCONFIRMED":
-        raise Invalid(f"This order is already confirmed ({snapshot.status.lower()}).")
+    order.ensure_confirmable()
     api = saleor.api(installation.saleor_api_url, installation.token)
     try:
-        status = api.confirm_order(order_id)
-    except SaleorMutationFailed as error:
-        raise Invalid(f"Saleor did not confirm the order: {error.message}") from None
+        info = api.confirm_order(order_id)
     except SaleorUnavailable:
         # unknown outcome: Saleor may have confirmed it before the timeout; read it back
         # rather than let the next click send orderConfirm again
-        status = str((api.fetch_order(order_id) or {}).get("status") or "UNCONFIRMED")
-        if status == "UNCONFIRMED":
+        info = api.fetch_order(order_id)
+        if info is None or info.status == "UNCONFIRMED":
             raise
+    if info is None:
+        raise NotFound(f"Saleor has no order {order_id}.")
     with uow_factory() as uow:
-        updated = dict(snapshot.data, status=status)
-        uow.orders.save(installation_id, OrderSnapshot.from_saleor(updated))
+        store_order_info(uow, installation_id, info)
         uow.commit()
-    return status
+    return info.status
 
 
 def complete_order(
@@ -171,27 +172,15 @@ def complete_order(
     Returns the note, which is also queued for Saleor.
     """
     with uow_factory() as uow:
-        snapshot = uow.orders.get(installation_id, order_id)
-        if snapshot is None:
+        order = uow.orders.get(installation_id, order_id)
+        if order is None:
             raise NotFound("This order has not reached the app yet.")
-        plan = load_plan(uow, installation_id, snapshot)
-        open_lines = [
-            line
-            for line in plan.lines
-            if line.is_drop_shipped and line.quantity_fulfilled < line.quantity
-        ]
-        if open_lines and not reason.strip():
-            names = ", ".join(line.product_name for line in open_lines)
-            raise Invalid(
-                f"Not yet fulfilled: {names}. Give a reason to complete the order anyway.",
-                field="reason",
-            )
+        plan = load_plan(uow, installation_id, order)
+        order.complete(plan.drop_shipped_line_ids, reason=reason)
         note = f"Drop-ship order complete ({actor})" + (
-            f": {reason.strip()}" if reason.strip() else "."
+            f": {order.state_note}" if order.state_note else "."
         )
-        uow.orders.set_state(
-            installation_id, order_id, DropShipState.COMPLETE, reason.strip() or None
-        )
+        uow.orders.set_state(installation_id, order_id, order.state, order.state_note)
         queue_write_back(uow, queue, installation_id, order_id, note)
         uow.commit()
     return note

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.domain.installations import Installation, InstallationId
-from app.domain.orders import OrderSnapshot
+from app.domain.orders import Order, OrderInfo
 from app.domain.plans import ChosenBy, DropShipPlan, LineChoice, build_plan
 from app.errors import Invalid, NotFound
 from app.services.ports import SaleorGateway
@@ -17,27 +17,14 @@ from app.services.unit_of_work_errors import StaleForm
 class OrderView:
     """An order with its plan, as the widget shows it."""
 
-    snapshot: OrderSnapshot
+    snapshot: Order
     plan: DropShipPlan
 
 
-def _product_ids(snapshot: OrderSnapshot) -> list[str]:
-    ids = []
-    for line in snapshot.data.get("lines") or []:
-        product = ((line.get("variant") or {}).get("product")) or {}
-        if product.get("id"):
-            ids.append(str(product["id"]))
-    return ids
-
-
-def load_plan(
-    uow: UnitOfWork, installation_id: InstallationId, snapshot: OrderSnapshot
-) -> DropShipPlan:
+def load_plan(uow: UnitOfWork, installation_id: InstallationId, order: Order) -> DropShipPlan:
     """The plan from the stored choices and the current catalogue (two queries)."""
-    options = uow.product_vendors.options_for_products(installation_id, _product_ids(snapshot))
-    return build_plan(
-        snapshot, options, uow.plans.choices(installation_id, snapshot.saleor_order_id)
-    )
+    options = uow.product_vendors.options_for_products(installation_id, order.info.product_ids)
+    return build_plan(order, options, uow.plans.choices(installation_id, order.saleor_order_id))
 
 
 def refresh_order(
@@ -45,22 +32,44 @@ def refresh_order(
     saleor: SaleorGateway,
     installation: Installation,
     order_id: str,
-) -> OrderSnapshot:
+) -> Order:
     """Read the order from Saleor in one query, store it and its plan.
 
     Idempotent: any order event may arrive first or twice; choices the merchant made are kept.
     """
     assert installation.id is not None
-    data = saleor.api(installation.saleor_api_url, installation.token).fetch_order(order_id)
-    if data is None:
+    info = saleor.api(installation.saleor_api_url, installation.token).fetch_order(order_id)
+    if info is None:
         raise NotFound(f"Saleor has no order {order_id}.")
-    snapshot = OrderSnapshot.from_saleor(data)
     with uow_factory() as uow:
-        uow.orders.save(installation.id, snapshot)
-        plan = load_plan(uow, installation.id, snapshot)
-        uow.plans.save_choices(installation.id, snapshot.saleor_order_id, plan.choices)
+        order = store_order_info(uow, installation.id, info)
         uow.commit()
-    return snapshot
+    return order
+
+
+def store_order_info(uow: UnitOfWork, installation_id: InstallationId, info: OrderInfo) -> Order:
+    """Store what Saleor says about the order (from a read or a mutation's answer) and its plan;
+    returns the order with its drop-ship state."""
+    uow.orders.save(installation_id, info)
+    order = uow.orders.get(installation_id, info.id)
+    assert order is not None
+    plan = load_plan(uow, installation_id, order)
+    uow.plans.save_choices(installation_id, info.id, plan.choices)
+    return order
+
+
+def refresh_order_by_id(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    installation_id: InstallationId,
+    order_id: str,
+) -> Order:
+    """The widget's "Refresh": read the order from Saleor again and store it."""
+    with uow_factory() as uow:
+        installation = uow.installations.get(installation_id)
+    if installation is None or not installation.is_active:
+        raise NotFound("The app is not installed in this Saleor.")
+    return refresh_order(uow_factory, saleor, installation, order_id)
 
 
 def view_order(
@@ -73,9 +82,9 @@ def view_order(
         return OrderView(snapshot, load_plan(uow, installation_id, snapshot))
 
 
-def check_not_stale(snapshot: OrderSnapshot, drawn_at: str | None) -> None:
+def check_not_stale(order: Order, drawn_at: str | None) -> None:
     """The form carries the order's ``updatedAt`` from when it was drawn."""
-    if drawn_at is not None and drawn_at != snapshot.updated_at:
+    if drawn_at is not None and drawn_at != order.updated_at:
         raise StaleForm("This order changed since the widget was drawn: reload it and try again.")
 
 

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.errors import Permanent, Retryable
+from app.domain.orders import Fulfilment, OrderInfo
+from app.domain.products import ProductInfo
+from app.domain.webhooks import WebhookPayload
+from app.errors import ErrorCode, Permanent, Retryable
 
 
 class SaleorUnavailable(Retryable):
@@ -14,7 +17,9 @@ class SaleorUnavailable(Retryable):
 
 
 class SaleorRefused(Permanent):
-    """Saleor answered, but refused: GraphQL errors such as PermissionDenied."""
+    """Saleor answered, but refused: GraphQL errors such as PermissionDenied (HTTP 502)."""
+
+    code = ErrorCode.SALEOR_REFUSED
 
     def __init__(self, message: str, *, codes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
@@ -22,7 +27,9 @@ class SaleorRefused(Permanent):
 
 
 class SaleorMutationFailed(Permanent):
-    """A mutation ran and returned business errors in its ``errors`` list."""
+    """A mutation ran and returned business errors in its ``errors`` list (HTTP 502)."""
+
+    code = ErrorCode.SALEOR_REFUSED
 
     def __init__(self, message: str, *, errors: tuple[Mapping[str, Any], ...]) -> None:
         super().__init__(message)
@@ -50,12 +57,11 @@ class FulfilLine:
 
 
 @dataclass(frozen=True)
-class FulfilmentInfo:
-    id: str
-    status: str
-    tracking_number: str
-    warehouse_id: str | None
-    quantities: tuple[tuple[str, int], ...]
+class Fulfilled:
+    """What orderFulfill answers: the new fulfilments and the order as Saleor has it now."""
+
+    fulfilments: list[Fulfilment]
+    order: OrderInfo | None
 
 
 class SaleorApi(Protocol):
@@ -63,13 +69,13 @@ class SaleorApi(Protocol):
 
     def fetch_app_id(self) -> str: ...
 
-    def fetch_order(self, order_id: str) -> Mapping[str, Any] | None: ...
+    def fetch_order(self, order_id: str) -> OrderInfo | None: ...
 
     def variants_by_sku(self, skus: list[str]) -> dict[str, VariantRef]:
         """At most 100 SKUs per call; unknown SKUs are missing from the answer."""
         ...
 
-    def fetch_product(self, product_id: str) -> Mapping[str, Any] | None: ...
+    def fetch_product(self, product_id: str) -> ProductInfo | None: ...
 
     def write_back(
         self,
@@ -83,8 +89,8 @@ class SaleorApi(Protocol):
         """One private metadata value of an order (read back before retrying a write-back)."""
         ...
 
-    def confirm_order(self, order_id: str) -> str:
-        """Returns the order's new status; raises SaleorMutationFailed if Saleor refuses."""
+    def confirm_order(self, order_id: str) -> OrderInfo | None:
+        """The order as confirmed; raises SaleorMutationFailed if Saleor refuses."""
         ...
 
     def fulfil(
@@ -95,17 +101,21 @@ class SaleorApi(Protocol):
         *,
         notify_customer: bool,
         allow_stock_to_be_exceeded: bool,
-    ) -> list[FulfilmentInfo]: ...
+    ) -> Fulfilled: ...
 
-    def fetch_fulfilments(self, order_id: str) -> list[FulfilmentInfo]: ...
+    def fetch_fulfilments(self, order_id: str) -> list[Fulfilment]: ...
 
     def update_tracking(
         self, fulfilment_id: str, tracking_number: str, notify_customer: bool
     ) -> None: ...
 
-    def cancel_fulfilment(self, fulfilment_id: str, warehouse_id: str) -> None: ...
+    def cancel_fulfilment(self, fulfilment_id: str, warehouse_id: str) -> OrderInfo | None:
+        """The order as Saleor has it after the cancellation."""
+        ...
 
-    def approve_fulfilment(self, fulfilment_id: str, notify_customer: bool) -> None: ...
+    def approve_fulfilment(self, fulfilment_id: str, notify_customer: bool) -> OrderInfo | None:
+        """The order as Saleor has it after the approval."""
+        ...
 
     def warehouses(self) -> list[tuple[str, str]]:
         """(id, name) of the shop's warehouses."""
@@ -136,6 +146,10 @@ class SaleorGateway(Protocol):
     def api(self, api_url: str, token: str) -> SaleorApi: ...
 
     def fetch_jwks(self, api_url: str) -> dict[str, Any]: ...
+
+    def parse_webhook(self, payload: Mapping[str, Any]) -> WebhookPayload:
+        """The parts of a webhook body the app acts on (Saleor's JSON stays in the adapter)."""
+        ...
 
 
 class SignatureVerifier(Protocol):

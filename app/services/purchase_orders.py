@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
-from app.domain.orders import DropShipState
 from app.domain.outbound import OutboundAttempt, OutboundStatus
 from app.domain.purchase_orders import OrderFacts, PurchaseOrder, draft_purchase_orders
 from app.domain.vendors import Vendor
@@ -48,35 +46,32 @@ def create_purchase_orders(
     merchant. The order becomes "In Process".
     """
     with uow_factory() as uow:
-        snapshot = uow.orders.get(installation_id, order_id)
-        if snapshot is None:
+        order = uow.orders.get(installation_id, order_id)
+        if order is None:
             raise NotFound("This order has not reached the app yet: wait a moment and reload.")
-        check_not_stale(snapshot, drawn_at)
-        plan = load_plan(uow, installation_id, snapshot)
+        check_not_stale(order, drawn_at)
+        plan = load_plan(uow, installation_id, order)
         vendors = {vendor.id or 0: vendor for vendor in uow.vendors.list(installation_id)}
         entries = {
             (line.order_line_id, option.vendor_id): option.product_vendor
             for line in plan.lines
             for option in line.options
         }
-        facts = OrderFacts(snapshot.status, snapshot.shipping_address, snapshot.customer_email)
-        try:
-            drafts = draft_purchase_orders(
-                plan,
-                facts,
-                vendors,
-                entries,
-                uow.purchase_orders.quantity_on_open_pos(installation_id, order_id),
-                uow.purchase_orders.next_sequence(installation_id, order_id),
-                uow.settings.get(installation_id).po_number_pattern,
-                created_at=_now(),
-                actor=actor,
-            )
-        except RuleViolation as error:
-            raise Invalid(str(error)) from None
+        facts = OrderFacts(order.status, order.info.shipping_address, order.info.customer_email)
+        drafts = draft_purchase_orders(
+            plan,
+            facts,
+            vendors,
+            entries,
+            uow.purchase_orders.quantity_on_open_pos(installation_id, order_id),
+            uow.purchase_orders.next_sequence(installation_id, order_id),
+            uow.settings.get(installation_id).po_number_pattern,
+            created_at=_now(),
+            actor=actor,
+        )
         created = [uow.purchase_orders.add(installation_id, po) for po in drafts]
-        if snapshot.state is DropShipState.NEW:
-            uow.orders.set_state(installation_id, order_id, DropShipState.IN_PROCESS)
+        if order.start_processing():
+            uow.orders.set_state(installation_id, order_id, order.state, order.state_note)
         numbers = ", ".join(f"{po.number} ({po.vendor_name})" for po in created)
         queue_write_back(
             uow, queue, installation_id, order_id, f"Drop-ship PO(s) created: {numbers}."
@@ -148,10 +143,7 @@ def send_purchase_order(
     with uow_factory() as uow:
         po = _load(uow, installation_id, po_id)
         vendor = uow.vendors.get(installation_id, po.vendor_id)
-        try:
-            po.ensure_sendable()
-        except RuleViolation as error:
-            raise Invalid(str(error)) from None
+        po.ensure_sendable()
         if vendor is None or not vendor.integration.sends_automatically:
             raise Invalid(
                 f"{po.vendor_name} takes POs by hand: download the PO, send it,"
@@ -173,10 +165,7 @@ def mark_purchase_order_sent(
     """The merchant sent the PO outside the app (manual vendors)."""
     with uow_factory() as uow:
         po = _load(uow, installation_id, po_id)
-        try:
-            po.mark_sent(actor=actor, at=_now(), via="manual")
-        except RuleViolation as error:
-            raise Invalid(str(error)) from None
+        po.mark_sent(actor=actor, at=_now(), via="manual")
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} marked as sent to {po.vendor_name} by {actor}."
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
@@ -196,10 +185,7 @@ def cancel_purchase_order(
     """Cancel with a reason; its lines become free for a new PO."""
     with uow_factory() as uow:
         po = _load(uow, installation_id, po_id)
-        try:
-            po.cancel(actor=actor, at=_now(), reason=reason)
-        except RuleViolation as error:
-            raise Invalid(str(error), field="reason") from None
+        po.cancel(actor=actor, at=_now(), reason=reason)
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} to {po.vendor_name} cancelled by {actor}: {reason.strip()}"
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from app.domain.installations import InstallationId
 from app.domain.shipments import (
@@ -20,14 +19,6 @@ from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 
 SALEOR_USER = "Saleor dashboard"
-
-
-def _quantities(fulfilment: dict[str, Any]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for line in fulfilment.get("lines") or []:
-        line_id = str(line["orderLine"]["id"])
-        totals[line_id] = totals.get(line_id, 0) + int(line["quantity"])
-    return totals
 
 
 def _in_flight(shipments: list[Shipment]) -> set[tuple[str, tuple[tuple[str, int], ...]]]:
@@ -51,8 +42,8 @@ def reconcile_fulfilments(
         order = uow.orders.get(installation_id, order_id)
         if order is None:
             return 0
-        saleor_fulfilments = [f for f in order.data.get("fulfillments") or [] if f.get("id")]
-        status_by_id = {str(f["id"]): str(f.get("status") or "") for f in saleor_fulfilments}
+        saleor_fulfilments = order.info.fulfilments
+        by_id = {f.id: f for f in saleor_fulfilments}
         shipments = uow.shipments.list_for_order(installation_id, order_id)
         known = {fid for shipment in shipments for fid in shipment.fulfillment_ids}
         in_flight = _in_flight(shipments)
@@ -67,12 +58,11 @@ def reconcile_fulfilments(
         }
         changed = 0
         for fulfilment in saleor_fulfilments:
-            fid = str(fulfilment["id"])
-            quantities = _quantities(fulfilment)
-            tracking = str(fulfilment.get("trackingNumber") or "")
-            if fid in known or status_by_id[fid] not in ("FULFILLED", "WAITING_FOR_APPROVAL"):
+            fid, tracking = fulfilment.id, fulfilment.tracking_number
+            quantities = dict(fulfilment.quantities)
+            if fid in known or not fulfilment.ships_goods:
                 continue
-            if (tracking, tuple(sorted(quantities.items()))) in in_flight:
+            if (tracking, fulfilment.quantities) in in_flight:
                 continue
             for po in pos:
                 taken = []
@@ -106,7 +96,7 @@ def reconcile_fulfilments(
             if (
                 shipment.status is ShipmentStatus.WRITTEN
                 and ids
-                and all(status_by_id.get(i) == "CANCELED" for i in ids)
+                and all(i in by_id and by_id[i].is_cancelled for i in ids)
             ):
                 shipment.status = ShipmentStatus.CANCELLED
                 uow.shipments.save(installation_id, shipment)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import (
@@ -62,11 +61,8 @@ def build_shipment(
     """Validate and build (not store) a shipment on ``po``: never more than the PO ordered."""
     if already_shipped is None:
         already_shipped = _po_shipped(uow, installation_id, po)
-    try:
-        lines = clean_shipment_lines(po, quantities, already_shipped)
-        numbers = clean_tracking_numbers(tracking)
-    except RuleViolation as error:
-        raise Invalid(str(error)) from None
+    lines = clean_shipment_lines(po, quantities, already_shipped)
+    numbers = clean_tracking_numbers(tracking)
     if not numbers:
         raise Invalid("Enter the tracking number.", field="tracking")
     split = bool(packages) and len(numbers) > 1
@@ -168,10 +164,7 @@ def correct_tracking(
         shipment = _load(uow, installation_id, shipment_id)
         if shipment.status is ShipmentStatus.CANCELLED:
             raise Invalid("This shipment is cancelled.")
-        try:
-            numbers = clean_tracking_numbers(tracking)
-        except RuleViolation as error:
-            raise Invalid(str(error), field="tracking") from None
+        numbers = clean_tracking_numbers(tracking)
         if not numbers:
             raise Invalid("Enter the tracking number.", field="tracking")
         if shipment.split_by_package and len(numbers) != len(shipment.tracking_numbers):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.money import Money
+from app.domain.orders import Address
 from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.domain.shop_settings import ShopSettings, clean_settings
 from app.errors import Invalid
@@ -33,12 +34,7 @@ def _sample_po() -> PurchaseOrder:
         vendor_name="Sample Vendor",
         currency="USD",
         customer_email="customer@example.com",
-        ship_to={
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "city": "LONDON",
-            "country": {"code": "GB"},
-        },
+        ship_to=Address(first_name="Ada", last_name="Lovelace", city="LONDON", country_code="GB"),
         lines=[POLine("line", "SKU-1", "V-1", "Sample product", "M", 2, cost)],
         created_at=datetime.now(UTC),
     )

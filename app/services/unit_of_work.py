@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
-from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.outbound import OutboundAttempt, OutboundStatus, Subject
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
@@ -70,11 +70,11 @@ class DeliveryRepository(Protocol):
 
 
 class OrderRepository(Protocol):
-    def get(
-        self, installation_id: InstallationId, saleor_order_id: str
-    ) -> OrderSnapshot | None: ...
+    def get(self, installation_id: InstallationId, saleor_order_id: str) -> Order | None: ...
 
-    def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None: ...
+    def save(self, installation_id: InstallationId, info: OrderInfo) -> None:
+        """Store what Saleor says about the order; the drop-ship state is left as it is."""
+        ...
 
     def set_state(
         self,

@@ -7,10 +7,10 @@ which compares by webhook name, as Saleor's own apps do, and creates what is mis
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from app.domain.installations import SaleorApiUrl
+from app.domain.webhooks import WebhookSubscription
 from app.services.ports import SaleorGateway
 from app.services.unit_of_work import UnitOfWorkFactory
 
@@ -19,7 +19,7 @@ def sync_webhooks(
     uow_factory: UnitOfWorkFactory,
     saleor: SaleorGateway,
     api_url: SaleorApiUrl,
-    manifest_webhooks: Sequence[Mapping[str, Any]],
+    manifest_webhooks: Sequence[WebhookSubscription],
 ) -> list[str]:
     """Create the manifest's webhooks this installation lacks; returns their names."""
     with uow_factory() as uow:
@@ -30,15 +30,15 @@ def sync_webhooks(
     present = api.webhook_names()
     created = []
     for hook in manifest_webhooks:
-        if hook["name"] in present:
+        if hook.name in present:
             continue
         api.create_webhook(
-            name=hook["name"],
-            target_url=hook["targetUrl"],
-            query=hook["query"],
-            async_events=list(hook["asyncEvents"]),
+            name=hook.name,
+            target_url=hook.target_url,
+            query=hook.query,
+            async_events=list(hook.async_events),
         )
-        created.append(str(hook["name"]))
+        created.append(hook.name)
     return created
 
 

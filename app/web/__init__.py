@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app.bootstrap import Container
-from app.errors import AppError, ErrorCode
+from app.errors import AppError, ErrorCode, Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +22,16 @@ STATUS_BY_CODE = {
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.SALEOR_REFUSED: 502,
     ErrorCode.UNAVAILABLE: 503,
-    ErrorCode.DUPLICATE: 200,
     ErrorCode.IGNORED: 200,
 }
+
+
+def http_status(error: AppError) -> int:
+    """The HTTP status of an error: by its shared code; a feature's rule violation is 400."""
+    status = STATUS_BY_CODE.get(error.code)  # type: ignore[call-overload]
+    if status is not None:
+        return int(status)
+    return 400 if isinstance(error, Invalid) else 422
 
 
 def container() -> Container:
@@ -49,7 +56,7 @@ def error_response(
 
 
 def _handle_app_error(error: AppError) -> ResponseReturnValue:
-    status = STATUS_BY_CODE.get(error.code, 422)
+    status = http_status(error)
     log = logger.warning if status >= 500 else logger.info
     log("%s %s -> %s %s: %s", request.method, request.path, status, error.code, error.message)
     return error_response(status, error.message, error.code.value, error.field)

@@ -17,7 +17,6 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from app.domain.installations import InstallationId
-from app.domain.orders import DropShipState
 from app.domain.outbound import OutboundAttempt
 from app.domain.plans import PlanLine
 from app.domain.purchase_orders import POStatus, PurchaseOrder, can_transition
@@ -27,7 +26,7 @@ from app.services.outbound import order_writes
 from app.services.purchase_orders import list_purchase_orders
 from app.services.shipments import list_shipments
 from app.services.vendors import list_vendors
-from app.web import STATUS_BY_CODE, container
+from app.web import container, http_status
 from app.web.auth import current_user, issue_context
 from app.web.order_shipping import CARRIER_CHOICES, POShipping, shipping_for
 
@@ -39,7 +38,6 @@ WRITE_LABELS = {
     "saleor.tracking": "Tracking update in Saleor",
     "saleor.cancel_fulfilment": "Cancelling the fulfilment in Saleor",
 }
-CLOSED_ORDER_STATUSES = ("CANCELED", "DRAFT", "EXPIRED")
 _ORIGIN = re.compile(
     r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$"
 )
@@ -114,7 +112,7 @@ class WidgetView:
 
     @property
     def is_closed(self) -> bool:
-        return self.order is not None and self.order.snapshot.status in CLOSED_ORDER_STATUSES
+        return self.order is not None and self.order.snapshot.is_closed
 
     @property
     def can_order(self) -> bool:
@@ -136,7 +134,7 @@ class WidgetView:
 
     @property
     def can_complete(self) -> bool:
-        return self.order is not None and self.order.snapshot.state is DropShipState.IN_PROCESS
+        return self.order is not None and self.order.snapshot.can_complete
 
 
 def load_widget(installation_id: InstallationId, order_id: str) -> WidgetView:
@@ -232,7 +230,7 @@ def render_widget(
 
 def render_failure(order_id: str, error: AppError) -> ResponseReturnValue:
     """The widget with the error's message, answered with the error's HTTP status."""
-    return render_widget(order_id, Outcome.failure(error), STATUS_BY_CODE.get(error.code, 422))
+    return render_widget(order_id, Outcome.failure(error), http_status(error))
 
 
 def widget_action(view: Callable[P, Outcome]) -> Callable[P, ResponseReturnValue]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from app.errors import Invalid
+from app.errors import AppError, Invalid, NotFound
 from app.services.order_writeback import complete_order, confirm_order
-from app.services.orders import change_line_vendor
+from app.services.orders import change_line_vendor, refresh_order_by_id
 from app.services.purchase_orders import create_purchase_orders
 from app.web import container
 from app.web.auth import current_user, require_dashboard_context, require_dashboard_token
-from app.web.order_view import Outcome, render_widget, widget_action
+from app.web.order_view import Outcome, render_failure, render_widget, widget_action
 
 blueprint = Blueprint("order_widget", __name__)
 PERMISSION = "MANAGE_ORDERS"
@@ -48,7 +48,18 @@ def widget() -> ResponseReturnValue:
 @blueprint.post("/widgets/order/refresh")
 @require_dashboard_context(PERMISSION)
 def refresh() -> ResponseReturnValue:
-    return render_widget(_order_id())
+    """Read the order from Saleor again, store it, and redraw the widget from it."""
+    order_id, parts = _order_id(), container()
+    if order_id:
+        try:
+            refresh_order_by_id(
+                parts.uow_factory, parts.saleor, current_user().installation_id, order_id
+            )
+        except NotFound:
+            pass  # Saleor has no such order: the widget says the order has not reached the app
+        except AppError as error:
+            return render_failure(order_id, error)
+    return render_widget(order_id)
 
 
 @blueprint.post("/widgets/order/confirm")

@@ -8,12 +8,11 @@ the app after the first post, and AppBridge needs the Dashboard's origin).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
+from app.domain.products import ProductInfo
 from app.domain.vendors import VendorOption
 from app.errors import NotFound
 from app.services.forms import FormInvalid
@@ -44,24 +43,6 @@ blueprint = Blueprint("product_widget", __name__)
 PERMISSION = "MANAGE_PRODUCTS"
 
 
-@dataclass(frozen=True)
-class ProductInfo:
-    """The product as Saleor has it; ``loaded`` is False when Saleor did not return it."""
-
-    id: str
-    name: str = ""
-    variants: list[Mapping[str, Any]] = field(default_factory=list)
-    loaded: bool = True
-
-    def scope_label(self, variant_id: str | None) -> str:
-        if variant_id is None:
-            return "All variants"
-        for variant in self.variants:
-            if variant["id"] == variant_id:
-                return f"Variant {variant.get('sku') or variant.get('name') or variant_id}"
-        return f"Variant {variant_id}"
-
-
 def _fetch_product(product_id: str) -> ProductInfo:
     """Asked once per request (the scope check and the page both need it)."""
     cached: ProductInfo | None = g.get("product_info")
@@ -71,11 +52,7 @@ def _fetch_product(product_id: str) -> ProductInfo:
         product = current_saleor_api().fetch_product(product_id)
     except (SaleorUnavailable, SaleorRefused):
         product = None
-    info = (
-        ProductInfo(product_id, loaded=False)
-        if product is None
-        else ProductInfo(product_id, str(product["name"] or ""), list(product["variants"] or []))
-    )
+    info = product if product is not None else ProductInfo(product_id, loaded=False)
     g.product_info = info
     return info
 
@@ -137,7 +114,7 @@ def _check_scope(data: Mapping[str, object]) -> None:
     if not variant_id:
         return
     product = _fetch_product(str(data["product_id"]))
-    if variant_id not in {str(variant["id"]) for variant in product.variants}:
+    if variant_id not in {variant.id for variant in product.variants}:
         raise FormInvalid({"variant_id": "Choose All variants or one of this product's variants."})
 
 

@@ -22,7 +22,7 @@ from app.services.vendors import (
     save_vendor,
     set_vendor_active,
 )
-from app.web import STATUS_BY_CODE, container
+from app.web import container, http_status
 from app.web.app_pages import current_saleor_api
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import (
@@ -159,7 +159,7 @@ def import_product_vendors() -> ResponseReturnValue:
         return _import_failed(error, "products")
     except (SaleorUnavailable, SaleorRefused) as error:
         failure = FormInvalid({"file": f"Saleor could not look up the SKUs: {error.message}"})
-        return _import_failed(failure, "products", STATUS_BY_CODE[error.code])
+        return _import_failed(failure, "products", http_status(error))
     return _list(
         notice=f"Product vendors imported: {report.created} created, {report.updated} updated."
     )

@@ -75,3 +75,33 @@ def test_client_loads_every_operation_by_name():
         "WebhookCreate",
     ]
     assert documents.is_query("OrderDetails")
+
+
+ORDER_MUTATIONS = (
+    "order_confirm.graphql",
+    "order_fulfill.graphql",
+    "fulfillment_cancel.graphql",
+    "fulfillment_approve.graphql",
+)
+
+
+def _fragments(path: Path) -> dict[str, str]:
+    from graphql import FragmentDefinitionNode, parse, print_ast
+
+    document = parse(path.read_text())
+    return {
+        d.name.value: print_ast(d)
+        for d in document.definitions
+        if isinstance(d, FragmentDefinitionNode)
+    }
+
+
+@pytest.mark.parametrize("name", ORDER_MUTATIONS)
+def test_order_mutations_answer_the_order_as_order_details_reads_it(name):
+    """The app updates its copy from these answers, so they must hold the same fields."""
+    details = _fragments(ROOT / "graphql" / "order_details.graphql")
+    mutation = _fragments(ROOT / "graphql" / name)
+
+    assert mutation["OrderFields"] == details["OrderFields"]
+    assert mutation["AddressFields"] == details["AddressFields"]
+    assert "...OrderFields" in (ROOT / "graphql" / name).read_text()

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.adapters.documents import TemplateDocuments
+from app.adapters.saleor.parsing import parse_address
 from app.domain.money import Money
 from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.errors import Invalid
@@ -54,7 +55,7 @@ def make_purchase_order(lines: list[POLine] | None = None, **changes: Any) -> Pu
         vendor_id=3,
         vendor_name="Acme Supplies",
         currency="EUR",
-        ship_to=make_address(),
+        ship_to=parse_address(make_address()),
         customer_email="ada.buyer@example.com",
         lines=lines
         or [
@@ -252,7 +253,9 @@ def test_csv_has_a_header_and_one_row_per_line(documents):
 
 def test_csv_quotes_commas_and_keeps_utf8(documents):
     lines = [make_line("SKU-1", "V-1", 'Hemd "Müller", blau', "XL", 2, "0.125")]
-    po = make_purchase_order(lines, ship_to=make_address(city="Köln", streetAddress2=None))
+    po = make_purchase_order(
+        lines, ship_to=parse_address(make_address(city="Köln", streetAddress2=None))
+    )
 
     rows = documents.purchase_order_csv(po).decode("utf-8").split("\r\n")
 
@@ -264,7 +267,9 @@ def test_csv_quotes_commas_and_keeps_utf8(documents):
 
 def test_csv_neutralises_formulas(documents):
     lines = [make_line("+SKU", "@SUM(A1:A9)", '=HYPERLINK("http://evil")', "-1", 1, "5")]
-    po = make_purchase_order(lines, ship_to=make_address(companyName="=cmd|' /C calc'!A0"))
+    po = make_purchase_order(
+        lines, ship_to=parse_address(make_address(companyName="=cmd|' /C calc'!A0"))
+    )
 
     rows = documents.purchase_order_csv(po).decode("utf-8").split("\r\n")
 

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from app.adapters.db import tables
+from app.adapters.saleor.parsing import address_json, parse_address
 from app.domain.installations import InstallationId
 from app.domain.money import Money
+from app.domain.orders import Address
 from app.domain.purchase_orders import POEvent, POLine, POStatus, PurchaseOrder
 
 
@@ -34,7 +36,7 @@ class SqlPurchaseOrderRepository:
                     number=po.number,
                     sequence=po.sequence,
                     currency=po.currency,
-                    ship_to=dict(po.ship_to),
+                    ship_to=address_json(po.ship_to),
                     customer_email=po.customer_email,
                     created_at=po.created_at,
                     **self._state(po),
@@ -231,7 +233,7 @@ class SqlPurchaseOrderRepository:
                 vendor_id=row.vendor_id,
                 vendor_name=row.vendor_name,
                 currency=row.currency,
-                ship_to=row.ship_to,
+                ship_to=parse_address(row.ship_to) or Address(),
                 customer_email=row.customer_email,
                 lines=lines[row.id],
                 status=POStatus(row.status),

@@ -13,13 +13,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
 from app.adapters.db.installation_cache import InstallationCache
+from app.adapters.saleor.parsing import parse_order
 from app.domain.installations import (
     Installation,
     InstallationId,
     InstallationStatus,
     SaleorApiUrl,
 )
-from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 from app.services.unit_of_work import Delivery
 
@@ -223,7 +224,7 @@ class SqlOrderRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def get(self, installation_id: InstallationId, saleor_order_id: str) -> OrderSnapshot | None:
+    def get(self, installation_id: InstallationId, saleor_order_id: str) -> Order | None:
         table = tables.orders
         row = self._connection.execute(
             select(table).where(
@@ -233,11 +234,8 @@ class SqlOrderRepository:
         ).first()
         if row is None:
             return None
-        return OrderSnapshot(
-            saleor_order_id=row.saleor_order_id,
-            number=row.number,
-            status=row.status,
-            data=row.snapshot,
+        return Order(
+            info=parse_order(row.snapshot),
             state=DropShipState(row.dropship_state),
             state_note=row.state_note,
         )
@@ -259,19 +257,20 @@ class SqlOrderRepository:
             .values(dropship_state=state.value, state_note=note)
         )
 
-    def save(self, installation_id: InstallationId, snapshot: OrderSnapshot) -> None:
+    def save(self, installation_id: InstallationId, info: OrderInfo) -> None:
+        """Store what Saleor says about the order; the drop-ship state is left as it is."""
         table = tables.orders
         values = {
-            "number": snapshot.number,
-            "status": snapshot.status,
-            "snapshot": dict(snapshot.data),
+            "number": info.number,
+            "status": info.status,
+            "snapshot": dict(info.raw),
             "refreshed_at": _now(),
         }
         inserted = self._connection.execute(
             insert_ignoring_conflicts(self._connection, table)
             .values(
                 installation_id=installation_id,
-                saleor_order_id=snapshot.saleor_order_id,
+                saleor_order_id=info.id,
                 **values,
             )
             .returning(table.c.id)
@@ -281,7 +280,7 @@ class SqlOrderRepository:
                 update(table)
                 .where(
                     table.c.installation_id == installation_id,
-                    table.c.saleor_order_id == snapshot.saleor_order_id,
+                    table.c.saleor_order_id == info.id,
                 )
                 .values(**values)
             )

@@ -10,10 +10,19 @@ from graphql import GraphQLSchema
 
 from app.adapters.saleor.client import SaleorClient
 from app.adapters.saleor.documents import Documents
+from app.adapters.saleor.parsing import (
+    parse_fulfilment,
+    parse_order,
+    parse_product,
+    parse_webhook_payload,
+)
 from app.domain.installations import jwks_url
+from app.domain.orders import Fulfilment, OrderInfo
+from app.domain.products import ProductInfo
+from app.domain.webhooks import WebhookPayload
 from app.services.ports import (
+    Fulfilled,
     FulfilLine,
-    FulfilmentInfo,
     SaleorRefused,
     SaleorUnavailable,
     VariantRef,
@@ -35,10 +44,8 @@ class SaleorApiAdapter:
             raise SaleorRefused("Saleor did not say which app this token belongs to.")
         return str(app["id"])
 
-    def fetch_order(self, order_id: str) -> Mapping[str, Any] | None:
-        data = self._client.execute("OrderDetails", {"id": order_id})
-        order = data.get("order")
-        return order if isinstance(order, Mapping) else None
+    def fetch_order(self, order_id: str) -> OrderInfo | None:
+        return _order(self._client.execute("OrderDetails", {"id": order_id}))
 
     def variants_by_sku(self, skus: list[str]) -> dict[str, VariantRef]:
         found: dict[str, VariantRef] = {}
@@ -58,9 +65,9 @@ class SaleorApiAdapter:
                     )
         return found
 
-    def fetch_product(self, product_id: str) -> Mapping[str, Any] | None:
+    def fetch_product(self, product_id: str) -> ProductInfo | None:
         product = self._client.execute("ProductVariants", {"id": product_id}).get("product")
-        return product if isinstance(product, Mapping) else None
+        return parse_product(product) if isinstance(product, Mapping) else None
 
     def write_back(
         self,
@@ -84,9 +91,8 @@ class SaleorApiAdapter:
         value = (order.get("order") or {}).get("privateMetafield")
         return None if value is None else str(value)
 
-    def confirm_order(self, order_id: str) -> str:
-        data = self._client.execute("OrderConfirm", {"id": order_id})
-        return str(((data.get("orderConfirm") or {}).get("order") or {}).get("status") or "")
+    def confirm_order(self, order_id: str) -> OrderInfo | None:
+        return _order(self._client.execute("OrderConfirm", {"id": order_id}).get("orderConfirm"))
 
     def fulfil(
         self,
@@ -96,7 +102,7 @@ class SaleorApiAdapter:
         *,
         notify_customer: bool,
         allow_stock_to_be_exceeded: bool,
-    ) -> list[FulfilmentInfo]:
+    ) -> Fulfilled:
         by_line: dict[str, list[dict[str, Any]]] = {}
         for line in lines:
             by_line.setdefault(line.order_line_id, []).append(
@@ -114,11 +120,13 @@ class SaleorApiAdapter:
                 },
             },
         )
-        return [_fulfilment(f) for f in (data.get("orderFulfill") or {}).get("fulfillments") or []]
+        answer = data.get("orderFulfill") or {}
+        fulfilments = [parse_fulfilment(f) for f in answer.get("fulfillments") or []]
+        return Fulfilled(fulfilments, _order(answer))
 
-    def fetch_fulfilments(self, order_id: str) -> list[FulfilmentInfo]:
+    def fetch_fulfilments(self, order_id: str) -> list[Fulfilment]:
         order = self._client.execute("OrderFulfillments", {"id": order_id}).get("order") or {}
-        return [_fulfilment(f) for f in order.get("fulfillments") or []]
+        return [parse_fulfilment(f) for f in order.get("fulfillments") or []]
 
     def update_tracking(
         self, fulfilment_id: str, tracking_number: str, notify_customer: bool
@@ -131,13 +139,14 @@ class SaleorApiAdapter:
             },
         )
 
-    def cancel_fulfilment(self, fulfilment_id: str, warehouse_id: str) -> None:
-        self._client.execute(
+    def cancel_fulfilment(self, fulfilment_id: str, warehouse_id: str) -> OrderInfo | None:
+        data = self._client.execute(
             "FulfillmentCancel", {"id": fulfilment_id, "input": {"warehouseId": warehouse_id}}
         )
+        return _order(data.get("orderFulfillmentCancel"))
 
-    def approve_fulfilment(self, fulfilment_id: str, notify_customer: bool) -> None:
-        self._client.execute(
+    def approve_fulfilment(self, fulfilment_id: str, notify_customer: bool) -> OrderInfo | None:
+        data = self._client.execute(
             "FulfillmentApprove",
             {
                 "id": fulfilment_id,
@@ -145,6 +154,7 @@ class SaleorApiAdapter:
                 "allowStockToBeExceeded": True,
             },
         )
+        return _order(data.get("orderFulfillmentApprove"))
 
     def warehouses(self) -> list[tuple[str, str]]:
         edges = (self._client.execute("Warehouses").get("warehouses") or {}).get("edges") or []
@@ -171,19 +181,10 @@ class SaleorApiAdapter:
         )
 
 
-def _fulfilment(data: Mapping[str, Any]) -> FulfilmentInfo:
-    warehouse = data.get("warehouse") or {}
-    quantities: dict[str, int] = {}
-    for line in data.get("lines") or []:
-        line_id = line["orderLine"]["id"]
-        quantities[line_id] = quantities.get(line_id, 0) + int(line["quantity"])
-    return FulfilmentInfo(
-        id=str(data["id"]),
-        status=str(data.get("status") or ""),
-        tracking_number=str(data.get("trackingNumber") or ""),
-        warehouse_id=warehouse.get("id"),
-        quantities=tuple(sorted(quantities.items())),
-    )
+def _order(answer: Mapping[str, Any] | None) -> OrderInfo | None:
+    """The ``order`` of a query or mutation answer (OrderFields), typed."""
+    order = (answer or {}).get("order")
+    return parse_order(order) if isinstance(order, Mapping) else None
 
 
 class SaleorHttpGateway:
@@ -216,6 +217,9 @@ class SaleorHttpGateway:
 
     def api(self, api_url: str, token: str) -> SaleorApiAdapter:
         return SaleorApiAdapter(self.client(api_url, token))
+
+    def parse_webhook(self, payload: Mapping[str, Any]) -> WebhookPayload:
+        return parse_webhook_payload(payload)
 
     def fetch_jwks(self, api_url: str) -> dict[str, Any]:
         """GET the Saleor's public keys; any failure is temporary (answer 503, Saleor retries)."""

@@ -9,8 +9,8 @@ from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
 from app.adapters.db.engine import build_engine
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork, StorageUnavailable
+from app.adapters.saleor.parsing import parse_order
 from app.domain.installations import Installation, InstallationStatus, SaleorApiUrl
-from app.domain.orders import OrderSnapshot
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 
 CIPHER = TokenCipher("test-secret-key-0123456789")
@@ -133,7 +133,8 @@ def test_order_snapshot_upsert_keeps_one_row(engine):
     for status in ("UNCONFIRMED", "UNFULFILLED"):
         with _uow(engine) as uow:
             uow.orders.save(
-                installation.id, OrderSnapshot("T3JkZXI6MQ==", "21", status, {"id": "T3JkZXI6MQ=="})
+                installation.id,
+                parse_order({"id": "T3JkZXI6MQ==", "number": "21", "status": status}),
             )
             uow.commit()
 
@@ -146,21 +147,23 @@ def test_order_snapshot_upsert_keeps_one_row(engine):
 def test_second_installation_cannot_read_or_change_the_firsts_data(engine):
     shop_a = _install(engine, api_url="https://a.example.com/graphql/", app_id="QXBwOjE=")
     shop_b = _install(engine, api_url="https://b.example.com/graphql/", app_id="QXBwOjI=")
-    order = OrderSnapshot("T3JkZXI6MQ==", "21", "UNFULFILLED", {"id": "T3JkZXI6MQ=="})
+    order = parse_order({"id": "T3JkZXI6MQ==", "number": "21", "status": "UNFULFILLED"})
     with _uow(engine) as uow:
         uow.orders.save(shop_a.id, order)
         uow.deliveries.add(shop_a.id, WebhookEvent.ORDER_CREATED, "aa" * 32, "{}")
         uow.commit()
 
     with _uow(engine) as uow:
-        assert uow.orders.get(shop_b.id, order.saleor_order_id) is None
+        assert uow.orders.get(shop_b.id, order.id) is None
         assert uow.deliveries.list_for(shop_b.id) == []
-        uow.orders.save(shop_b.id, OrderSnapshot(order.saleor_order_id, "99", "CANCELED", {}))
+        uow.orders.save(
+            shop_b.id, parse_order({"id": order.id, "number": "99", "status": "CANCELED"})
+        )
         uow.commit()
 
     with _uow(engine) as uow:
-        assert uow.orders.get(shop_a.id, order.saleor_order_id).status == "UNFULFILLED"
-        assert uow.orders.get(shop_b.id, order.saleor_order_id).status == "CANCELED"
+        assert uow.orders.get(shop_a.id, order.id).status == "UNFULFILLED"
+        assert uow.orders.get(shop_b.id, order.id).status == "CANCELED"
 
 
 def test_unreachable_database_is_storage_unavailable(tmp_path, database_url):

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from app.adapters.saleor.parsing import parse_order
 from app.domain.installations import Installation, SaleorApiUrl
-from app.domain.orders import OrderSnapshot
-from app.services.orders import load_plan
+from app.services.orders import store_order_info
 from app.services.product_vendors import save_product_vendor
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
@@ -82,13 +82,7 @@ class Catalogue:
 
     def store_order(self, order):
         with self.uow_factory() as uow:
-            snapshot = OrderSnapshot.from_saleor(order)
-            uow.orders.save(self.installation_id, snapshot)
-            uow.plans.save_choices(
-                self.installation_id,
-                snapshot.saleor_order_id,
-                load_plan(uow, self.installation_id, snapshot).choices,
-            )
+            store_order_info(uow, self.installation_id, parse_order(order))
             uow.commit()
 
     @property

@@ -41,11 +41,11 @@ def test_order_widget_shows_the_stored_order(installed):
     fake, live, app = installed
     order = make_order(number="1042")
     fake.add_order(order)
-    from app.domain.orders import OrderSnapshot
+    from app.adapters.saleor.parsing import parse_order
 
     with live.container.uow_factory() as uow:
         installation = uow.installations.get_active_by_api_url(fake.api_url)
-        uow.orders.save(installation.id, OrderSnapshot.from_saleor(order))
+        uow.orders.save(installation.id, parse_order(order))
         uow.commit()
 
     response = _widget(live, fake, fake.issue_dashboard_token(app), orderId=order["id"])

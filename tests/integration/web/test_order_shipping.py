@@ -725,3 +725,23 @@ def test_another_installation_cannot_see_or_act_on_the_first_shop_shipments(shop
     assert (stored.tracking_numbers, stored.status) == ((UPS,), ShipmentStatus.PENDING)
     assert shop.live.container.task_queue.tasks == tasks_before
     assert UPS in open_widget(shop)  # A still sees its own
+
+
+def test_after_the_apps_own_fulfilments_the_widget_shows_saleors_status(shop):
+    """Saleor's FULFILLMENT_CREATED caused by the app is skipped at ingest, so the copy of the
+    order comes from what orderFulfill answered (no Refresh, no webhook)."""
+    page = open_widget(shop)
+    assert 'title="Status in Saleor">Saleor: Unfulfilled<' in page
+    page = add_tracking(shop, page, shop.acme_po, {shop.shirt: "3", shop.cap: "2"}, UPS).text
+    page = add_tracking(shop, page, shop.bolt_po, {shop.mug: "1"}, USPS).text
+    for shipment in shipments(shop):
+        assert run_worker(shop, shipment.id) is ShipmentStatus.WRITTEN
+    calls = [call.operation_name for call in shop.fake.requests]
+    assert "OrderDetails" not in calls[calls.index("OrderFulfill") :]  # read from the answers
+
+    page = open_widget(shop)
+
+    assert shop.fake.store.get_order(shop.order_id)["status"] == "FULFILLED"
+    assert 'title="Status in Saleor">Saleor: Fulfilled<' in page
+    assert "Order #1042 · fulfilled · 3 lines" in page
+    assert '<span class="badge state-complete" id="order-state"' in page

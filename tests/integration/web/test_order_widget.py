@@ -18,8 +18,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from app.adapters.db import tables
+from app.adapters.saleor.parsing import parse_order
 from app.adapters.task_queue import QueueUnavailable
-from app.domain.orders import DropShipState, OrderSnapshot
+from app.domain.orders import DropShipState
 from app.domain.purchase_orders import POStatus
 from app.domain.vendors import Vendor
 from app.services import tasks
@@ -337,7 +338,7 @@ def test_stale_form_is_refused_and_changes_nothing(shop):
     # Saleor changed the order after the widget was drawn
     order = dict(shop.fake.store.get_order(shop.order_id), updatedAt="2026-11-30T09:00:00+00:00")
     with shop.uow_factory() as uow:
-        uow.orders.save(shop.installation_id, OrderSnapshot.from_saleor(order))
+        uow.orders.save(shop.installation_id, parse_order(order))
         uow.commit()
 
     create = act(shop, page, "/widgets/order/purchase-orders", send="1")
@@ -695,3 +696,55 @@ def test_token_without_manage_orders_gets_the_403_page(shop):
 
     assert page.status_code == 403
     assert "MANAGE_ORDERS" in page.text and "Polygon Shirt" not in page.text
+
+
+def test_refresh_reads_the_order_from_saleor_and_stores_it(shop):
+    page = open_widget(shop).text
+    assert 'title="Status in Saleor">Saleor: Unfulfilled<' in page
+    # changed in Saleor directly: no webhook reaches the app
+    with shop.fake.store.lock:
+        stored = shop.fake.store.get_order(shop.order_id)
+        stored["status"], stored["updatedAt"] = "CANCELED", "2026-11-30T09:00:00+00:00"
+    assert "Saleor: Unfulfilled<" in open_widget(shop).text  # the app's copy is older
+
+    answer = act(shop, page, "/widgets/order/refresh")
+
+    assert answer.status_code == 200
+    assert 'title="Status in Saleor">Saleor: Canceled<' in answer.text
+    assert "This order is canceled: no PO can be created." in answer.text
+    assert field(answer.text, "drawn_at") == "2026-11-30T09:00:00+00:00"
+    view = view_order(shop.uow_factory, shop.installation_id, shop.order_id)
+    assert (view.snapshot.status, view.snapshot.updated_at) == (
+        "CANCELED",
+        "2026-11-30T09:00:00+00:00",
+    )
+    assert [c.operation_name for c in shop.fake.requests][-1] == "OrderDetails"
+
+
+def test_refresh_when_saleor_cannot_be_reached_keeps_the_copy_and_says_so(shop):
+    page = open_widget(shop).text
+    shop.fake.fail_next_graphql(503, count=10)
+
+    answer = act(shop, page, "/widgets/order/refresh")
+
+    assert answer.status_code == 503
+    assert banner(answer.text).startswith("Nothing was changed")
+    assert "Saleor: Unfulfilled<" in answer.text
+
+
+def test_a_confirmation_saleor_refuses_answers_502_with_saleors_message(installed):
+    fake, live, app = installed
+    shop = _arrange_shop(fake, live, app, status="UNCONFIRMED")
+    page = open_widget(shop).text
+    with fake.store.lock:  # confirmed in the dashboard; the app has not heard yet
+        fake.store.get_order(shop.order_id)["status"] = "UNFULFILLED"
+
+    answer = act(shop, page, "/widgets/order/confirm")
+
+    assert answer.status_code == 502
+    assert banner(answer.text) == (
+        "Nothing was changed Saleor refused OrderConfirm: Provided order id belongs to an order "
+        "with status different than unconfirmed."
+    )
+    view = view_order(shop.uow_factory, shop.installation_id, shop.order_id)
+    assert view.snapshot.status == "UNCONFIRMED"  # nothing stored from a refusal

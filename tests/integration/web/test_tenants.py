@@ -7,7 +7,7 @@ import requests
 from sqlalchemy import select
 
 from app.adapters.db import tables
-from app.domain.orders import OrderSnapshot
+from app.adapters.saleor.parsing import parse_order
 from tests.builders import make_order
 from tests.servers.fake_saleor import FakeSaleor
 
@@ -24,7 +24,7 @@ def two_shops(installed):
 def _store_order(live, api_url, order):
     with live.container.uow_factory() as uow:
         installation = uow.installations.get_active_by_api_url(api_url)
-        uow.orders.save(installation.id, OrderSnapshot.from_saleor(order))
+        uow.orders.save(installation.id, parse_order(order))
         uow.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.adapters.saleor.manifest import build_manifest
+from app.adapters.saleor.parsing import manifest_subscriptions
 from app.services.webhook_sync import sync_webhooks
 from tests.builders import make_order
 
@@ -25,7 +26,10 @@ def test_missing_webhooks_are_created_and_then_delivered(fake_saleor, live_app):
     parts = live_app.container
 
     created = sync_webhooks(
-        parts.uow_factory, parts.saleor, fake_saleor.api_url, _manifest(live_app)["webhooks"]
+        parts.uow_factory,
+        parts.saleor,
+        fake_saleor.api_url,
+        manifest_subscriptions(_manifest(live_app)),
     )
 
     assert set(created) == NEW
@@ -41,7 +45,10 @@ def test_missing_webhooks_are_created_and_then_delivered(fake_saleor, live_app):
     assert delivery.attempts == [(200, "")]
     assert (
         sync_webhooks(
-            parts.uow_factory, parts.saleor, fake_saleor.api_url, _manifest(live_app)["webhooks"]
+            parts.uow_factory,
+            parts.saleor,
+            fake_saleor.api_url,
+            manifest_subscriptions(_manifest(live_app)),
         )
         == []
     )

@@ -3,9 +3,10 @@ from decimal import Decimal
 
 import pytest
 
+from app.adapters.saleor.parsing import parse_order
 from app.domain.errors import RuleViolation
 from app.domain.money import Money
-from app.domain.orders import OrderSnapshot
+from app.domain.orders import Address, Order
 from app.domain.plans import ChosenBy, LineChoice, build_plan
 from app.domain.purchase_orders import (
     OrderFacts,
@@ -19,7 +20,7 @@ from app.domain.vendors import IntegrationKind, ProductVendor, Vendor, VendorOpt
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 ACME = Vendor(name="Acme", code="ACME", currency="USD", emails_to=("po@acme.test",), id=1)
 BETA = Vendor(name="Beta", code="BETA", currency="USD", integration=IntegrationKind.MANUAL, id=2)
-ADDRESS = {"firstName": "Ada", "city": "MOUNTAIN VIEW", "country": {"code": "US"}}
+ADDRESS = Address(first_name="Ada", city="MOUNTAIN VIEW", country_code="US")
 FACTS = OrderFacts("UNFULFILLED", ADDRESS, "ada@example.com")
 
 
@@ -46,17 +47,19 @@ def _entry(vendor, product_id, cost, default=False, vendor_sku=""):
     return VendorOption(pv, vendor)
 
 
-ORDER = OrderSnapshot.from_saleor(
-    {
-        "id": "O1",
-        "number": "1042",
-        "status": "UNFULFILLED",
-        "lines": [
-            _line("L1", "P1", 2, "SKU-1"),
-            _line("L2", "P2", 1, "SKU-2"),
-            _line("L3", "P3", 4, "SKU-3"),
-        ],
-    }
+ORDER = Order(
+    parse_order(
+        {
+            "id": "O1",
+            "number": "1042",
+            "status": "UNFULFILLED",
+            "lines": [
+                _line("L1", "P1", 2, "SKU-1"),
+                _line("L2", "P2", 1, "SKU-2"),
+                _line("L3", "P3", 4, "SKU-3"),
+            ],
+        }
+    )
 )
 CATALOGUE = [
     _entry(ACME, "P1", "10.00", default=True, vendor_sku="A-1"),

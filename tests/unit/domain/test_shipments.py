@@ -5,6 +5,7 @@ import pytest
 
 from app.domain.errors import RuleViolation
 from app.domain.money import Money
+from app.domain.orders import Address
 from app.domain.purchase_orders import POLine, POStatus, PurchaseOrder
 from app.domain.shipments import (
     FulfilmentRequest,
@@ -31,7 +32,7 @@ def _po(status=POStatus.SENT):
         vendor_id=1,
         vendor_name="Acme",
         currency="USD",
-        ship_to={},
+        ship_to=Address(),
         customer_email="",
         status=status,
         lines=[

@@ -1,0 +1,172 @@
+"""Saleor's JSON into the domain's typed objects: the only place that reads its camelCase fields.
+
+Shapes follow graphql/order_details.graphql (also returned by the app's order mutations),
+graphql/product_variants.graphql and the webhook subscriptions in webhooks/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.domain.money import Money
+from app.domain.orders import Address, Allocation, Fulfilment, OrderInfo, OrderLine
+from app.domain.products import ProductInfo, VariantInfo
+from app.domain.webhooks import WebhookPayload, WebhookSubscription
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _optional_id(data: Mapping[str, Any]) -> str | None:
+    value = data.get("id")
+    return str(value) if value else None
+
+
+def _money(data: Any) -> Money | None:
+    gross = _map(_map(data).get("gross")) or _map(data)
+    try:
+        return Money(Decimal(str(gross["amount"])), str(gross["currency"]))
+    except (KeyError, InvalidOperation):
+        return None
+
+
+def parse_address(data: Any) -> Address | None:
+    address = _map(data)
+    if not address:
+        return None
+    country = address.get("country")
+    code = _text(country, "code") if isinstance(country, Mapping) else str(country or "")
+    return Address(
+        first_name=_text(address, "firstName"),
+        last_name=_text(address, "lastName"),
+        company_name=_text(address, "companyName"),
+        street_address_1=_text(address, "streetAddress1"),
+        street_address_2=_text(address, "streetAddress2"),
+        city=_text(address, "city"),
+        postal_code=_text(address, "postalCode"),
+        country_code=code,
+        country_area=_text(address, "countryArea"),
+        phone=_text(address, "phone"),
+    )
+
+
+def address_json(address: Address) -> dict[str, Any]:
+    """An Address in Saleor's shape (how purchase orders have always stored their ship-to)."""
+    return {
+        "firstName": address.first_name,
+        "lastName": address.last_name,
+        "companyName": address.company_name,
+        "streetAddress1": address.street_address_1,
+        "streetAddress2": address.street_address_2,
+        "city": address.city,
+        "postalCode": address.postal_code,
+        "country": {"code": address.country_code},
+        "countryArea": address.country_area,
+        "phone": address.phone,
+    }
+
+
+def parse_line(data: Mapping[str, Any]) -> OrderLine:
+    variant = _map(data.get("variant"))
+    product = _map(variant.get("product"))
+    allocations = tuple(
+        Allocation(
+            warehouse_id=str(_map(a.get("warehouse"))["id"]),
+            warehouse_name=_text(_map(a.get("warehouse")), "name"),
+            quantity=int(a.get("quantity") or 0),
+        )
+        for a in _list(data.get("allocations"))
+        if _map(a.get("warehouse")).get("id")
+    )
+    return OrderLine(
+        id=str(data["id"]),
+        product_id=_optional_id(product),
+        variant_id=_optional_id(variant) or (str(data.get("productVariantId") or "") or None),
+        sku=_text(data, "productSku") or _text(variant, "sku"),
+        product_name=_text(data, "productName") or _text(product, "name"),
+        variant_name=_text(data, "variantName"),
+        quantity=int(data.get("quantity") or 0),
+        quantity_fulfilled=int(data.get("quantityFulfilled") or 0),
+        unit_price=_money(data.get("unitPrice")),
+        allocations=allocations,
+    )
+
+
+def parse_fulfilment(data: Mapping[str, Any]) -> Fulfilment:
+    quantities: dict[str, int] = {}
+    for line in _list(data.get("lines")):
+        line_id = str(_map(line.get("orderLine"))["id"])
+        quantities[line_id] = quantities.get(line_id, 0) + int(line.get("quantity") or 0)
+    return Fulfilment(
+        id=str(data["id"]),
+        status=_text(data, "status"),
+        tracking_number=_text(data, "trackingNumber"),
+        warehouse_id=_optional_id(_map(data.get("warehouse"))),
+        quantities=tuple(sorted(quantities.items())),
+    )
+
+
+def parse_order(data: Mapping[str, Any]) -> OrderInfo:
+    """An order from OrderDetails (or a mutation answering the same fields); keeps the raw JSON."""
+    return OrderInfo(
+        id=str(data["id"]),
+        number=_text(data, "number"),
+        status=_text(data, "status"),
+        updated_at=_text(data, "updatedAt"),
+        customer_email=_text(data, "userEmail"),
+        shipping_address=parse_address(data.get("shippingAddress")),
+        lines=tuple(parse_line(line) for line in _list(data.get("lines"))),
+        fulfilments=tuple(
+            parse_fulfilment(f) for f in _list(data.get("fulfillments")) if f.get("id")
+        ),
+        is_paid=bool(data.get("isPaid")),
+        charge_status=_text(data, "chargeStatus"),
+        total=_money(data.get("total")),
+        raw=dict(data),
+    )
+
+
+def parse_product(data: Mapping[str, Any]) -> ProductInfo:
+    variants = tuple(
+        VariantInfo(id=str(v["id"]), sku=_text(v, "sku"), name=_text(v, "name"))
+        for v in _list(data.get("variants"))
+        if v.get("id")
+    )
+    return ProductInfo(id=str(data["id"]), name=_text(data, "name"), variants=variants)
+
+
+def manifest_subscriptions(manifest: Mapping[str, Any]) -> list[WebhookSubscription]:
+    """The webhooks of a served manifest (adapters/saleor/manifest.py builds it)."""
+    return [
+        WebhookSubscription(
+            name=str(hook["name"]),
+            target_url=str(hook["targetUrl"]),
+            query=str(hook["query"]),
+            async_events=tuple(str(event) for event in hook.get("asyncEvents") or ()),
+        )
+        for hook in _list(manifest.get("webhooks"))
+    ]
+
+
+def parse_webhook_payload(payload: Mapping[str, Any]) -> WebhookPayload:
+    """The parts of a webhook body the app acts on (see the subscriptions in webhooks/)."""
+    principal = _map(payload.get("issuingPrincipal"))
+    order_id = _map(payload.get("order")).get("id")
+    app_id = _map(payload.get("app")).get("id")
+    return WebhookPayload(
+        issued_by_id=str(principal["id"]) if principal.get("id") else None,
+        order_id=order_id if isinstance(order_id, str) else None,
+        app_id=str(app_id) if app_id is not None else None,
+    )
