@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine, create_engine, text
+# Every process of the test session (this one and the Celery workers it starts, which inherit
+# the environment) adds its Prometheus figures up in one directory, as gunicorn and Celery do.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="dropship-metrics-"))
 
-from app.adapters.db.engine import build_engine, upgrade_database
-from app.adapters.db.tables import metadata
-from app.settings import Settings, load_settings
+import pytest  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+
+from app.adapters.db.engine import build_engine, upgrade_database  # noqa: E402
+from app.adapters.db.tables import metadata  # noqa: E402
+from app.settings import Settings, load_settings  # noqa: E402
 
 pytest_plugins = ["tests.servers.fake_saleor.pytest_fixtures"]
 
@@ -42,7 +47,7 @@ def make_settings(tmp_path: Path, **changes: object) -> Settings:
         "APP_VAR_DIR": str(tmp_path),
         "SECRET_KEY": "test-secret-key-0123456789",
         "ALLOWED_SALEOR_API_URLS": LOOPBACK_SALEOR,
-        "SALEOR_SCHEMA_PATH": str(SCHEMA_PATH),
+        "PROMETHEUS_MULTIPROC_DIR": os.environ["PROMETHEUS_MULTIPROC_DIR"],
     }
     changes = {"saleor_retry_backoff_seconds": 0.01, **changes}
     return replace(load_settings(env), **changes)  # type: ignore[arg-type]

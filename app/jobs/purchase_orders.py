@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Task
 
+from app.adapters import metrics
 from app.celery_app import celery, container
 from app.jobs.runner import is_final_attempt, run
 from app.services import dispatch, order_writeback, writeback_queue
@@ -20,7 +21,7 @@ def send_purchase_order_task(
 ) -> str:
     """Send one PO revision; mail outages retry with backoff, then the PO shows "send failed"."""
     parts = container()
-    return run(
+    outcome = run(
         self,
         lambda: (
             dispatch.dispatch_purchase_order(
@@ -41,6 +42,8 @@ def send_purchase_order_task(
         backoff_seconds=30,
         cap_seconds=900,
     )
+    metrics.po_sent("email", outcome)
+    return outcome
 
 
 @celery.task(  # type: ignore[untyped-decorator]

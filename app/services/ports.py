@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.domain.shop_schemas import ShopSchema
 from app.errors import Permanent, Retryable
 
 
@@ -27,6 +28,10 @@ class SaleorMutationFailed(Permanent):
     def __init__(self, message: str, *, errors: tuple[Mapping[str, Any], ...]) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class SaleorIncompatible(Permanent):
+    """The shop's Saleor schema lacks a type or field one of the app's documents uses."""
 
 
 class SignatureInvalid(Exception):
@@ -115,6 +120,10 @@ class SaleorApi(Protocol):
         self, *, name: str, target_url: str, query: str, async_events: list[str]
     ) -> None: ...
 
+    def fetch_saleor_version(self) -> str:
+        """``shop { version }``: the Saleor release the shop runs."""
+        ...
+
 
 class CarrierDetector(Protocol):
     def detect(self, tracking_number: str) -> Any:
@@ -132,6 +141,14 @@ class SaleorGateway(Protocol):
     def api(self, api_url: str, token: str) -> SaleorApi: ...
 
     def fetch_jwks(self, api_url: str) -> dict[str, Any]: ...
+
+    def read_schema(self, api_url: str, token: str) -> ShopSchema:
+        """Introspect the Saleor (one request) and check every document against its schema."""
+        ...
+
+    def forget_schema(self, api_url: str) -> None:
+        """Drop what the gateway cached about a Saleor's stored schema (after storing anew)."""
+        ...
 
 
 class SignatureVerifier(Protocol):

@@ -13,6 +13,7 @@ from app.domain.orders import DropShipState, OrderSnapshot
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import Shipment
+from app.domain.shop_schemas import ShopSchema, ShopSchemaRecord
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import ProductVendor, Vendor, VendorOption
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
@@ -200,6 +201,12 @@ class ShipmentRepository(Protocol):
     ) -> list[Shipment]: ...
 
 
+class ShopSchemaRepository(Protocol):
+    def save(self, installation_id: InstallationId, schema: ShopSchema) -> None: ...
+
+    def get(self, installation_id: InstallationId) -> ShopSchemaRecord | None: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -212,6 +219,7 @@ class UnitOfWork(Protocol):
     plans: PlanRepository
     purchase_orders: PurchaseOrderRepository
     shipments: ShipmentRepository
+    shop_schemas: ShopSchemaRepository
 
     def __enter__(self) -> Self: ...
 

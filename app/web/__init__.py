@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import (
         app_pages,
         install,
+        operations,
         order_purchase_orders,
         order_shipments,
         order_widget,
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         settings_page,
         order_shipments,
         shipment_imports_page,
+        operations,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

@@ -25,6 +25,7 @@ from app.adapters.db.repositories import (
     SqlOrderRepository,
 )
 from app.adapters.db.shipments import SqlShipmentRepository
+from app.adapters.db.shop_schemas import SqlShopSchemaRepository
 from app.errors import ErrorCode, Retryable
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class SqlAlchemyUnitOfWork:
         self.plans = SqlPlanRepository(self._connection)
         self.purchase_orders = SqlPurchaseOrderRepository(self._connection)
         self.shipments = SqlShipmentRepository(self._connection)
+        self.shop_schemas = SqlShopSchemaRepository(self._connection)
         return self
 
     def __exit__(
