@@ -69,6 +69,7 @@ def test_client_loads_every_operation_by_name():
         "OrderFulfillments",
         "OrderWriteBack",
         "ProductVariants",
+        "ShopVersion",
         "VariantsBySku",
         "Warehouses",
         "WebhookCreate",
