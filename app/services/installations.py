@@ -81,7 +81,11 @@ def _compatible_schema(saleor: SaleorGateway, api_url: str, token: str) -> ShopS
     try:
         schema = saleor.read_schema(api_url, token)
     except SaleorRefused as error:
-        raise TokenRejected(f"Saleor did not describe its schema: {error.message}") from error
+        raise TokenRejected(f"Saleor did not accept the app token: {error.message}") from error
+    except SaleorUnavailable as error:
+        raise SaleorUnavailable(
+            f"Could not reach Saleor to read its schema: {error.message}"
+        ) from error
     if not schema.is_compatible:
         message = incompatibility_message(schema.saleor_version, schema.problems)
         logger.error("install refused on %s: %s", api_url, message)

@@ -224,6 +224,7 @@ class SaleorHttpGateway:
         self._session = requests.Session()
         self._store = schema_store
         self._on_validation_error = on_validation_error
+        self._just_read: dict[str, str] = {}
         load = schema_store.introspection if schema_store else (lambda sha: None)
         self.schemas = SchemaRegistry(documents, subscriptions, load)
         self._fixed_key = f"fixed-{id(schema)}"
@@ -234,7 +235,7 @@ class SaleorHttpGateway:
     def _schema_sha(self, api_url: str, token: str) -> str:
         if self._fixed or self._store is None:
             return self._fixed_key
-        sha = self._store.sha_for(api_url)
+        sha = self._store.sha_for(api_url) or self._just_read.get(api_url)
         if sha is None:  # installed before schemas were stored: read it now, once
             shop_schema = self.read_schema(api_url, token)
             self._store.save_for(api_url, shop_schema)
@@ -260,9 +261,13 @@ class SaleorHttpGateway:
         return SaleorApiAdapter(self.client(api_url, token))
 
     def read_schema(self, api_url: str, token: str) -> ShopSchema:
-        return self.schemas.read(self._session, api_url, token, self._timeout)
+        """Introspect; until it is stored, this Saleor's documents are checked against it."""
+        schema = self.schemas.read(self._session, api_url, token, self._timeout)
+        self._just_read[api_url] = schema.sha256
+        return schema
 
     def forget_schema(self, api_url: str) -> None:
+        self._just_read.pop(api_url, None)
         if self._store is not None:
             self._store.forget(api_url)
 

@@ -44,7 +44,7 @@ def _decode(response: requests.Response, api_url: str) -> Mapping[str, Any]:
     errors = body.get("errors") if isinstance(body, dict) else None
     if errors or response.status_code != 200:
         message = "; ".join(str(e.get("message")) for e in errors or [] if isinstance(e, dict))
-        raise SaleorRefused(f"Saleor refused to describe its schema: {message or 'HTTP error'}")
+        raise SaleorRefused(f"Saleor refused ShopSchema: {message or response.status_code}")
     data = body.get("data") or {}
     if not isinstance(data.get("__schema"), dict) or not (data.get("shop") or {}).get("version"):
         raise SaleorRefused("Saleor's answer to ShopSchema lacks __schema or shop.version")
@@ -91,7 +91,7 @@ class SchemaRegistry:
             known = sha in _SCHEMAS
         if not known:
             try:
-                schema = build_client_schema(introspection)  # type: ignore[arg-type]
+                schema = build_client_schema(introspection, assume_valid=True)  # type: ignore[arg-type]
             except (TypeError, KeyError, ValueError) as error:
                 raise SaleorRefused(f"Saleor's schema could not be read: {error}") from None
             self._keep(sha, schema)
@@ -121,7 +121,7 @@ class SchemaRegistry:
         stored = self._load(sha)
         if stored is None:
             raise SaleorIncompatible(f"The stored Saleor schema {sha[:12]} is missing.")
-        schema = build_client_schema(json.loads(zlib.decompress(stored)))
+        schema = build_client_schema(json.loads(zlib.decompress(stored)), assume_valid=True)
         self._keep(sha, schema)
         return schema
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,10 @@ from .resolvers import field_resolver
 COST = {"cost": {"requestedQueryCost": 1, "maximumAvailable": 50000}}
 # Executing Saleor's introspection takes about a second: answer each (schema, query) once.
 _INTROSPECTIONS: dict[tuple[int, str], Any] = {}
+# Saleor runs graphql-core-legacy, whose introspection lists every argument and input field,
+# deprecated or not (it has no `includeDeprecated` on them); graphql-core 3 hides deprecated
+# ones unless asked, so the fake asks.
+_LIST_EVERY_ARGUMENT = re.compile(r"\b(args|inputFields)\b(?!\s*\()")
 _FAILURE_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
 
@@ -172,7 +177,8 @@ class GraphQLEndpoint:
         )
         key = (id(self.schema), print_ast(only))
         if key not in _INTROSPECTIONS:
-            _INTROSPECTIONS[key] = execute_sync(self.schema, only).data
+            listed = parse(_LIST_EVERY_ARGUMENT.sub(r"\1(includeDeprecated: true)", key[1]))
+            _INTROSPECTIONS[key] = execute_sync(self.schema, listed).data
         return dict(_INTROSPECTIONS[key])
 
 
