@@ -8,6 +8,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from app.adapters.logs import set_log_context, shop_domain
 from app.bootstrap import Container
 from app.errors import AppError, ErrorCode
 
@@ -71,6 +72,15 @@ def _frame_headers(response):  # type: ignore[no-untyped-def]
     return response
 
 
+def _start_log_context() -> None:
+    """Each request's lines name the shop that sent it (webhook header or dashboard form)."""
+    api_url, order_id = request.headers.get("Saleor-Api-Url", ""), ""
+    if not request.path.startswith("/api/webhooks/"):  # webhook bodies are read raw
+        api_url = api_url or request.values.get("saleorApiUrl", "")
+        order_id = request.values.get("orderId", "")
+    set_log_context(shop=shop_domain(api_url) if api_url else "", order_id=order_id)
+
+
 def register_blueprints(app: Flask) -> None:
     from app.web import (
         app_pages,
@@ -103,3 +113,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.after_request(_frame_headers)
+    app.before_request(_start_log_context)

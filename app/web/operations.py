@@ -1,4 +1,4 @@
-"""For operators: liveness, readiness and Prometheus figures."""
+"""For operators: readiness and Prometheus figures (liveness, /healthz, is in app_pages)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ from app.errors import NotFound, Unauthenticated
 from app.web import container
 
 blueprint = Blueprint("operations", __name__)
-
-
-@blueprint.get("/healthz")
-def healthz() -> ResponseReturnValue:
-    """The process answers."""
-    return jsonify({"status": "ok"})
 
 
 @blueprint.get("/readyz")
