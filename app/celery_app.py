@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from celery.signals import setup_logging, task_prerun, worker_process_init
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_init
 
 from app.adapters.db.shops import shop_of_task
 from app.adapters.logs import configure_logging, never_log, set_log_context
@@ -47,3 +47,8 @@ def _log_context(task: Any = None, args: Any = None, kwargs: Any = None, **_: An
         po_id=kwargs.get("po_id"),
         delivery_id=delivery_id,
     )
+
+
+@task_postrun.connect  # type: ignore[untyped-decorator]
+def _end_log_context(**_: Any) -> None:
+    set_log_context()
