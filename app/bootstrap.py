@@ -14,10 +14,10 @@ from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
 from app.adapters.db.installation_cache import InstallationCache
+from app.adapters.db.shop_schemas import ShopSchemaStore
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.adapters.documents import TemplateDocuments
 from app.adapters.email_smtp import SmtpMailer
-from app.adapters.db.shop_schemas import ShopSchemaStore
 from app.adapters.saleor.documents import load_documents
 from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.signatures import SaleorSignatureVerifier

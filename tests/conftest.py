@@ -18,12 +18,12 @@ from pathlib import Path
 # the environment) adds its Prometheus figures up in one directory, as gunicorn and Celery do.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="dropship-metrics-"))
 
-import pytest  # noqa: E402
-from sqlalchemy import Engine, create_engine, text  # noqa: E402
+import pytest
+from sqlalchemy import Engine, create_engine, text
 
-from app.adapters.db.engine import build_engine, upgrade_database  # noqa: E402
-from app.adapters.db.tables import metadata  # noqa: E402
-from app.settings import Settings, load_settings  # noqa: E402
+from app.adapters.db.engine import build_engine, upgrade_database
+from app.adapters.db.tables import metadata
+from app.settings import Settings, load_settings
 
 pytest_plugins = ["tests.servers.fake_saleor.pytest_fixtures"]
 

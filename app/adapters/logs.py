@@ -93,7 +93,9 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         context = " ".join(
-            f"{name}={getattr(record, name)}" for name in CONTEXT_FIELDS if getattr(record, name, "")
+            f"{name}={getattr(record, name)}"
+            for name in CONTEXT_FIELDS
+            if getattr(record, name, "")
         )
         text = super().format(record)
         return f"{text} [{context}]" if context else text

@@ -25,27 +25,34 @@ from prometheus_client.registry import Collector
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 DELIVERIES = Counter(
-    "dropship_webhook_deliveries_total", "Webhook deliveries by event and outcome",
+    "dropship_webhook_deliveries_total",
+    "Webhook deliveries by event and outcome",
     ["event", "outcome"],
 )
 INGEST_SECONDS = Histogram(
-    "dropship_webhook_ingest_seconds", "Time to verify, record and queue a webhook",
+    "dropship_webhook_ingest_seconds",
+    "Time to verify, record and queue a webhook",
     buckets=LATENCY_BUCKETS,
 )
 TASK_RUNS = Counter(
-    "dropship_task_runs_total", "Background task runs by task and outcome "
-    "(done, skipped, retry, failed)", ["task", "outcome"],
+    "dropship_task_runs_total",
+    "Background task runs by task and outcome (done, skipped, retry, failed)",
+    ["task", "outcome"],
 )
 PO_SENDS = Counter(
-    "dropship_po_sends_total", "Purchase order sends by channel and outcome",
+    "dropship_po_sends_total",
+    "Purchase order sends by channel and outcome",
     ["channel", "outcome"],
 )
 SALEOR_CALLS = Counter(
-    "dropship_saleor_calls_total", "Saleor API calls by operation and result",
+    "dropship_saleor_calls_total",
+    "Saleor API calls by operation and result",
     ["operation", "result"],
 )
 SALEOR_SECONDS = Histogram(
-    "dropship_saleor_call_seconds", "Saleor API call latency by operation", ["operation"],
+    "dropship_saleor_call_seconds",
+    "Saleor API call latency by operation",
+    ["operation"],
     buckets=LATENCY_BUCKETS,
 )
 FULFILMENT_WRITES = Counter(
@@ -100,7 +107,7 @@ def exposition(directory: Path | None, inbox: Callable[[], tuple[int, float]]) -
     registry: CollectorRegistry = REGISTRY
     if directory is not None:
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=str(directory))
+        MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
     own = CollectorRegistry()
     own.register(InboxCollector(inbox))
     return generate_latest(registry) + generate_latest(own), CONTENT_TYPE_LATEST
@@ -108,4 +115,4 @@ def exposition(directory: Path | None, inbox: Callable[[], tuple[int, float]]) -
 
 def process_exited(pid: int) -> None:
     """Gunicorn's ``child_exit``: fold a dead worker's live gauges away."""
-    mark_process_dead(pid)
+    mark_process_dead(pid)  # type: ignore[no-untyped-call]

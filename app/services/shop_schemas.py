@@ -51,7 +51,9 @@ def _read_again(
             incompatibility_message(schema.saleor_version, schema.problems),
         )
     else:
-        logger.info("%s: Saleor %s is compatible", installation.saleor_api_url, schema.saleor_version)
+        logger.info(
+            "%s: Saleor %s is compatible", installation.saleor_api_url, schema.saleor_version
+        )
     return record
 
 
@@ -66,7 +68,9 @@ def recheck_shop_schema_by_url(
     return recheck_shop_schema(uow_factory, saleor, installation.id, force=True)
 
 
-def shop_schema(uow_factory: UnitOfWorkFactory, installation_id: InstallationId) -> ShopSchemaRecord | None:
+def shop_schema(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId
+) -> ShopSchemaRecord | None:
     """What the app page shows: the shop's Saleor version and what it lacks, if anything."""
     with uow_factory() as uow:
         return uow.shop_schemas.get(installation_id)

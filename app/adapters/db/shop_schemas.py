@@ -38,7 +38,9 @@ class SqlShopSchemaRepository:
             table.update().where(table.c.installation_id == installation_id).values(**values)
         )
         if not updated.rowcount:
-            self._connection.execute(table.insert().values(installation_id=installation_id, **values))
+            self._connection.execute(
+                table.insert().values(installation_id=installation_id, **values)
+            )
 
     def get(self, installation_id: InstallationId) -> ShopSchemaRecord | None:
         table = tables.installation_schemas

@@ -321,9 +321,7 @@ installation_schemas = Table(
         primary_key=True,
     ),
     Column("saleor_version", String(40), nullable=False),
-    Column(
-        "schema_sha256", String(64), ForeignKey("saleor_schemas.sha256"), nullable=False
-    ),
+    Column("schema_sha256", String(64), ForeignKey("saleor_schemas.sha256"), nullable=False),
     Column("problems", JSON, nullable=False),
     Column("checked_at", DateTime(timezone=True), nullable=False),
 )

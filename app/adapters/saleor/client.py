@@ -138,7 +138,9 @@ class SaleorClient:
         except TransportQueryError as error:
             codes = _error_codes(error.errors)
             if error.data is None and _is_validation_failure(error.errors):
-                logger.error("Saleor at %s refused %s as invalid: %s", self.api_url, operation, error)
+                logger.error(
+                    "Saleor at %s refused %s as invalid: %s", self.api_url, operation, error
+                )
                 self._on_validation_error()
             raise SaleorRefused(f"Saleor refused {operation}: {error}", codes=codes) from None
         except TransportServerError as error:

@@ -48,7 +48,7 @@ def _decode(response: requests.Response, api_url: str) -> Mapping[str, Any]:
     data = body.get("data") or {}
     if not isinstance(data.get("__schema"), dict) or not (data.get("shop") or {}).get("version"):
         raise SaleorRefused("Saleor's answer to ShopSchema lacks __schema or shop.version")
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 class SchemaRegistry:

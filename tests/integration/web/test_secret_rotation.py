@@ -41,7 +41,11 @@ def test_install_rotate_drop_the_old_key_and_the_shop_still_works(installed, set
     save_settings(
         live.container.uow_factory,
         shop.id,
-        {"smtp_host": "mail.shop.test", "smtp_password": "smtp-password-42", "smtp_sender": "o@s.t"},
+        {
+            "smtp_host": "mail.shop.test",
+            "smtp_password": "smtp-password-42",
+            "smtp_sender": "o@s.t",
+        },
     )
     token = fake.issue_dashboard_token(app)
     old_context = requests.post(
