@@ -4,6 +4,7 @@ re-read when the Saleor version changes or Saleor refuses a document as invalid.
 from __future__ import annotations
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from app.adapters.db import tables
@@ -11,6 +12,7 @@ from app.services import tasks
 from app.services.ports import SaleorIncompatible
 from app.services.shop_schemas import recheck_shop_schema
 from tests.builders import make_order
+from tests.html import text
 from tests.servers.fake_saleor import FakeSaleor, InstallFailed, schema_without
 
 MISSING = "graphql/order_details.graphql: Cannot query field 'userEmail' on type 'Order'."
@@ -72,6 +74,16 @@ def test_a_new_saleor_version_is_read_again_and_its_gap_stops_the_document(
     assert str(stopped.value) == MISSING
     assert not [c for c in fake.requests if c.operation_name == "OrderDetails"]
     assert [c.operation_name for c in fake.requests].count("ShopSchema") == 2
+    token = fake.issue_dashboard_token(app)
+    context = requests.post(
+        f"{live.url}/app/session", json={"token": token, "saleorApiUrl": fake.api_url}, timeout=5
+    ).json()["context"]
+    page = requests.get(
+        f"{live.url}/app/vendors", headers={"X-Dashboard-Context": context}, timeout=5
+    )
+    assert text(page.text, "schema-problems") == (
+        "This Saleor (3.24.0) lacks what the app needs; these requests are not sent: " + MISSING
+    )
 
 
 def test_a_validation_error_from_saleor_queues_a_schema_check(
