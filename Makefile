@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 PORT ?= 8000
 export APP_URL ?= http://localhost:$(PORT)
+# gunicorn's and Celery's processes add their Prometheus figures up here (emptied at start).
+export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/var/metrics
 
 .PHONY: run test install lint bench
 
@@ -17,11 +19,19 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 ## Web server (gunicorn) and worker (Celery) on embedded defaults: SQLite and a file broker.
+## Waits for /readyz, then prints the manifest URL and how to install.
 run: install
+	@rm -rf "$(PROMETHEUS_MULTIPROC_DIR)" && mkdir -p "$(PROMETHEUS_MULTIPROC_DIR)"
 	$(BIN)/flask --app app db-upgrade
 	@$(BIN)/celery -A app.celery_app worker --beat --schedule var/celerybeat-schedule --loglevel=INFO --concurrency=2 & worker=$$!; \
 	$(BIN)/gunicorn --config app/gunicorn_conf.py --bind 0.0.0.0:$(PORT) 'app:create_app()' & web=$$!; \
 	trap 'kill -TERM $$worker $$web 2>/dev/null; wait' EXIT INT TERM; \
+	for i in $$(seq 60); do curl -fsS http://127.0.0.1:$(PORT)/readyz >/dev/null 2>&1 && break; sleep 1; done; \
+	curl -fsS http://127.0.0.1:$(PORT)/readyz >/dev/null || echo "not ready: $$(curl -s http://127.0.0.1:$(PORT)/readyz)"; \
+	echo; echo "Ready. Manifest URL: $(APP_URL)/api/manifest"; \
+	echo "  1. Saleor must reach $(APP_URL) (set APP_URL and ALLOWED_SALEOR_API_URLS for a remote Saleor)."; \
+	echo "  2. Saleor dashboard: Apps -> Install external app, paste the manifest URL above."; \
+	echo "  3. Open Orders -> Drop-ship: add a vendor, assign products, send a test PO."; echo; \
 	wait -n
 
 ## The whole suite: installs what it needs (Chromium), uses PostgreSQL/Redis when they answer.

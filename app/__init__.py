@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -14,14 +13,14 @@ if TYPE_CHECKING:
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
     """Build the web app: settings from the environment unless given, adapters from bootstrap."""
+    from app.adapters.logs import configure_logging, never_log
     from app.bootstrap import build_container
     from app.settings import load_settings
     from app.web import register_blueprints
 
     settings = settings or (container.settings if container else load_settings())
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level, json_lines=settings.environment == "production")
+    never_log(*settings.secret_keys, settings.smtp_password, settings.metrics_token)
     flask_app = Flask(
         __name__,
         static_folder=str(settings.dashboard_dir / "static"),
@@ -29,7 +28,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         template_folder=str(settings.dashboard_dir / "templates"),
     )
     flask_app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=settings.secret_keys[0],
+        SECRET_KEY_FALLBACKS=list(settings.secret_keys[1:]),
         JSON_SORT_KEYS=False,
         # CSV uploads are capped at 2 MB by the pages; nothing larger is ever read.
         MAX_CONTENT_LENGTH=4 * 1024 * 1024 + settings.max_webhook_body_bytes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,13 +14,15 @@ from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
 from app.adapters.db.installation_cache import InstallationCache
+from app.adapters.db.shop_schemas import ShopSchemaStore
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.adapters.documents import TemplateDocuments
 from app.adapters.email_smtp import SmtpMailer
-from app.adapters.saleor.documents import load_documents, load_schema
+from app.adapters.saleor.documents import load_documents
 from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
-from app.adapters.task_queue import CeleryTaskQueue, build_celery
+from app.adapters.task_queue import CeleryTaskQueue, QueueUnavailable, build_celery
+from app.services import tasks
 from app.services.dispatch import MailDefaults
 from app.services.ports import (
     CarrierDetector,
@@ -31,6 +34,8 @@ from app.services.ports import (
 )
 from app.services.unit_of_work import UnitOfWork
 from app.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,30 +71,44 @@ def mail_defaults(settings: Settings) -> MailDefaults:
     return MailDefaults(smtp=smtp, message_domain=host)
 
 
+def _recheck_schema_later(task_queue: TaskQueue) -> Callable[[str], None]:
+    """After Saleor refused a document as invalid, read its schema again in the worker."""
+
+    def enqueue(api_url: str) -> None:
+        try:
+            task_queue.enqueue(tasks.RECHECK_SHOP_SCHEMA, api_url=api_url)
+        except QueueUnavailable:
+            logger.warning("could not queue a schema re-check for %s", api_url)
+
+    return enqueue
+
+
 def build_container(settings: Settings, **overrides: Any) -> Container:
     """Wire the adapters; keyword overrides replace any of them (tests pass fakes)."""
     engine = overrides.pop("engine", None) or build_engine(settings.database_url)
     cipher = TokenCipher(settings.secret_key)
     installation_cache = InstallationCache(ttl_seconds=5.0)
-    schema = load_schema(settings.schema_path)
     celery = overrides.pop("celery", None) or build_celery(
         settings.celery_broker_url, always_eager=settings.celery_always_eager
     )
+    task_queue = overrides.pop("task_queue", None) or CeleryTaskQueue(celery)
     parts: dict[str, Any] = {
         "settings": settings,
         "engine": engine,
         "cipher": cipher,
         "uow_factory": lambda: SqlAlchemyUnitOfWork(engine, cipher, installation_cache),
         "saleor": SaleorHttpGateway(
-            schema=schema,
-            documents=load_documents(settings.schema_path, settings.graphql_dir),
+            documents=load_documents(settings.graphql_dir),
+            subscriptions=load_documents(settings.webhooks_dir),
             timeout=settings.outbound_timeout_seconds,
             read_retries=settings.saleor_read_retries,
             backoff_seconds=settings.saleor_retry_backoff_seconds,
+            schema_store=ShopSchemaStore(engine),
+            on_validation_error=_recheck_schema_later(task_queue),
         ),
         "verifier": SaleorSignatureVerifier(settings.dashboard_token_leeway_seconds),
         "celery": celery,
-        "task_queue": CeleryTaskQueue(celery),
+        "task_queue": task_queue,
         "mailer": SmtpMailer(),
         "documents": TemplateDocuments(),
         "mail_defaults": mail_defaults(settings),

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.adapters.db import tables
 from app.adapters.db.engine import upgrade_database
+from app.adapters.db.secrets import rotate_stored_secrets
 from app.adapters.saleor.manifest import build_manifest
 from app.adapters.saleor.parsing import manifest_subscriptions
 from app.domain.webhooks import DeliveryStatus
@@ -41,6 +42,13 @@ def register_commands(app: Flask) -> None:
         for api_url in active_api_urls(parts.uow_factory):
             created = sync_webhooks(parts.uow_factory, parts.saleor, api_url, subscriptions)
             click.echo(f"{api_url}: {', '.join(created) if created else 'up to date'}")
+
+    @app.cli.command("rotate-secrets")
+    def rotate_secrets() -> None:
+        """Re-encrypt every stored token and password under the first SECRET_KEY."""
+        parts = container()
+        count = rotate_stored_secrets(parts.engine, parts.cipher)
+        click.echo(f"re-encrypted {count} secrets under the first SECRET_KEY")
 
     @app.cli.command("requeue-received")
     def requeue_received() -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
-DEFAULT_SCHEMA_PATH = PROJECT_ROOT.parent / "shared" / "saleor" / "schema.graphql"
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
 
 
@@ -39,7 +38,6 @@ class Settings:
     webhooks_dir: Path = PROJECT_ROOT / "webhooks"
     manifest_path: Path = PROJECT_ROOT / "manifest.json"
     dashboard_dir: Path = PROJECT_ROOT / "dashboard_extension"
-    schema_path: Path = DEFAULT_SCHEMA_PATH
     log_level: str = "INFO"
     smtp_host: str = ""
     smtp_port: int = 587
@@ -47,10 +45,17 @@ class Settings:
     smtp_password: str = ""
     smtp_security: str = "starttls"
     smtp_sender: str = ""
+    metrics_token: str = field(default="", repr=False)
+    metrics_dir: Path | None = None
 
     @property
     def is_development(self) -> bool:
         return self.environment in {"development", "test"}
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """SECRET_KEY as a comma-separated list: the first encrypts and signs, all decrypt."""
+        return tuple(key.strip() for key in self.secret_key.split(",") if key.strip())
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -100,8 +105,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not development:
             raise ConfigurationError("SECRET_KEY is required when APP_ENV=production")
         secret_key = DEVELOPMENT_SECRET_KEY
-    elif len(secret_key) < 16:
-        raise ConfigurationError("SECRET_KEY must be at least 16 characters long")
+    elif any(len(key.strip()) < 16 for key in secret_key.split(",")):
+        raise ConfigurationError(
+            "SECRET_KEY must be at least 16 characters long (each key of a comma-separated list)"
+        )
 
     allowed = env.get("ALLOWED_SALEOR_API_URLS", "")
     if not allowed:
@@ -117,15 +124,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if "://" not in broker_url:
         raise ConfigurationError(f"CELERY_BROKER_URL must be a broker URL, got {broker_url!r}")
 
-    optional: dict[str, object] = {}
-    schema_path = Path(env.get("SALEOR_SCHEMA_PATH", str(DEFAULT_SCHEMA_PATH)))
-    if not schema_path.is_file():
-        raise ConfigurationError(
-            f"SALEOR_SCHEMA_PATH: no Saleor schema at {schema_path}. Get"
-            " saleor/graphql/schema.graphql from Saleor's repository at tag 3.23.28"
-            " and point SALEOR_SCHEMA_PATH at it."
-        )
-    optional["schema_path"] = schema_path
+    optional: dict[str, object] = _metrics(env)
     if "MAX_WEBHOOK_BODY_BYTES" in env:
         optional["max_webhook_body_bytes"] = _positive_number(
             "MAX_WEBHOOK_BODY_BYTES", env["MAX_WEBHOOK_BODY_BYTES"], int
@@ -156,6 +155,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         **optional,  # type: ignore[arg-type]
     )
+
+
+def _metrics(env: Mapping[str, str]) -> dict[str, object]:
+    """METRICS_TOKEN turns /metrics on; PROMETHEUS_MULTIPROC_DIR adds up every process."""
+    values: dict[str, object] = {}
+    token = env.get("METRICS_TOKEN", "")
+    if token and len(token) < 16:
+        raise ConfigurationError("METRICS_TOKEN must be at least 16 characters long")
+    values["metrics_token"] = token
+    directory = env.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if directory:
+        if not Path(directory).is_dir():
+            raise ConfigurationError(f"PROMETHEUS_MULTIPROC_DIR: no directory at {directory}")
+        values["metrics_dir"] = Path(directory)
+    return values
 
 
 def _smtp_defaults(env: Mapping[str, str]) -> dict[str, object]:

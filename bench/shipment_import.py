@@ -78,7 +78,8 @@ def run(orders: int, shipments: int) -> None:
         app = fake.add_app("Drop-ship", ["MANAGE_ORDERS", "MANAGE_PRODUCTS"], [])
         saleor = SaleorHttpGateway(
             schema=load_schema(SCHEMA_PATH),
-            documents=load_documents(SCHEMA_PATH, ROOT / "graphql"),
+            documents=load_documents(ROOT / "graphql"),
+            subscriptions=load_documents(ROOT / "webhooks"),
             timeout=10,
         )
         with uow_factory() as uow:

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+
+# Every process of the test session (this one and the Celery workers it starts, which inherit
+# the environment) adds its Prometheus figures up in one directory, as gunicorn and Celery do.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="dropship-metrics-"))
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -42,7 +47,7 @@ def make_settings(tmp_path: Path, **changes: object) -> Settings:
         "APP_VAR_DIR": str(tmp_path),
         "SECRET_KEY": "test-secret-key-0123456789",
         "ALLOWED_SALEOR_API_URLS": LOOPBACK_SALEOR,
-        "SALEOR_SCHEMA_PATH": str(SCHEMA_PATH),
+        "PROMETHEUS_MULTIPROC_DIR": os.environ["PROMETHEUS_MULTIPROC_DIR"],
     }
     changes = {"saleor_retry_backoff_seconds": 0.01, **changes}
     return replace(load_settings(env), **changes)  # type: ignore[arg-type]

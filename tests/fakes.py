@@ -135,6 +135,23 @@ class FakePlans:
             stored[choice.order_line_id] = choice
 
 
+class FakeShopSchemas:
+    def __init__(self) -> None:
+        self.rows: dict[int, Any] = {}
+
+    def save(self, installation_id: InstallationId, schema: Any) -> None:
+        from datetime import UTC, datetime
+
+        from app.domain.shop_schemas import ShopSchemaRecord
+
+        self.rows[installation_id] = ShopSchemaRecord(
+            schema.saleor_version, schema.sha256, schema.problems, datetime.now(UTC)
+        )
+
+    def get(self, installation_id: InstallationId) -> Any:
+        return self.rows.get(installation_id)
+
+
 class FakeUnitOfWork:
     """Shares its repositories across instances; ``commits`` counts commits."""
 
@@ -144,6 +161,7 @@ class FakeUnitOfWork:
         self.orders = FakeOrders()
         self.product_vendors = FakeEmptyCatalogue()
         self.plans = FakePlans()
+        self.shop_schemas = FakeShopSchemas()
         self.commits = 0
         self._callbacks: list[Callable[[], None]] = []
 
@@ -231,12 +249,25 @@ class FakeSaleorGateway:
         self.variants: dict[str, Any] = {}
         self.write_backs: list[tuple[str, str, dict[str, str], dict[str, str]]] = []
         self.write_back_error: Exception | None = None
+        self.saleor_version = "3.23.28"
+        self.schema_problems: tuple[str, ...] = ()
 
     def api(self, api_url: str, token: str) -> FakeSaleorApi:
         return FakeSaleorApi(self, api_url, token)
 
     def parse_webhook(self, payload: Mapping[str, Any]) -> WebhookPayload:
         return parse_webhook_payload(payload)
+
+    def read_schema(self, api_url: str, token: str) -> Any:
+        from app.domain.shop_schemas import ShopSchema
+
+        self.calls.append(("read_schema", api_url))
+        if self.unavailable:
+            raise SaleorUnavailable("Saleor answered HTTP 502")
+        return ShopSchema(self.saleor_version, "sha-" + self.saleor_version, self.schema_problems)
+
+    def forget_schema(self, api_url: str) -> None:
+        self.calls.append(("forget_schema", api_url))
 
     def fetch_jwks(self, api_url: str) -> dict[str, Any]:
         self.calls.append(("fetch_jwks", api_url))

@@ -18,6 +18,7 @@ CELERY_TASKS = {
     tasks.WRITE_FULFILMENT: "app.jobs.shipments.write_fulfilment_task",
     tasks.UPDATE_TRACKING: "app.jobs.shipments.update_tracking_task",
     tasks.CANCEL_SHIPMENT: "app.jobs.shipments.cancel_shipment_task",
+    tasks.RECHECK_SHOP_SCHEMA: "app.jobs.shop_schemas.recheck_shop_schema_task",
 }
 
 
@@ -42,7 +43,12 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
     celery = Celery(
         "dropship",
         broker=broker_url,
-        include=["app.jobs.deliveries", "app.jobs.purchase_orders", "app.jobs.shipments"],
+        include=[
+            "app.jobs.deliveries",
+            "app.jobs.purchase_orders",
+            "app.jobs.shipments",
+            "app.jobs.shop_schemas",
+        ],
     )
     celery.conf.update(
         task_serializer="json",
@@ -66,7 +72,11 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "queue-waiting-write-backs": {
                 "task": "app.jobs.purchase_orders.queue_waiting_write_backs_task",
                 "schedule": 60.0,
-            }
+            },
+            "recheck-shop-schemas": {
+                "task": "app.jobs.shop_schemas.recheck_shop_schemas_task",
+                "schedule": 86400.0,
+            },
         },
     )
     return celery

@@ -6,6 +6,7 @@ import logging
 
 from celery import Task
 
+from app.adapters import metrics
 from app.celery_app import celery, container
 from app.errors import NoOp, Permanent, Retryable
 from app.services import deliveries
@@ -20,6 +21,12 @@ MAX_RETRIES = 6
 )
 def process_delivery_task(self: Task, delivery_id: int) -> str:
     """Process one inbox row; temporary failures retry with exponential backoff (capped)."""
+    outcome = _process(self, delivery_id)
+    metrics.task_ran("process_delivery_task", "failed" if outcome == "failed" else "done")
+    return outcome
+
+
+def _process(task: Task, delivery_id: int) -> str:
     parts = container()
     try:
         return deliveries.process_delivery(
@@ -29,10 +36,11 @@ def process_delivery_task(self: Task, delivery_id: int) -> str:
         logger.info("delivery %s: %s", delivery_id, skipped.message)
         return "skipped"
     except Retryable as error:
-        if self.request.retries >= MAX_RETRIES:
+        if task.request.retries >= MAX_RETRIES:
             deliveries.mark_delivery_failed(parts.uow_factory, delivery_id, error.message)
             return "failed"
-        raise self.retry(countdown=min(600, 5 * 2**self.request.retries)) from error
+        metrics.task_ran("process_delivery_task", "retry")
+        raise task.retry(countdown=min(600, 5 * 2**task.request.retries)) from error
     except Permanent as error:
         deliveries.mark_delivery_failed(parts.uow_factory, delivery_id, error.message)
         logger.warning("delivery %s failed: %s", delivery_id, error.message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Task
 
+from app.adapters import metrics
 from app.celery_app import celery, container
 from app.jobs.runner import is_final_attempt, run
 from app.services import dispatch, order_writeback, writeback_queue
@@ -21,7 +22,7 @@ def send_purchase_order_task(
 ) -> str:
     """Send one PO revision; mail outages retry with backoff, then the PO shows "send failed"."""
     parts = container()
-    return run(
+    outcome = run(
         self,
         lambda: (
             dispatch.dispatch_purchase_order(
@@ -42,6 +43,8 @@ def send_purchase_order_task(
         backoff_seconds=PO_SEND_POLICY.backoff_seconds,
         cap_seconds=PO_SEND_POLICY.cap_seconds,
     )
+    metrics.po_sent("email", outcome)
+    return outcome
 
 
 @celery.task(  # type: ignore[untyped-decorator]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Task
 
+from app.adapters import metrics
 from app.celery_app import celery, container
 from app.jobs.runner import is_final_attempt, run
 from app.services import fulfilment_changes, fulfilments
@@ -18,7 +19,7 @@ WRITE_RETRIES = SALEOR_WRITE_POLICY.max_retries
 def write_fulfilment_task(self: Task, installation_id: int, shipment_id: int) -> str:
     """orderFulfill for a shipment; outages retry (reading back first), refusals are shown."""
     parts = container()
-    return run(
+    outcome = run(
         self,
         lambda: (
             fulfilments.write_fulfilment(
@@ -33,6 +34,8 @@ def write_fulfilment_task(self: Task, installation_id: int, shipment_id: int) ->
         ),
         what=f"shipment {shipment_id}",
     )
+    metrics.fulfilment_written(outcome)
+    return outcome
 
 
 @celery.task(  # type: ignore[untyped-decorator]

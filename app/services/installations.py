@@ -6,8 +6,14 @@ import logging
 import re
 
 from app.domain.installations import Installation, SaleorApiUrl, is_well_formed_api_url
+from app.domain.shop_schemas import ShopSchema, incompatibility_message
 from app.errors import Invalid, NotAllowed, Unauthenticated
-from app.services.ports import SaleorGateway, SaleorRefused, SaleorUnavailable
+from app.services.ports import (
+    SaleorGateway,
+    SaleorIncompatible,
+    SaleorRefused,
+    SaleorUnavailable,
+)
 from app.services.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -32,8 +38,10 @@ def register_installation(
     """Store a Saleor's app token after proving it, replacing any earlier install of that Saleor.
 
     The allow-list is checked before any request leaves the app, so a caller cannot make the app
-    call arbitrary hosts. The token is proved with ``{ app { id } }`` against the API URL: only the
-    real Saleor can answer with an app id for it.
+    call arbitrary hosts. The Saleor's own schema is read (one introspection request) and every
+    document the app sends or subscribes with is checked against it: a Saleor that lacks a field
+    or type the app needs is refused, naming the document and what is missing. The token is then
+    proved with ``{ app { id } }``: only the real Saleor can answer with an app id for it.
     """
     if not api_url:
         raise Invalid("Missing Saleor-Api-Url header.", field="saleor-api-url")
@@ -45,6 +53,7 @@ def register_installation(
         raise SaleorUrlNotAllowed(
             f"This app may not be installed on {api_url}. Ask its operator to allow this Saleor."
         )
+    schema = _compatible_schema(saleor, api_url, token)
     try:
         app_id = saleor.api(api_url, token).fetch_app_id()
     except SaleorRefused as error:
@@ -60,6 +69,25 @@ def register_installation(
                 saleor_api_url=SaleorApiUrl(api_url), app_id=app_id, token=token, jwks=jwks
             )
         )
+        assert installation.id is not None
+        uow.shop_schemas.save(installation.id, schema)
         uow.commit()
-    logger.info("installed on %s as app %s", api_url, app_id)
+    saleor.forget_schema(api_url)
+    logger.info("installed on %s as app %s (Saleor %s)", api_url, app_id, schema.saleor_version)
     return installation
+
+
+def _compatible_schema(saleor: SaleorGateway, api_url: str, token: str) -> ShopSchema:
+    try:
+        schema = saleor.read_schema(api_url, token)
+    except SaleorRefused as error:
+        raise TokenRejected(f"Saleor did not accept the app token: {error.message}") from error
+    except SaleorUnavailable as error:
+        raise SaleorUnavailable(
+            f"Could not reach Saleor to read its schema: {error.message}"
+        ) from error
+    if not schema.is_compatible:
+        message = incompatibility_message(schema.saleor_version, schema.problems)
+        logger.error("install refused on %s: %s", api_url, message)
+        raise SaleorIncompatible(message)
+    return schema

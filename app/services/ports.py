@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from app.domain.orders import Fulfilment, OrderInfo
 from app.domain.products import ProductInfo
+from app.domain.shop_schemas import ShopSchema
 from app.domain.webhooks import WebhookPayload
 from app.errors import ErrorCode, Permanent, Retryable
 
@@ -34,6 +35,10 @@ class SaleorMutationFailed(Permanent):
     def __init__(self, message: str, *, errors: tuple[Mapping[str, Any], ...]) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class SaleorIncompatible(Permanent):
+    """The shop's Saleor schema lacks a type or field one of the app's documents uses."""
 
 
 class SignatureInvalid(Exception):
@@ -129,6 +134,10 @@ class SaleorApi(Protocol):
         self, *, name: str, target_url: str, query: str, async_events: list[str]
     ) -> None: ...
 
+    def fetch_saleor_version(self) -> str:
+        """``shop { version }``: the Saleor release the shop runs."""
+        ...
+
 
 class CarrierDetector(Protocol):
     def detect(self, tracking_number: str) -> Any:
@@ -149,6 +158,14 @@ class SaleorGateway(Protocol):
 
     def parse_webhook(self, payload: Mapping[str, Any]) -> WebhookPayload:
         """The parts of a webhook body the app acts on (Saleor's JSON stays in the adapter)."""
+        ...
+
+    def read_schema(self, api_url: str, token: str) -> ShopSchema:
+        """Introspect the Saleor (one request) and check every document against its schema."""
+        ...
+
+    def forget_schema(self, api_url: str) -> None:
+        """Drop what the gateway cached about a Saleor's stored schema (after storing anew)."""
         ...
 
 

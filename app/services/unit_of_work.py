@@ -14,6 +14,7 @@ from app.domain.outbound import OutboundAttempt, OutboundStatus, Subject
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import Shipment
+from app.domain.shop_schemas import ShopSchema, ShopSchemaRecord
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import ProductVendor, Vendor, VendorOption
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
@@ -253,6 +254,12 @@ class NoteRepository(Protocol):
     ) -> list[tuple[InstallationId, str]]: ...
 
 
+class ShopSchemaRepository(Protocol):
+    def save(self, installation_id: InstallationId, schema: ShopSchema) -> None: ...
+
+    def get(self, installation_id: InstallationId) -> ShopSchemaRecord | None: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -267,6 +274,7 @@ class UnitOfWork(Protocol):
     shipments: ShipmentRepository
     outbound: OutboundRepository
     notes: NoteRepository
+    shop_schemas: ShopSchemaRepository
 
     def __enter__(self) -> Self: ...
 

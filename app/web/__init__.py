@@ -8,6 +8,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from app.adapters.logs import set_log_context, shop_domain
 from app.bootstrap import Container
 from app.errors import AppError, ErrorCode, Invalid
 
@@ -78,10 +79,20 @@ def _frame_headers(response):  # type: ignore[no-untyped-def]
     return response
 
 
+def _start_log_context() -> None:
+    """Each request's lines name the shop that sent it (webhook header or dashboard form)."""
+    api_url, order_id = request.headers.get("Saleor-Api-Url", ""), ""
+    if not request.path.startswith("/api/webhooks/"):  # webhook bodies are read raw
+        api_url = api_url or request.values.get("saleorApiUrl", "")
+        order_id = request.values.get("orderId", "")
+    set_log_context(shop=shop_domain(api_url) if api_url else "", order_id=order_id)
+
+
 def register_blueprints(app: Flask) -> None:
     from app.web import (
         app_pages,
         install,
+        operations,
         order_purchase_orders,
         order_shipments,
         order_widget,
@@ -103,8 +114,10 @@ def register_blueprints(app: Flask) -> None:
         settings_page,
         order_shipments,
         shipment_imports_page,
+        operations,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.after_request(_frame_headers)
+    app.before_request(_start_log_context)

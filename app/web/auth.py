@@ -25,7 +25,10 @@ _SALT = "dashboard-context"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(container().settings.secret_key, salt=_SALT)
+    """Signs with the first SECRET_KEY; contexts signed with any listed key stay valid
+    until they expire (itsdangerous signs with the last key of its list, checks all)."""
+    keys = list(reversed(container().settings.secret_keys))
+    return URLSafeTimedSerializer(keys, salt=_SALT)
 
 
 def issue_context(user: DashboardUser) -> str:

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
 from app.services.product_vendors import import_product_vendors_csv
+from app.services.shop_schemas import shop_schema
 from app.services.vendors import (
     export_vendors_csv,
     get_vendor,
@@ -41,7 +42,10 @@ PERMISSION = "MANAGE_ORDERS"
 def _list(status: int = 200, **page: object) -> ResponseReturnValue:
     user = current_user()
     vendors = list_vendors(container().uow_factory, user.installation_id)
-    html = render_template("app_pages/vendors.html", user=user, vendors=vendors, **page)
+    schema = shop_schema(container().uow_factory, user.installation_id)
+    html = render_template(
+        "app_pages/vendors.html", user=user, vendors=vendors, shop_schema=schema, **page
+    )
     return html, status
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from app.adapters import metrics
 from app.domain.webhooks import WebhookEvent
-from app.errors import NotFound, TooLarge
+from app.errors import AppError, NotFound, TooLarge
 from app.services.deliveries import WebhookRequest, ingest_webhook
 from app.web import container
 
@@ -27,17 +30,25 @@ def receive(slug: str) -> ResponseReturnValue:
     body = request.stream.read(limit + 1)
     if len(body) > limit:
         raise TooLarge(f"The body is larger than {limit} bytes.")
-    result = ingest_webhook(
-        parts.uow_factory,
-        parts.saleor,
-        parts.verifier,
-        parts.task_queue,
-        WebhookRequest(
-            endpoint_event=event,
-            api_url=request.headers.get("Saleor-Api-Url", ""),
-            event_header=request.headers.get("Saleor-Event", ""),
-            signature=request.headers.get("Saleor-Signature", ""),
-            body=body,
-        ),
-    )
+    started, outcome = time.perf_counter(), "error"
+    try:
+        result = ingest_webhook(
+            parts.uow_factory,
+            parts.saleor,
+            parts.verifier,
+            parts.task_queue,
+            WebhookRequest(
+                endpoint_event=event,
+                api_url=request.headers.get("Saleor-Api-Url", ""),
+                event_header=request.headers.get("Saleor-Event", ""),
+                signature=request.headers.get("Saleor-Signature", ""),
+                body=body,
+            ),
+        )
+        outcome = result.outcome.value
+    except AppError as error:
+        outcome = error.code.value
+        raise
+    finally:
+        metrics.delivery_received(event.value, outcome, time.perf_counter() - started)
     return jsonify({"success": True, "outcome": result.outcome.value})

@@ -22,7 +22,6 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         CELERY_BROKER_URL=settings.celery_broker_url,
         SECRET_KEY=settings.secret_key,
         ALLOWED_SALEOR_API_URLS=settings.allowed_saleor_api_urls.pattern,
-        SALEOR_SCHEMA_PATH=str(settings.schema_path),
         APP_VAR_DIR=str(Path(settings.database_url.rsplit("/", 1)[-1]).parent),
         LOG_LEVEL="INFO",
     )

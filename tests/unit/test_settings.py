@@ -1,9 +1,8 @@
 import pytest
 
 from app.settings import ConfigurationError, load_settings
-from tests.conftest import SCHEMA_PATH
 
-BASE = {"SALEOR_SCHEMA_PATH": str(SCHEMA_PATH), "APP_VAR_DIR": "/tmp/dropship-settings-test"}
+BASE = {"APP_VAR_DIR": "/tmp/dropship-settings-test"}
 PRODUCTION = {
     **BASE,
     "APP_ENV": "production",
@@ -52,7 +51,13 @@ def test_production_reads_every_variable():
         ),
         pytest.param({"CELERY_BROKER_URL": "localhost"}, "CELERY_BROKER_URL", id="bad_broker_case"),
         pytest.param(
-            {"SALEOR_SCHEMA_PATH": "/nope.graphql"}, "SALEOR_SCHEMA_PATH", id="no_schema_case"
+            {"SECRET_KEY": "a-production-secret-key,short"}, "SECRET_KEY", id="short_old_key_case"
+        ),
+        pytest.param({"METRICS_TOKEN": "short"}, "METRICS_TOKEN", id="short_metrics_token_case"),
+        pytest.param(
+            {"PROMETHEUS_MULTIPROC_DIR": "/nope/metrics"},
+            "PROMETHEUS_MULTIPROC_DIR",
+            id="no_metrics_dir_case",
         ),
         pytest.param(
             {"MAX_WEBHOOK_BODY_BYTES": "-1"}, "MAX_WEBHOOK_BODY_BYTES", id="negative_limit_case"
@@ -70,3 +75,16 @@ def test_bad_configuration_names_the_variable(changes, variable):
         load_settings({**PRODUCTION, **changes})
 
     assert str(raised.value).startswith(variable)
+
+
+def test_no_schema_file_is_needed_outside_the_repository():
+    settings = load_settings({"APP_VAR_DIR": "/tmp/dropship-settings-test"})
+
+    assert not hasattr(settings, "schema_path")
+    assert settings.graphql_dir.is_relative_to(settings.manifest_path.parent)
+
+
+def test_secret_key_lists_keys_first_one_first():
+    settings = load_settings({**PRODUCTION, "SECRET_KEY": "new-key-0123456789, old-key-0123456789"})
+
+    assert settings.secret_keys == ("new-key-0123456789", "old-key-0123456789")

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -340,4 +341,29 @@ order_notes = Table(
     ),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("ix_order_notes_order", "installation_id", "saleor_order_id"),
+)
+
+# A Saleor schema read by introspection, stored once per distinct content (zlib-compressed JSON).
+saleor_schemas = Table(
+    "saleor_schemas",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("introspection", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The schema each installation's Saleor answered with, its version and the documents it lacks.
+installation_schemas = Table(
+    "installation_schemas",
+    metadata,
+    Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("saleor_version", String(40), nullable=False),
+    Column("schema_sha256", String(64), ForeignKey("saleor_schemas.sha256"), nullable=False),
+    Column("problems", JSON, nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
 )

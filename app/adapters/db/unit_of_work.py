@@ -26,6 +26,7 @@ from app.adapters.db.repositories import (
     SqlOrderRepository,
 )
 from app.adapters.db.shipments import SqlShipmentRepository
+from app.adapters.db.shop_schemas import SqlShopSchemaRepository
 from app.errors import ErrorCode, Retryable
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class SqlAlchemyUnitOfWork:
         self.shipments = SqlShipmentRepository(self._connection)
         self.outbound = SqlOutboundRepository(self._connection)
         self.notes = SqlNoteRepository(self._connection)
+        self.shop_schemas = SqlShopSchemaRepository(self._connection)
         return self
 
     def __exit__(

@@ -1,4 +1,4 @@
-"""A GraphQL client for one Saleor: documents from graphql/, validated before sending.
+"""A GraphQL client for one Saleor: documents from graphql/, checked against the shop's schema.
 
 Failures come out as the service ports' errors: SaleorUnavailable (network, timeout, 5xx:
 retried here for reads only), SaleorRefused (GraphQL errors, such as PermissionDenied, which
@@ -20,8 +20,8 @@ from gql.transport.exceptions import (
     TransportServerError,
 )
 from gql.transport.requests import RequestsHTTPTransport
-from graphql import GraphQLSchema
 
+from app.adapters import metrics
 from app.adapters.saleor.documents import Documents
 from app.services.ports import SaleorMutationFailed, SaleorRefused, SaleorUnavailable
 
@@ -38,6 +38,13 @@ def _error_codes(errors: list[Any] | None) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _is_validation_failure(errors: list[Any] | None) -> bool:
+    """Saleor answers a document its schema cannot run with HTTP 400, errors without a path
+    and no ``data`` (responses/graphql_validation_error.json)."""
+    found = [e for e in errors or [] if isinstance(e, Mapping)]
+    return bool(found) and all("path" not in e for e in found)
+
+
 def _mutation_errors(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
     found: list[Mapping[str, Any]] = []
     for value in data.values():
@@ -52,16 +59,18 @@ class SaleorClient:
         api_url: str,
         token: str,
         *,
-        schema: GraphQLSchema,
+        check: Callable[[str], None],
         documents: Documents,
         timeout: float = 10.0,
         read_retries: int = 3,
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        on_validation_error: Callable[[], None] = lambda: None,
     ) -> None:
         self.api_url = api_url
         self._token = token
-        self._schema = schema
+        self._check = check
+        self._on_validation_error = on_validation_error
         self._documents = documents
         self._timeout = timeout
         self._read_retries = read_retries
@@ -72,7 +81,11 @@ class SaleorClient:
         return f"SaleorClient({self.api_url!r})"
 
     def execute(self, operation: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Run a named operation; reads are retried with backoff on 5xx and timeouts."""
+        """Run a named operation; reads are retried with backoff on 5xx and timeouts.
+
+        The document is checked against the shop's own schema first (SaleorIncompatible).
+        """
+        self._check(operation)
         attempts = 1 + (self._read_retries if self._documents.is_query(operation) else 0)
         for attempt in range(attempts):
             try:
@@ -92,13 +105,29 @@ class SaleorClient:
         raise AssertionError("unreachable")
 
     def _send(self, operation: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+        started = time.perf_counter()
+        result = "error"
+        try:
+            data = self._post(operation, variables)
+            result = "ok"
+            return data
+        except SaleorRefused:
+            result = "refused"
+            raise
+        except SaleorUnavailable:
+            result = "unavailable"
+            raise
+        finally:
+            metrics.saleor_call(operation, result, time.perf_counter() - started)
+
+    def _post(self, operation: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
         transport = RequestsHTTPTransport(
             url=self.api_url,
             headers={"Authorization": f"Bearer {self._token}"},
             timeout=self._timeout,  # type: ignore[arg-type]
             retries=0,
         )
-        client = Client(schema=self._schema, transport=transport)
+        client = Client(transport=transport)  # checked once per schema in execute()
         request = GraphQLRequest(
             self._documents[operation],
             variable_values=dict(variables or {}),
@@ -108,6 +137,11 @@ class SaleorClient:
             result = client.execute(request)
         except TransportQueryError as error:
             codes = _error_codes(error.errors)
+            if error.data is None and _is_validation_failure(error.errors):
+                logger.error(
+                    "Saleor at %s refused %s as invalid: %s", self.api_url, operation, error
+                )
+                self._on_validation_error()
             raise SaleorRefused(f"Saleor refused {operation}: {error}", codes=codes) from None
         except TransportServerError as error:
             if error.code is not None and error.code < 500:

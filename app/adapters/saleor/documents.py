@@ -1,4 +1,8 @@
-"""The schema and the GraphQL documents in ``graphql/``, loaded and validated once per process."""
+"""The GraphQL documents in ``graphql/`` and ``webhooks/``, parsed once per process.
+
+Documents are checked against each shop's own schema (see ``schemas.py``), not a bundled one:
+the running app needs nothing outside its repository.
+"""
 
 from __future__ import annotations
 
@@ -17,23 +21,39 @@ from graphql import (
 
 
 class InvalidDocument(Exception):
-    """A document in graphql/ or webhooks/ does not validate against Saleor's schema."""
+    """A document in graphql/ or webhooks/ does not parse or validate against a schema."""
 
 
 @cache
 def load_schema(path: Path) -> GraphQLSchema:
+    """A schema from SDL (tests and benchmarks; the app reads each shop's by introspection)."""
     return build_schema(path.read_text(encoding="utf-8"), assume_valid_sdl=True)
 
 
-def validate_document(schema: GraphQLSchema, source: str, name: str) -> DocumentNode:
-    """Parse and validate a document; raise InvalidDocument naming the file."""
+def parse_document(source: str, name: str) -> DocumentNode:
+    """Parse a document holding exactly one named operation; raise InvalidDocument naming it."""
     try:
         document = parse(source)
     except Exception as error:
         raise InvalidDocument(f"{name}: {error}") from error
-    errors = validate(schema, document)
+    try:
+        operation_of(document)
+    except InvalidDocument as error:
+        raise InvalidDocument(f"{name}: {error}") from None
+    return document
+
+
+def schema_errors(schema: GraphQLSchema, document: DocumentNode) -> list[str]:
+    """What in ``document`` the schema lacks (empty when it validates)."""
+    return [error.message for error in validate(schema, document)]
+
+
+def validate_document(schema: GraphQLSchema, source: str, name: str) -> DocumentNode:
+    """Parse and validate a document; raise InvalidDocument naming the file."""
+    document = parse_document(source, name)
+    errors = schema_errors(schema, document)
     if errors:
-        raise InvalidDocument(f"{name}: " + "; ".join(error.message for error in errors))
+        raise InvalidDocument(f"{name}: " + "; ".join(errors))
     return document
 
 
@@ -45,15 +65,17 @@ def operation_of(document: DocumentNode) -> OperationDefinitionNode:
 
 
 class Documents:
-    """Operation name -> parsed document, for every file in a folder."""
+    """Operation name -> parsed document (and its file name), for every file in a folder."""
 
-    def __init__(self, schema: GraphQLSchema, folder: Path) -> None:
+    def __init__(self, folder: Path) -> None:
         self._documents: dict[str, DocumentNode] = {}
+        self._files: dict[str, str] = {}
         for path in sorted(folder.glob("*.graphql")):
-            document = validate_document(schema, path.read_text(encoding="utf-8"), path.name)
+            document = parse_document(path.read_text(encoding="utf-8"), path.name)
             name = operation_of(document).name
             assert name is not None
             self._documents[name.value] = document
+            self._files[name.value] = f"{folder.name}/{path.name}"
 
     def __getitem__(self, operation_name: str) -> DocumentNode:
         return self._documents[operation_name]
@@ -64,7 +86,11 @@ class Documents:
     def names(self) -> list[str]:
         return sorted(self._documents)
 
+    def file_of(self, operation_name: str) -> str:
+        """``graphql/order_details.graphql`` for ``OrderDetails``."""
+        return self._files[operation_name]
+
 
 @cache
-def load_documents(schema_path: Path, folder: Path) -> Documents:
-    return Documents(load_schema(schema_path), folder)
+def load_documents(folder: Path) -> Documents:
+    return Documents(folder)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import requests
 from graphql import GraphQLSchema
@@ -16,9 +16,11 @@ from app.adapters.saleor.parsing import (
     parse_product,
     parse_webhook_payload,
 )
+from app.adapters.saleor.schemas import SchemaRegistry
 from app.domain.installations import jwks_url
 from app.domain.orders import Fulfilment, OrderInfo
 from app.domain.products import ProductInfo
+from app.domain.shop_schemas import ShopSchema
 from app.domain.webhooks import WebhookPayload
 from app.services.ports import (
     Fulfilled,
@@ -164,6 +166,9 @@ class SaleorApiAdapter:
         app = self._client.execute("AppWebhooks").get("app") or {}
         return {str(hook["name"]) for hook in app.get("webhooks") or []}
 
+    def fetch_saleor_version(self) -> str:
+        return str((self._client.execute("ShopVersion").get("shop") or {}).get("version") or "")
+
     def create_webhook(
         self, *, name: str, target_url: str, query: str, async_events: list[str]
     ) -> None:
@@ -187,32 +192,75 @@ def _order(answer: Mapping[str, Any] | None) -> OrderInfo | None:
     return parse_order(order) if isinstance(order, Mapping) else None
 
 
+class SchemaStore(Protocol):
+    """Where the gateway finds which schema each Saleor answered with."""
+
+    def sha_for(self, api_url: str) -> str | None: ...
+
+    def introspection(self, sha256: str) -> bytes | None: ...
+
+    def save_for(self, api_url: str, schema: ShopSchema) -> None: ...
+
+    def forget(self, api_url: str | None = None) -> None: ...
+
+
 class SaleorHttpGateway:
+    """Saleor clients that check each document against the shop's own schema.
+
+    With ``schema`` every shop is checked against that one (tests and benchmarks); otherwise
+    against the schema stored for the shop at install (read once if none is stored yet).
+    """
+
     def __init__(
         self,
         *,
-        schema: GraphQLSchema,
         documents: Documents,
+        subscriptions: Documents,
         timeout: float,
         read_retries: int = 3,
         backoff_seconds: float = 0.5,
+        schema: GraphQLSchema | None = None,
+        schema_store: SchemaStore | None = None,
+        on_validation_error: Callable[[str], None] = lambda api_url: None,
     ) -> None:
-        self._schema = schema
         self._documents = documents
         self._timeout = timeout
         self._read_retries = read_retries
         self._backoff_seconds = backoff_seconds
         self._session = requests.Session()
+        self._store = schema_store
+        self._on_validation_error = on_validation_error
+        self._just_read: dict[str, str] = {}
+        load = schema_store.introspection if schema_store else (lambda sha: None)
+        self.schemas = SchemaRegistry(documents, subscriptions, load)
+        self._fixed_key = f"fixed-{id(schema)}"
+        if schema is not None:
+            self.schemas.add_fixed(self._fixed_key, schema)
+        self._fixed = schema is not None
+
+    def _schema_sha(self, api_url: str, token: str) -> str:
+        if self._fixed or self._store is None:
+            return self._fixed_key
+        sha = self._store.sha_for(api_url) or self._just_read.get(api_url)
+        if sha is None:  # installed before schemas were stored: read it now, once
+            shop_schema = self.read_schema(api_url, token)
+            self._store.save_for(api_url, shop_schema)
+            sha = shop_schema.sha256
+        return sha
 
     def client(self, api_url: str, token: str) -> SaleorClient:
+        def check(operation: str) -> None:
+            self.schemas.check(self._schema_sha(api_url, token), operation)
+
         return SaleorClient(
             api_url,
             token,
-            schema=self._schema,
+            check=check,
             documents=self._documents,
             timeout=self._timeout,
             read_retries=self._read_retries,
             backoff_seconds=self._backoff_seconds,
+            on_validation_error=lambda: self._on_validation_error(api_url),
         )
 
     def api(self, api_url: str, token: str) -> SaleorApiAdapter:
@@ -220,6 +268,17 @@ class SaleorHttpGateway:
 
     def parse_webhook(self, payload: Mapping[str, Any]) -> WebhookPayload:
         return parse_webhook_payload(payload)
+
+    def read_schema(self, api_url: str, token: str) -> ShopSchema:
+        """Introspect; until it is stored, this Saleor's documents are checked against it."""
+        schema = self.schemas.read(self._session, api_url, token, self._timeout)
+        self._just_read[api_url] = schema.sha256
+        return schema
+
+    def forget_schema(self, api_url: str) -> None:
+        self._just_read.pop(api_url, None)
+        if self._store is not None:
+            self._store.forget(api_url)
 
     def fetch_jwks(self, api_url: str) -> dict[str, Any]:
         """GET the Saleor's public keys; any failure is temporary (answer 503, Saleor retries)."""

@@ -116,7 +116,8 @@ def shop(uow_factory, fake_saleor):
     fake_saleor.add_order(order)
     saleor = SaleorHttpGateway(
         schema=load_schema(SCHEMA_PATH),
-        documents=load_documents(SCHEMA_PATH, ROOT / "graphql"),
+        documents=load_documents(ROOT / "graphql"),
+        subscriptions=load_documents(ROOT / "webhooks"),
         timeout=2,
         read_retries=1,
         backoff_seconds=0.01,

@@ -63,7 +63,8 @@ def test_install_stores_the_proved_installation_with_the_token_encrypted(install
         fake.jwks(),
     )
     assert [(c.operation_name, c.authorization) for c in fake.requests] == [
-        ("AppId", f"Bearer {app.token}")
+        ("ShopSchema", f"Bearer {app.token}"),
+        ("AppId", f"Bearer {app.token}"),
     ]
     with engine.connect() as connection:
         stored = connection.execute(select(tables.installations.c.token_encrypted)).scalar_one()

@@ -16,7 +16,7 @@ from .events import EmittedEvent
 from .fake import FakeSaleor
 from .keys import SigningKey, thumbprint, verify_detached_jws
 from .models import GraphQLCall, InstalledApp, InstallFailed, WebhookDelivery
-from .schema import default_schema_path, load_schema, shared_saleor_dir
+from .schema import default_schema_path, load_schema, schema_without, shared_saleor_dir
 from .webhooks import WebhookPayloadError
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "WebhookPayloadError",
     "default_schema_path",
     "load_schema",
+    "schema_without",
     "shared_saleor_dir",
     "thumbprint",
     "verify_detached_jws",

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from .catalog import DEFAULT_WAREHOUSE, product_record, warehouse_record
-from .models import InstalledApp
+from .models import SALEOR_VERSION, InstalledApp
 
 _PERMISSION_NAMES = {
     "HANDLE_PAYMENTS": "Handle payments",
@@ -109,6 +109,7 @@ class DataStore:
         self.variants: dict[str, dict[str, Any]] = {}
         self.warehouses: dict[str, dict[str, Any]] = {}
         self.stocks: dict[tuple[str, str], int] = {}
+        self.saleor_version = SALEOR_VERSION  # `shop { version }`
         self.shop_settings: dict[str, bool] = {
             "fulfillmentAutoApprove": True,
             "fulfillmentAllowUnpaid": False,

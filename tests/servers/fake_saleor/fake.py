@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from graphql import GraphQLSchema
 
 from . import installer, webhooks
 from .data import DataStore
@@ -31,8 +32,9 @@ class FakeSaleor(StateAccess, EventControls):
         schema_path: Path | None = None,
         retry_delays: Sequence[float] = (0.05, 0.1, 0.2, 0.4, 0.8),
         webhook_timeout: float = 18.0,
+        schema: GraphQLSchema | None = None,
     ) -> None:
-        self.schema = load_schema(schema_path)
+        self.schema = schema or load_schema(schema_path)
         self.store = DataStore()
         self.retry_delays = tuple(retry_delays)
         self.timeout = (CONNECT_TIMEOUT, webhook_timeout)
@@ -54,6 +56,11 @@ class FakeSaleor(StateAccess, EventControls):
         router.add("GET", "/.well-known/jwks.json", lambda _request: json_response(self.jwks()))
         self._server = BackgroundServer(router)
         self._port: int | None = None
+
+    def use_schema(self, schema: GraphQLSchema, saleor_version: str) -> None:
+        """From now on answer (and introspect) as a Saleor with this schema and version."""
+        self.schema = self._endpoint.schema = schema
+        self.store.saleor_version = saleor_version
 
     # lifecycle -----------------------------------------------------------------------------
     def start(self) -> FakeSaleor:

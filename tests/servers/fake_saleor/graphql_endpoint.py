@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
     GraphQLSchema,
     GraphQLSyntaxError,
+    OperationDefinitionNode,
     OperationType,
+    SelectionSetNode,
     execute_sync,
     get_operation_ast,
     parse,
+    print_ast,
     validate,
 )
 from werkzeug.wrappers import Request, Response
@@ -27,6 +34,12 @@ from .models import GraphQLCall
 from .resolvers import field_resolver
 
 COST = {"cost": {"requestedQueryCost": 1, "maximumAvailable": 50000}}
+# Executing Saleor's introspection takes about a second: answer each (schema, query) once.
+_INTROSPECTIONS: dict[tuple[int, str], Any] = {}
+# Saleor runs graphql-core-legacy, whose introspection lists every argument and input field,
+# deprecated or not (it has no `includeDeprecated` on them); graphql-core 3 hides deprecated
+# ones unless asked, so the fake asks.
+_LIST_EVERY_ARGUMENT = re.compile(r"\b(args|inputFields)\b(?!\s*\()")
 _FAILURE_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
 
@@ -127,14 +140,21 @@ class GraphQLEndpoint:
         variables = call.variables if isinstance(call.variables, dict) else None
         operation = get_operation_ast(document, call.operation_name)
         ctx.extras["mutation"] = bool(operation and operation.operation == OperationType.MUTATION)
-        result = execute_sync(
-            self.schema,
-            document,
-            variable_values=variables,
-            operation_name=call.operation_name,
-            context_value=ctx,
-            field_resolver=field_resolver,
+        schema_fields, rest = _split_introspection(document, operation)
+        result = (
+            execute_sync(
+                self.schema,
+                rest,
+                variable_values=variables,
+                operation_name=call.operation_name,
+                context_value=ctx,
+                field_resolver=field_resolver,
+            )
+            if rest is not None
+            else ExecutionResult(data={})
         )
+        if schema_fields and result.data is not None:
+            result.data.update(self._introspect(document, schema_fields))
         errors = [format_error(e) for e in result.errors or []]
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # request-level failure (variables, operation name): nothing was executed
@@ -144,3 +164,43 @@ class GraphQLEndpoint:
         body["data"] = result.data
         body["extensions"] = COST
         return 200, body
+
+    def _introspect(self, document: DocumentNode, fields: list[FieldNode]) -> dict[str, Any]:
+        """The `__schema` part of a query, executed against the schema once and kept."""
+        only = DocumentNode(
+            definitions=[
+                OperationDefinitionNode(
+                    operation=OperationType.QUERY, selection_set=SelectionSetNode(selections=fields)
+                ),
+                *[d for d in document.definitions if not isinstance(d, OperationDefinitionNode)],
+            ]
+        )
+        key = (id(self.schema), print_ast(only))
+        if key not in _INTROSPECTIONS:
+            listed = parse(_LIST_EVERY_ARGUMENT.sub(r"\1(includeDeprecated: true)", key[1]))
+            _INTROSPECTIONS[key] = execute_sync(self.schema, listed).data
+        return dict(_INTROSPECTIONS[key])
+
+
+def _split_introspection(
+    document: DocumentNode, operation: OperationDefinitionNode | None
+) -> tuple[list[FieldNode], DocumentNode | None]:
+    """(the `__schema` fields, the document without them) for a query asking for the schema."""
+    if operation is None or operation.operation != OperationType.QUERY:
+        return [], document
+    selections = operation.selection_set.selections
+    fields = [s for s in selections if isinstance(s, FieldNode) and s.name.value == "__schema"]
+    if not fields:
+        return [], document
+    rest = [s for s in selections if s not in fields]
+    if not rest:
+        return fields, None
+    trimmed = OperationDefinitionNode(
+        operation=operation.operation,
+        name=operation.name,
+        variable_definitions=operation.variable_definitions,
+        directives=operation.directives,
+        selection_set=SelectionSetNode(selections=rest),
+    )
+    definitions = [trimmed if d is operation else d for d in document.definitions]
+    return fields, DocumentNode(definitions=definitions)

@@ -36,6 +36,15 @@ def load_schema(path: Path | None = None) -> GraphQLSchema:
     return _load(str(Path(path or default_schema_path()).resolve()))
 
 
+def schema_without(type_name: str, field_name: str, path: Path | None = None) -> GraphQLSchema:
+    """A fresh copy of the real schema lacking `type_name.field_name` (an older or trimmed
+    Saleor), for testing that the app refuses a Saleor without a field it uses."""
+    schema = build_schema(Path(path or default_schema_path()).read_text(encoding="utf-8"))
+    fields = schema.type_map[type_name].fields  # type: ignore[union-attr]
+    del fields[field_name]
+    return schema
+
+
 def enum_values(schema: GraphQLSchema, name: str) -> list[str]:
     """Names of the values of enum `name`."""
     enum = schema.get_type(name)

@@ -5,6 +5,7 @@ import pytest
 from app.domain.installations import InstallationStatus
 from app.errors import Invalid
 from app.services.installations import SaleorUrlNotAllowed, TokenRejected, register_installation
+from app.services.ports import SaleorIncompatible
 from tests.fakes import FakeSaleorGateway, FakeUnitOfWork
 
 API_URL = "https://shop.example.com/graphql/"
@@ -32,7 +33,32 @@ def test_register_stores_the_proved_token_app_id_and_jwks():
         "t1",
         {"keys": [{"kid": "a"}]},
     )
-    assert saleor.calls == [("fetch_app_id", API_URL), ("fetch_jwks", API_URL)]
+    assert saleor.calls == [
+        ("read_schema", API_URL),
+        ("fetch_app_id", API_URL),
+        ("fetch_jwks", API_URL),
+        ("forget_schema", API_URL),
+    ]
+    assert uow.shop_schemas.get(installation.id).saleor_version == "3.23.28"
+
+
+def test_a_saleor_lacking_a_field_the_app_needs_is_refused_before_the_token_is_used():
+    uow, saleor = FakeUnitOfWork(), FakeSaleorGateway()
+    saleor.valid_tokens["t1"] = "QXBwOjE="
+    saleor.saleor_version = "3.19.0"
+    saleor.schema_problems = (
+        "graphql/order_details.graphql: Cannot query field 'userEmail' on type 'Order'.",
+    )
+
+    with pytest.raises(SaleorIncompatible) as raised:
+        _register(uow, saleor)
+
+    assert raised.value.message == (
+        "This Saleor (3.19.0) lacks what the app needs: graphql/order_details.graphql:"
+        " Cannot query field 'userEmail' on type 'Order'."
+    )
+    assert saleor.calls == [("read_schema", API_URL)]
+    assert uow.installations.get_active_by_api_url(API_URL) is None
 
 
 @pytest.mark.parametrize(

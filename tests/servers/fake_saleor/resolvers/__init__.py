@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registration side effects)
     metadata,
     order,
     order_actions,
+    shop,
     webhooks,
 )
 from .registry import field_resolver, guard_for, mutation, query, resolver

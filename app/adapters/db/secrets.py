@@ -1,0 +1,31 @@
+"""Re-encryption of every stored secret under the first SECRET_KEY (key rotation)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from app.adapters.crypto import TokenCipher
+from app.adapters.db import tables
+
+_ENCRYPTED_COLUMNS = (
+    (tables.installations, "token_encrypted"),
+    (tables.installation_settings, "smtp_password_encrypted"),
+)
+
+
+def rotate_stored_secrets(engine: Engine, cipher: TokenCipher) -> int:
+    """Re-encrypt app tokens and SMTP passwords in one transaction; returns how many."""
+    rotated = 0
+    with engine.begin() as connection:
+        for table, column_name in _ENCRYPTED_COLUMNS:
+            column = table.c[column_name]
+            key = next(iter(table.primary_key.columns))
+            rows = connection.execute(select(key, column).where(column.is_not(None))).all()
+            for row_key, ciphertext in rows:
+                connection.execute(
+                    table.update()
+                    .where(key == row_key)
+                    .values({column_name: cipher.rotate(ciphertext)})
+                )
+                rotated += 1
+    return rotated
