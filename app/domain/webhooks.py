@@ -33,6 +33,11 @@ class WebhookEvent(StrEnum):
         return self.value.lower().replace("_", "-")
 
     @property
+    def type_name(self) -> str:
+        """The schema's Event type Saleor sends for it: ORDER_CREATED -> ``OrderCreated``."""
+        return "".join(part.capitalize() for part in self.value.split("_"))
+
+    @property
     def is_order_event(self) -> bool:
         """Events about one order: the worker reads the order back."""
         return self.value.startswith(("ORDER_", "FULFILLMENT_"))
@@ -53,6 +58,17 @@ class DeliveryStatus(StrEnum):
 def body_digest(body: bytes) -> str:
     """Saleor's retries resend the stored payload byte for byte, so the hash identifies it."""
     return hashlib.sha256(body).hexdigest()
+
+
+def is_body_of(payload: Mapping[str, Any], event: WebhookEvent) -> bool:
+    """True only when the signed body names ``event`` itself (its ``__typename``).
+
+    The signature covers the body, not the URL or the Saleor-Event header, so a genuine body of
+    one event could be replayed to another endpoint. Every subscription in ``webhooks/`` selects
+    ``event { __typename }``; a body without it (made by an older subscription) names no event
+    and never matches.
+    """
+    return payload.get("__typename") == event.type_name
 
 
 def is_issued_by(payload: Mapping[str, Any], app_id: str) -> bool:

@@ -13,6 +13,7 @@ from app.domain.webhooks import (
     DeliveryStatus,
     WebhookEvent,
     body_digest,
+    is_body_of,
     is_issued_by,
     order_id_of,
 )
@@ -71,6 +72,18 @@ def _parse(body: bytes) -> dict[str, Any]:
     return payload
 
 
+def _check_event_binding(
+    installation: Installation, event: WebhookEvent, payload: dict[str, Any]
+) -> None:
+    """A genuine body of another event (or of another app's removal) replayed here is refused."""
+    if not is_body_of(payload, event):
+        raise Unauthenticated(f"The signed body is not a {event.value.lower()} event.")
+    if event is WebhookEvent.APP_DELETED:
+        app = payload.get("app")
+        if not isinstance(app, dict) or app.get("id") != installation.app_id:
+            raise Unauthenticated("APP_DELETED does not name this app.")
+
+
 def _verify(
     uow: UnitOfWork,
     saleor: SaleorGateway,
@@ -114,6 +127,7 @@ def ingest_webhook(
             raise Unauthenticated("This Saleor has not installed the app.")
         _verify(uow, saleor, verifier, installation, request)
         payload = _parse(request.body)
+        _check_event_binding(installation, request.endpoint_event, payload)
         if is_issued_by(payload, installation.app_id) and (
             request.endpoint_event is not WebhookEvent.APP_DELETED
         ):
@@ -122,7 +136,7 @@ def ingest_webhook(
             return IngestResult(IngestOutcome.OWN_EVENT)
         digest = body_digest(request.body)
         if request.endpoint_event is WebhookEvent.APP_DELETED:
-            return _remove_installation(uow, installation, digest, request, payload)
+            return _remove_installation(uow, installation, digest, request)
         delivery_id, created = uow.deliveries.add(
             installation.id, request.endpoint_event, digest, request.body.decode()
         )
@@ -142,13 +156,9 @@ def _remove_installation(
     installation: Installation,
     digest: str,
     request: WebhookRequest,
-    payload: dict[str, Any],
 ) -> IngestResult:
     """APP_DELETED: from now on the token is never used and the Saleor's webhooks are refused."""
     assert installation.id is not None
-    app = payload.get("app")
-    if isinstance(app, dict) and app.get("id") not in (None, installation.app_id):
-        raise Invalid("APP_DELETED names another app.")
     delivery_id, _ = uow.deliveries.add(
         installation.id,
         WebhookEvent.APP_DELETED,

@@ -107,8 +107,12 @@ class SaleorApi(Protocol):
         """(id, name) of the shop's warehouses."""
         ...
 
-    def webhook_names(self) -> set[str]:
-        """Names of the webhooks Saleor holds for this app."""
+    def webhook_queries(self) -> dict[str, tuple[str, str]]:
+        """The webhooks Saleor holds for this app: name -> (webhook id, subscription query)."""
+        ...
+
+    def update_webhook_query(self, webhook_id: str, query: str) -> None:
+        """Replace one of the app's own webhooks' subscription query."""
         ...
 
     def create_webhook(

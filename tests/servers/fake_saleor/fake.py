@@ -174,11 +174,13 @@ class FakeSaleor(StateAccess, EventControls):
         order_id: str | None = None,
         issuing_principal: dict[str, Any] | Literal["user"] | None = "user",
         extra: dict[str, Any] | None = None,
+        post: bool = True,
     ) -> WebhookDelivery:
         """Render the app's subscription for `event`, sign it and POST it (with retries).
 
         `extra` overrides/extends the event root value (e.g. `fulfillment`, `issuedAt`).
         An inactive app gets nothing (no attempts), except APP_DELETED after delete_app.
+        `post=False` only renders and signs (a genuine body a test can replay elsewhere).
         """
         hook = webhooks.find_webhook(app, event)
         if hook is None:
@@ -190,7 +192,7 @@ class FakeSaleor(StateAccess, EventControls):
                 raise KeyError(f"no order {order_id!r}; add it with add_order()")
         principal = dict(ADMIN_USER) if issuing_principal == "user" else issuing_principal
         # Saleor marks deliveries of inactive apps FAILED without sending (APP_DELETED aside)
-        post = app.is_active or event == "APP_DELETED"
+        post = post and (app.is_active or event == "APP_DELETED")
         return self._send(app, hook, event, order, principal, extra, post=post)
 
     # dashboard tokens ----------------------------------------------------------------------
