@@ -35,6 +35,7 @@ class Settings:
     saleor_retry_backoff_seconds: float = 0.5
     dashboard_context_ttl_seconds: int = 900
     dashboard_token_leeway_seconds: int = 30
+    jwks_refetch_interval_seconds: float = 60.0
     graphql_dir: Path = PROJECT_ROOT / "graphql"
     webhooks_dir: Path = PROJECT_ROOT / "webhooks"
     manifest_path: Path = PROJECT_ROOT / "manifest.json"
@@ -137,6 +138,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if "DASHBOARD_CONTEXT_TTL_SECONDS" in env:
         optional["dashboard_context_ttl_seconds"] = _positive_number(
             "DASHBOARD_CONTEXT_TTL_SECONDS", env["DASHBOARD_CONTEXT_TTL_SECONDS"], int
+        )
+    if "JWKS_REFETCH_INTERVAL_SECONDS" in env:
+        optional["jwks_refetch_interval_seconds"] = _positive_number(
+            "JWKS_REFETCH_INTERVAL_SECONDS", env["JWKS_REFETCH_INTERVAL_SECONDS"], float
         )
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

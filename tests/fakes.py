@@ -11,13 +11,14 @@ from typing import Any, Self
 from app.domain.installations import Installation, InstallationId, InstallationStatus
 from app.domain.orders import OrderSnapshot
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
-from app.services.ports import SaleorUnavailable, SignatureInvalid
+from app.services.ports import SaleorUnavailable, SignatureInvalid, UnknownSigningKey
 from app.services.unit_of_work import Delivery
 
 
 class FakeInstallations:
     def __init__(self) -> None:
         self.rows: dict[int, Installation] = {}
+        self.jwks_fetched_at: dict[int, datetime] = {}
 
     def get(self, installation_id: InstallationId) -> Installation | None:
         return self.rows.get(installation_id)
@@ -40,6 +41,15 @@ class FakeInstallations:
 
     def update_jwks(self, installation_id: InstallationId, jwks: Mapping[str, Any]) -> None:
         self.rows[installation_id] = replace(self.rows[installation_id], jwks=dict(jwks))
+
+    def claim_jwks_fetch(
+        self, installation_id: InstallationId, now: datetime, interval_seconds: float
+    ) -> bool:
+        last = self.jwks_fetched_at.get(installation_id)
+        if last is not None and (now - last).total_seconds() < interval_seconds:
+            return False
+        self.jwks_fetched_at[installation_id] = now
+        return True
 
     def mark_removed(self, installation_id: InstallationId) -> None:
         self.rows[installation_id] = replace(
@@ -234,7 +244,9 @@ class FakeVerifier:
     def verify_webhook(self, signature: str, body: bytes, jwks: Mapping[str, Any]) -> None:
         kids = {key.get("kid") for key in jwks.get("keys", [])}
         kid, _, signed = signature.partition(":")
-        if kid not in kids or signed.encode() != body:
+        if kid not in kids:
+            raise UnknownSigningKey(f"unknown key id {kid!r}")
+        if signed.encode() != body:
             raise SignatureInvalid("bad signature")
 
 

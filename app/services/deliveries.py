@@ -18,7 +18,7 @@ from app.domain.webhooks import (
     order_id_of,
 )
 from app.errors import Invalid, NoOp, Permanent, Unauthenticated
-from app.services import orders, reconcile
+from app.services import orders, reconcile, signing_keys
 from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -85,26 +85,26 @@ def _check_event_binding(
 
 
 def _verify(
+    uow_factory: UnitOfWorkFactory,
     uow: UnitOfWork,
     saleor: SaleorGateway,
     verifier: SignatureVerifier,
     installation: Installation,
     request: WebhookRequest,
+    refetch_seconds: float,
 ) -> None:
-    """Verify against the stored keys; on failure fetch the JWKS once (key rotation) and keep it."""
+    """Verify against the stored keys; an unknown key id may fetch the JWKS (rate-limited)."""
     try:
-        verifier.verify_webhook(request.signature, request.body, installation.jwks)
-        return
-    except SignatureInvalid:
-        pass
-    fresh_jwks = saleor.fetch_jwks(installation.saleor_api_url)
-    try:
-        verifier.verify_webhook(request.signature, request.body, fresh_jwks)
+        signing_keys.verify_with_key_refresh(
+            uow_factory,
+            uow,
+            saleor,
+            installation,
+            lambda jwks: verifier.verify_webhook(request.signature, request.body, jwks),
+            interval_seconds=refetch_seconds,
+        )
     except SignatureInvalid:
         raise Unauthenticated("The webhook signature does not verify.") from None
-    assert installation.id is not None
-    uow.installations.update_jwks(installation.id, fresh_jwks)
-    logger.info("stored rotated signing keys for %s", installation.saleor_api_url)
 
 
 def ingest_webhook(
@@ -113,6 +113,8 @@ def ingest_webhook(
     verifier: SignatureVerifier,
     queue: TaskQueue,
     request: WebhookRequest,
+    *,
+    jwks_refetch_seconds: float = signing_keys.DEFAULT_REFETCH_INTERVAL_SECONDS,
 ) -> IngestResult:
     """Accept a signed delivery exactly once and hand it to the worker after commit.
 
@@ -125,7 +127,9 @@ def ingest_webhook(
         installation = uow.installations.get_active_by_api_url(request.api_url)
         if installation is None or installation.id is None:
             raise Unauthenticated("This Saleor has not installed the app.")
-        _verify(uow, saleor, verifier, installation, request)
+        _verify(
+            uow_factory, uow, saleor, verifier, installation, request, jwks_refetch_seconds
+        )
         payload = _parse(request.body)
         _check_event_binding(installation, request.endpoint_event, payload)
         if is_issued_by(payload, installation.app_id) and (

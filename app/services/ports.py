@@ -33,6 +33,10 @@ class SignatureInvalid(Exception):
     """The signature does not verify against the given keys (or names an unknown key)."""
 
 
+class UnknownSigningKey(SignatureInvalid):
+    """The signature names a key id the given keys do not hold (Saleor may have rotated)."""
+
+
 @dataclass(frozen=True)
 class VariantRef:
     variant_id: str

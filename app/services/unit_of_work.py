@@ -44,6 +44,12 @@ class InstallationRepository(Protocol):
 
     def update_jwks(self, installation_id: InstallationId, jwks: Mapping[str, Any]) -> None: ...
 
+    def claim_jwks_fetch(
+        self, installation_id: InstallationId, now: datetime, interval_seconds: float
+    ) -> bool:
+        """Atomically note a JWKS fetch now, unless one was noted in the last interval."""
+        ...
+
     def mark_removed(self, installation_id: InstallationId) -> None: ...
 
 

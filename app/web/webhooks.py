@@ -39,5 +39,6 @@ def receive(slug: str) -> ResponseReturnValue:
             signature=request.headers.get("Saleor-Signature", ""),
             body=body,
         ),
+        jwks_refetch_seconds=parts.settings.jwks_refetch_interval_seconds,
     )
     return jsonify({"success": True, "outcome": result.outcome.value})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Insert, select, update
+from sqlalchemy import Connection, Insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.adapters.crypto import TokenCipher
@@ -128,6 +128,24 @@ class SqlInstallationRepository:
         self._connection.execute(
             update(table).where(table.c.id == installation_id).values(jwks=dict(jwks))
         )
+
+    def claim_jwks_fetch(
+        self, installation_id: InstallationId, now: datetime, interval_seconds: float
+    ) -> bool:
+        """One UPDATE: concurrent requests (any process) cannot both claim the same interval."""
+        table = tables.installations
+        result = self._connection.execute(
+            update(table)
+            .where(
+                table.c.id == installation_id,
+                or_(
+                    table.c.jwks_fetched_at.is_(None),
+                    table.c.jwks_fetched_at <= now - timedelta(seconds=interval_seconds),
+                ),
+            )
+            .values(jwks_fetched_at=now)
+        )
+        return result.rowcount == 1
 
     def mark_removed(self, installation_id: InstallationId) -> None:
         self._changing()

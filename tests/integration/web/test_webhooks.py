@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -305,9 +306,7 @@ def test_genuine_body_posted_to_another_event_is_401_and_changes_nothing(
 
 
 @pytest.mark.parametrize("event", sorted({signed for signed, _ in MISROUTED} - {"APP_DELETED"}))
-def test_genuine_body_names_its_event_and_is_accepted_at_its_own_endpoint(
-    installed, engine, event
-):
+def test_genuine_body_names_its_event_and_is_accepted_at_its_own_endpoint(installed, engine, event):
     fake, live, app = installed
     genuine = _genuine_body(fake, app, event)
 
@@ -333,3 +332,59 @@ def test_body_from_an_older_subscription_without_typename_is_401(installed, engi
 
     assert response.status_code == 401
     assert _inbox(engine) == []
+
+
+def test_500_forged_requests_fetch_the_keys_at_most_once(installed, engine):
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+    forger = SigningKey.generate()
+    own_kid_forgery = fake.issue_dashboard_token(app, key_override=SigningKey.generate())
+    session = requests.Session()
+    fetched_at_install = fake.jwks_requests
+
+    statuses = []
+    for n in range(500):
+        body = delivery.body.replace(b'"number": "21"', b'"number": "%d"' % (1000 + n))
+        if n % 2:
+            response = _post(
+                delivery, body=body, **{"Saleor-Signature": forger.sign_detached(body)}
+            )
+        else:
+            response = session.post(
+                f"{live.url}/widgets/order",
+                data={"saleorApiUrl": fake.api_url, "accessToken": own_kid_forgery},
+                timeout=5,
+            )
+        statuses.append(response.status_code)
+
+    assert fake.jwks_requests - fetched_at_install <= 1
+    assert set(statuses) <= {401, 503}
+    assert len(_inbox(engine)) == 1
+
+
+def test_key_rotated_after_a_forged_flood_is_accepted_once_the_interval_passed(installed, engine):
+    fake, live, app = installed
+    forged_body = b'{"__typename": "OrderCreated"}'
+    _, delivery = _order_created(fake, app)
+    fetched_at_install = fake.jwks_requests
+    forged = _post(
+        delivery,
+        body=forged_body,
+        **{"Saleor-Signature": SigningKey.generate().sign_detached(forged_body)},
+    )
+    fake.rotate_key()
+
+    _, rotated = _order_created(fake, app)
+    with engine.begin() as connection:
+        connection.execute(
+            tables.installations.update().values(
+                jwks_fetched_at=datetime.now(UTC) - timedelta(minutes=2)
+            )
+        )
+    retried = _post(rotated)
+
+    assert forged.status_code == 401
+    assert {status for status, _ in rotated.attempts} == {503}
+    assert retried.status_code == 200
+    assert fake.jwks_requests - fetched_at_install == 2
+    assert len(_inbox(engine)) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +40,8 @@ class FakeSaleor(StateAccess, EventControls):
         self.timeout = (CONNECT_TIMEOUT, webhook_timeout)
         self.requests: list[GraphQLCall] = []
         self.deliveries: list[WebhookDelivery] = []
+        self.jwks_requests = 0  # GETs of /.well-known/jwks.json
+        self._jwks_lock = threading.Lock()
         self._key = process_key()
         self._events = EventBus(lambda: list(self.store.apps), self._deliver_emitted)
         self._endpoint = GraphQLEndpoint(
@@ -51,7 +55,7 @@ class FakeSaleor(StateAccess, EventControls):
         )
         router = Router()
         router.add("POST", "/graphql/", self._endpoint)
-        router.add("GET", "/.well-known/jwks.json", lambda _request: json_response(self.jwks()))
+        router.add("GET", "/.well-known/jwks.json", self._serve_jwks)
         self._server = BackgroundServer(router)
         self._port: int | None = None
 
@@ -94,6 +98,11 @@ class FakeSaleor(StateAccess, EventControls):
     def jwks(self) -> dict[str, Any]:
         """The document served at /.well-known/jwks.json (current key only)."""
         return jwks_document([self._key])
+
+    def _serve_jwks(self, _request: Any) -> Any:
+        with self._jwks_lock:
+            self.jwks_requests += 1
+        return json_response(self.jwks())
 
     def rotate_key(self) -> None:
         """Switch to a new RSA key; JWKS, signatures and token checks use only the new one."""

@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ from app.services.deliveries import (
     process_delivery,
 )
 from app.services.ports import SaleorUnavailable
+from app.services.signing_keys import KeysRecentlyFetched
 from tests.fakes import (
     BrokenTaskQueue,
     FakeSaleorGateway,
@@ -169,7 +171,7 @@ def test_app_deleted_for_another_or_no_app_keeps_the_installation(uow, app_case)
     assert uow.deliveries.rows == {}
 
 
-def test_forged_signature_is_unauthenticated_and_nothing_recorded(uow):
+def test_forged_signature_with_a_known_key_is_refused_without_a_fetch(uow):
     saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "old"}]})
     request = _request(_body(), signature="old:" + _body().decode().replace("21", "22"))
 
@@ -177,7 +179,35 @@ def test_forged_signature_is_unauthenticated_and_nothing_recorded(uow):
         _ingest(uow, request, saleor=saleor)
 
     assert uow.deliveries.rows == {}
+    assert saleor.calls == []
+
+
+def test_forged_unknown_key_ids_fetch_the_keys_once_per_interval(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "old"}]})
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_body(), kid="forged-0"), saleor=saleor)
+
+    for n in range(1, 500):
+        with pytest.raises(KeysRecentlyFetched):
+            _ingest(uow, _request(_body(), kid=f"forged-{n}"), saleor=saleor)
+
     assert saleor.calls == [("fetch_jwks", API_URL)]
+    assert uow.deliveries.rows == {}
+
+
+def test_rotated_key_within_the_interval_is_retryable_and_accepted_after_it(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "old"}]})
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_body(), kid="forged"), saleor=saleor)
+    saleor.jwks = {"keys": [{"kid": "new"}]}
+    with pytest.raises(KeysRecentlyFetched):
+        _ingest(uow, _request(_body(), kid="new"), saleor=saleor)
+    uow.installations.jwks_fetched_at[1] -= timedelta(seconds=60)
+
+    result = _ingest(uow, _request(_body(), kid="new"), saleor=saleor)
+
+    assert result.outcome is IngestOutcome.QUEUED
+    assert saleor.calls == [("fetch_jwks", API_URL)] * 2
 
 
 def test_rotated_key_is_fetched_once_verified_and_stored(uow):
