@@ -14,6 +14,7 @@ from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from app.adapters.bounded_render import RenderBudget
 from app.adapters.documents import TemplateDocuments
 from app.adapters.email_smtp import SmtpMailer
 from app.adapters.saleor.documents import load_documents, load_schema
@@ -91,7 +92,13 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "celery": celery,
         "task_queue": CeleryTaskQueue(celery),
         "mailer": SmtpMailer(),
-        "documents": TemplateDocuments(),
+        "documents": TemplateDocuments(
+            budget=RenderBudget(
+                seconds=settings.template_render_seconds,
+                max_bytes=settings.template_max_bytes,
+                memory_bytes=settings.template_memory_bytes,
+            )
+        ),
         "mail_defaults": mail_defaults(settings),
         "carriers": TrackingNumberCarriers(),
     }

@@ -36,6 +36,9 @@ class Settings:
     dashboard_context_ttl_seconds: int = 900
     dashboard_token_leeway_seconds: int = 30
     jwks_refetch_interval_seconds: float = 60.0
+    template_render_seconds: float = 2.0
+    template_max_bytes: int = 1_048_576
+    template_memory_bytes: int = 268_435_456
     graphql_dir: Path = PROJECT_ROOT / "graphql"
     webhooks_dir: Path = PROJECT_ROOT / "webhooks"
     manifest_path: Path = PROJECT_ROOT / "manifest.json"
@@ -143,6 +146,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         optional["jwks_refetch_interval_seconds"] = _positive_number(
             "JWKS_REFETCH_INTERVAL_SECONDS", env["JWKS_REFETCH_INTERVAL_SECONDS"], float
         )
+    for name, kind in (
+        ("TEMPLATE_RENDER_SECONDS", float),
+        ("TEMPLATE_MAX_BYTES", int),
+        ("TEMPLATE_MEMORY_BYTES", int),
+    ):
+        if name in env:
+            optional[name.lower()] = _positive_number(name, env[name], kind)
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigurationError(

@@ -304,6 +304,9 @@ class FakeDocuments:
     def purchase_order_pdf(self, po: Any, context: Any) -> bytes:
         return f"%PDF {po.number} {context.vendor_code}".encode()
 
+    def purchase_order_html(self, po: Any, context: Any) -> str:
+        return f"<p>{po.number} {context.vendor_code}</p>"
+
     def purchase_order_csv(self, po: Any) -> bytes:
         return f"po_number\n{po.number}\n".encode()
 

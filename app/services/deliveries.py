@@ -127,9 +127,7 @@ def ingest_webhook(
         installation = uow.installations.get_active_by_api_url(request.api_url)
         if installation is None or installation.id is None:
             raise Unauthenticated("This Saleor has not installed the app.")
-        _verify(
-            uow_factory, uow, saleor, verifier, installation, request, jwks_refetch_seconds
-        )
+        _verify(uow_factory, uow, saleor, verifier, installation, request, jwks_refetch_seconds)
         payload = _parse(request.body)
         _check_event_binding(installation, request.endpoint_event, payload)
         if is_issued_by(payload, installation.app_id) and (

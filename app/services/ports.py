@@ -238,6 +238,10 @@ class DocumentRenderer(Protocol):
 
     def purchase_order_pdf(self, po: Any, context: DocumentContext) -> bytes: ...
 
+    def purchase_order_html(self, po: Any, context: DocumentContext) -> str:
+        """The PO document's HTML only (what the PDF is made from)."""
+        ...
+
     def purchase_order_csv(self, po: Any) -> bytes: ...
 
     def purchase_order_email(
