@@ -9,12 +9,12 @@ from typing import Any
 from celery import Celery
 from sqlalchemy import Engine
 
+from app.adapters.bounded_render import RenderBudget
 from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from app.adapters.bounded_render import RenderBudget
 from app.adapters.documents import TemplateDocuments
 from app.adapters.email_smtp import SmtpMailer
 from app.adapters.saleor.documents import load_documents, load_schema

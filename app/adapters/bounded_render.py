@@ -9,6 +9,7 @@ deadline. The caller (a web request or a worker task) is never blocked for longe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -86,7 +87,7 @@ def _child(
         message = _TOO_LARGE
     except expected as error:
         message = _FAILED + json.dumps(explain(error)).encode()
-    except BaseException:  # noqa: BLE001 - an unexpected error: the parent sees no answer
+    except BaseException:
         status = 1
         message = b""
     try:
@@ -135,10 +136,8 @@ def _read_until(read_fd: int, deadline: float, limit: int) -> bytes:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     os.waitpid(pid, 0)
 
 

@@ -6,8 +6,6 @@ numbers, dicts and lists built per render), never the domain objects.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -30,6 +28,7 @@ from app.adapters.bounded_render import (
 )
 from app.domain.money import Money, quantize
 from app.domain.purchase_orders import POLine, PurchaseOrder
+from app.domain.spreadsheets import csv_text
 from app.errors import Invalid
 from app.services.ports import DocumentContext
 
@@ -43,7 +42,6 @@ CSV_HEADER = (
     "ship_to_street2", "ship_to_city", "ship_to_postal_code", "ship_to_country_area",
     "ship_to_country", "ship_to_phone",
 )  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What a broken merchant template may raise while rendering; anything else is our bug.
 RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
 # (what the merchant calls the template, the settings field that holds it)
@@ -82,13 +80,9 @@ class TemplateDocuments:
 
     def purchase_order_csv(self, po: PurchaseOrder) -> bytes:
         """One UTF-8 CSV row per PO line, amounts with 2 decimals, formula cells neutralised."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_HEADER)
         address = ship_to_fields(po.ship_to)
-        for line in po.lines:
-            writer.writerow([_csv_cell(value) for value in _csv_row(po, line, address)])
-        return buffer.getvalue().encode("utf-8")
+        rows = [_csv_row(po, line, address) for line in po.lines]
+        return csv_text(CSV_HEADER, rows).encode("utf-8")
 
     def purchase_order_email(
         self,
@@ -179,12 +173,6 @@ def _csv_row(po: PurchaseOrder, line: POLine, address: Mapping[str, Any]) -> lis
         address["company"], address["street1"], address["street2"], address["city"],
         address["postal_code"], address["country_area"], address["country"], address["phone"],
     ]  # fmt: skip
-
-
-def _csv_cell(value: object) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: prefix those with a quote."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _render(

@@ -12,7 +12,7 @@ from app.domain.money import Money
 from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.domain.shop_settings import ShopSettings, clean_settings
 from app.errors import Invalid
-from app.services.forms import FormInvalid
+from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.ports import DocumentContext, DocumentRenderer
 from app.services.unit_of_work import UnitOfWorkFactory
 
@@ -23,6 +23,7 @@ def get_settings(uow_factory: UnitOfWorkFactory, installation_id: InstallationId
 
 
 SAMPLE_LARGE_LINES = 200
+TEMPLATE_FIELDS = ("email_subject_template", "email_body_template", "po_template_html")
 
 
 def _sample_po(number: str, lines: int, revision: int = 0) -> PurchaseOrder:
@@ -110,6 +111,9 @@ def save_settings(
 ) -> ShopSettings:
     """Validate and store; the SMTP password is encrypted at rest and kept when left empty.
     With ``documents``, the merchant's templates must render."""
+    refuse_control_characters(
+        {k: v for k, v in data.items() if k != "smtp_password"}, multiline=TEMPLATE_FIELDS
+    )
     with uow_factory() as uow:
         try:
             settings = clean_settings(data, uow.settings.get(installation_id))

@@ -74,6 +74,7 @@ def _frame_headers(response):  # type: ignore[no-untyped-def]
 def register_blueprints(app: Flask) -> None:
     from app.web import (
         app_pages,
+        forms,
         install,
         order_purchase_orders,
         order_shipments,
@@ -101,3 +102,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.after_request(_frame_headers)
+    app.before_request(forms.refuse_control_characters)
