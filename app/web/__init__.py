@@ -62,9 +62,26 @@ def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
     )
 
 
+_FRAMED_PREFIXES = ("/app", "/widgets")
+
+
+def _frame_ancestors() -> str:
+    """Dashboard pages (HTML under /app and /widgets) may be framed by the installed shops'
+    dashboards only; everything else (public pages, JSON, files) by nobody."""
+    if not request.path.startswith(_FRAMED_PREFIXES):
+        return "'none'"
+    from app.web.dashboard_origins import framing_origins
+
+    origins = framing_origins()
+    return " ".join(origins) if origins else "'none'"
+
+
 def _frame_headers(response):  # type: ignore[no-untyped-def]
-    """Pages are shown inside the dashboard's iframe: allow framing, never cache tokens."""
-    response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
+    """Pages are shown inside the dashboard's iframe: framing only by the installed shops'
+    dashboards, no MIME sniffing, never cache tokens."""
+    ancestors = _frame_ancestors() if response.mimetype == "text/html" else "'none'"
+    response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin")
     if request.method == "POST":
         response.headers.setdefault("Cache-Control", "no-store")

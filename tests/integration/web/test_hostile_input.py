@@ -6,8 +6,10 @@ import html
 import re
 
 import pytest
+import requests
 
 from tests.html import text
+from tests.servers.fake_saleor import SigningKey
 from tests.integration.web.test_vendor_pages import (
     _add_vendor,
     _get,
@@ -110,3 +112,57 @@ def test_any_other_posted_field_with_a_nul_is_400(staff):  # noqa: F811
     assert response.status_code == 400
     assert "control characters" in response.text
     assert _vendors(live, fake) == []
+
+
+def _widget_post(live, fake, app, **headers):
+    token = fake.issue_dashboard_token(app)
+    return requests.post(
+        f"{live.url}/widgets/order",
+        data={"saleorApiUrl": fake.api_url, "accessToken": token, "orderId": "T3JkZXI6MQ=="},
+        headers=headers,
+        timeout=10,
+    )
+
+
+def test_framed_pages_name_only_the_installed_dashboards(installed):
+    fake, live, app = installed
+    api_origin = fake.api_url.removesuffix("/graphql/")
+
+    response = _widget_post(live, fake, app, Origin="https://dashboard.shop.test")
+
+    assert response.headers["Content-Security-Policy"] == (
+        f"frame-ancestors {api_origin} https://dashboard.shop.test"
+    )
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_forged_widget_post_does_not_widen_framing(installed):
+    fake, live, app = installed
+    forged = fake.issue_dashboard_token(app, key_override=SigningKey.generate())
+
+    response = requests.post(
+        f"{live.url}/widgets/order",
+        data={"saleorApiUrl": fake.api_url, "accessToken": forged},
+        headers={"Origin": "https://evil.test"},
+        timeout=10,
+    )
+
+    assert response.status_code == 401
+    assert "evil.test" not in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("get", "/privacy", id="public_page_case"),
+        pytest.param("get", "/api/manifest", id="api_json_case"),
+        pytest.param("get", "/healthz", id="health_case"),
+    ],
+)
+def test_pages_never_framed_say_none_and_nosniff(installed, method, path):
+    fake, live, app = installed
+
+    response = getattr(requests, method)(f"{live.url}{path}", timeout=10)
+
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
