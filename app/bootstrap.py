@@ -91,7 +91,10 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "verifier": SaleorSignatureVerifier(settings.dashboard_token_leeway_seconds),
         "celery": celery,
         "task_queue": CeleryTaskQueue(celery),
-        "mailer": SmtpMailer(),
+        "mailer": SmtpMailer(
+            private_hosts_allowed=settings.allow_private_smtp_hosts,
+            trusted_hosts=frozenset({settings.smtp_host} - {""}),
+        ),
         "documents": TemplateDocuments(
             budget=RenderBudget(
                 seconds=settings.template_render_seconds,

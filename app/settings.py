@@ -39,6 +39,8 @@ class Settings:
     template_render_seconds: float = 2.0
     template_max_bytes: int = 1_048_576
     template_memory_bytes: int = 268_435_456
+    allow_private_smtp_hosts: bool = False
+    delivery_payload_retention_days: int = 30
     graphql_dir: Path = PROJECT_ROOT / "graphql"
     webhooks_dir: Path = PROJECT_ROOT / "webhooks"
     manifest_path: Path = PROJECT_ROOT / "manifest.json"
@@ -150,6 +152,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ("TEMPLATE_RENDER_SECONDS", float),
         ("TEMPLATE_MAX_BYTES", int),
         ("TEMPLATE_MEMORY_BYTES", int),
+        ("DELIVERY_PAYLOAD_RETENTION_DAYS", int),
     ):
         if name in env:
             optional[name.lower()] = _positive_number(name, env[name], kind)
@@ -168,6 +171,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_saleor_api_urls=_pattern("ALLOWED_SALEOR_API_URLS", allowed),
         environment=environment,
         celery_always_eager=_bool("CELERY_ALWAYS_EAGER", env.get("CELERY_ALWAYS_EAGER", "")),
+        allow_private_smtp_hosts=_bool(
+            "ALLOW_PRIVATE_SMTP_HOSTS", env.get("ALLOW_PRIVATE_SMTP_HOSTS", "")
+        ),
         log_level=log_level,
         **optional,  # type: ignore[arg-type]
     )
