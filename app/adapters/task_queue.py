@@ -69,7 +69,11 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "queue-waiting-write-backs": {
                 "task": "app.jobs.purchase_orders.queue_waiting_write_backs_task",
                 "schedule": 60.0,
-            }
+            },
+            "prune-delivery-payloads": {
+                "task": "app.jobs.deliveries.prune_delivery_payloads_task",
+                "schedule": 86400.0,
+            },
         },
     )
     return celery

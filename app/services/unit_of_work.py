@@ -73,6 +73,10 @@ class DeliveryRepository(Protocol):
 
     def list_for(self, installation_id: InstallationId) -> list[Delivery]: ...
 
+    def prune_payloads(self, received_before: datetime) -> int:
+        """Empty the bodies of processed or skipped deliveries received before the cut-off."""
+        ...
+
 
 class OrderRepository(Protocol):
     def get(

@@ -157,6 +157,9 @@ class SqlInstallationRepository:
         )
 
 
+PRUNED_PAYLOAD = "{}"
+
+
 class SqlDeliveryRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -208,6 +211,22 @@ class SqlDeliveryRepository:
             )
         ).scalar_one()
         return int(existing), False
+
+    def prune_payloads(self, received_before: datetime) -> int:
+        """Empty the stored body of finished deliveries received before the cut-off (all
+        shops: a retention job); the row stays, so a late replay is still a duplicate."""
+        table = tables.webhook_deliveries
+        finished = (DeliveryStatus.PROCESSED.value, DeliveryStatus.SKIPPED.value)
+        result = self._connection.execute(
+            update(table)
+            .where(
+                table.c.status.in_(finished),
+                table.c.received_at < received_before,
+                table.c.payload != PRUNED_PAYLOAD,
+            )
+            .values(payload=PRUNED_PAYLOAD)
+        )
+        return int(result.rowcount)
 
     def get(self, delivery_id: int) -> Delivery | None:
         table = tables.webhook_deliveries
