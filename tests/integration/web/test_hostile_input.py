@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from tests.html import text
-from tests.servers.fake_saleor import SigningKey
 from tests.integration.web.test_vendor_pages import (
     _add_vendor,
     _get,
@@ -18,11 +17,12 @@ from tests.integration.web.test_vendor_pages import (
     _vendors,
     staff,  # noqa: F401 (fixture)
 )
+from tests.servers.fake_saleor import SigningKey
 
 
 def test_vendor_export_neutralises_formula_cells(staff):  # noqa: F811
     fake, live, context = staff
-    _add_vendor(live, fake, name="=HYPERLINK(\"http://evil.test\")", po_notes="@SUM(A1)")
+    _add_vendor(live, fake, name='=HYPERLINK("http://evil.test")', po_notes="@SUM(A1)")
     _add_vendor(live, fake, name="+1 Supplies", code="PLUS", po_notes="-2+3")
 
     response = _get(live, context, "/app/vendors/export")
@@ -30,7 +30,7 @@ def test_vendor_export_neutralises_formula_cells(staff):  # noqa: F811
     rows = response.text.splitlines()[1:]
     assert rows == [
         "PLUS,'+1 Supplies,USD,email,o@acme.test,,pdf,0,'-2+3,yes",
-        "ACME,\"'=HYPERLINK(\"\"http://evil.test\"\")\",USD,email,o@acme.test,,pdf,0,'@SUM(A1),yes",
+        'ACME,"\'=HYPERLINK(""http://evil.test"")",USD,email,o@acme.test,,pdf,0,\'@SUM(A1),yes',
     ]
 
 
@@ -83,9 +83,7 @@ def test_multi_line_notes_keep_tabs_and_line_breaks(staff):  # noqa: F811
 @pytest.mark.parametrize(
     "files_or_data",
     [
-        pytest.param(
-            {"data": {"text": "code,name,currency\nA\x00,B,USD\n"}}, id="pasted_nul_case"
-        ),
+        pytest.param({"data": {"text": "code,name,currency\nA\x00,B,USD\n"}}, id="pasted_nul_case"),
         pytest.param(
             {"files": {"file": ("v.csv", b"code,name,currency\nA,B\x00,USD\n", "text/csv")}},
             id="uploaded_nul_case",

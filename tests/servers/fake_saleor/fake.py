@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType

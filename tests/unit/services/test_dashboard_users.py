@@ -5,8 +5,8 @@ import pytest
 from app.domain.installations import Installation, SaleorApiUrl
 from app.errors import NotAllowed, Unauthenticated
 from app.services.dashboard_users import authenticate_dashboard_user
-from app.services.signing_keys import KeysRecentlyFetched
 from app.services.ports import DashboardClaims, SignatureInvalid, UnknownSigningKey
+from app.services.signing_keys import KeysRecentlyFetched
 from tests.fakes import FakeSaleorGateway, FakeUnitOfWork
 
 API_URL = "https://shop.example.com/graphql/"
