@@ -5,7 +5,8 @@ frame's parent is the dashboard. Its origin is known two ways: the origin of eac
 installation's API URL (Saleor Cloud and the standard deployment serve the dashboard from the
 API's host) and, for a request whose dashboard token or signed context was verified, the
 dashboard origin that request carries (the widget form's ``Origin`` header on the first POST,
-then the ``dashboardOrigin`` field the app's own forms carry along).
+then the ``dashboardOrigin`` field the app's own forms carry along). The app page's data-free
+shell also names its ``Referer`` (see ``_shell_referrer_origin``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,17 @@ def framing_origins() -> list[str]:
     except Retryable:  # the database is down: the page is an error page anyway
         api_urls = []
     origins = {origin for url in api_urls if (origin := origin_of(url))}
-    carried = _verified_request_origin()
+    carried = _verified_request_origin() or _shell_referrer_origin()
     if carried:
         origins.add(carried)
     return sorted(origins)
+
+
+def _shell_referrer_origin() -> str | None:
+    """The app page's shell (``GET /app``) is framed by a dashboard the app cannot know yet: the
+    frame's ``Referer`` (origin only, the browser's default policy) names it. The shell holds no
+    data; it gets a token only from that parent over AppBridge, and every page with data is then
+    fetched with the signed context, so a foreign parent gains nothing from framing it."""
+    if request.method != "GET" or request.path != "/app" or not request.referrer:
+        return None
+    return origin_of(request.referrer)

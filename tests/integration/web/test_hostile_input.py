@@ -164,3 +164,17 @@ def test_pages_never_framed_say_none_and_nosniff(installed, method, path):
 
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_data_free_shell_may_be_framed_by_its_referrer_and_nothing_else_is(installed):
+    fake, live, app = installed
+    api_origin = fake.api_url.removesuffix("/graphql/")
+    referrer = {"Referer": "https://dashboard.shop.test/"}
+
+    shell = requests.get(f"{live.url}/app", headers=referrer, timeout=10)
+    tab = requests.get(f"{live.url}/app/vendors", headers=referrer, timeout=10)
+
+    assert shell.headers["Content-Security-Policy"] == (
+        f"frame-ancestors {api_origin} https://dashboard.shop.test"
+    )
+    assert tab.headers["Content-Security-Policy"] == f"frame-ancestors {api_origin}"
