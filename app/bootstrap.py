@@ -10,6 +10,7 @@ from typing import Any
 from celery import Celery
 from sqlalchemy import Engine
 
+from app.adapters.bounded_render import RenderBudget
 from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine
@@ -109,8 +110,17 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "verifier": SaleorSignatureVerifier(settings.dashboard_token_leeway_seconds),
         "celery": celery,
         "task_queue": task_queue,
-        "mailer": SmtpMailer(),
-        "documents": TemplateDocuments(),
+        "mailer": SmtpMailer(
+            private_hosts_allowed=settings.allow_private_smtp_hosts,
+            trusted_hosts=frozenset({settings.smtp_host} - {""}),
+        ),
+        "documents": TemplateDocuments(
+            budget=RenderBudget(
+                seconds=settings.template_render_seconds,
+                max_bytes=settings.template_max_bytes,
+                memory_bytes=settings.template_memory_bytes,
+            )
+        ),
         "mail_defaults": mail_defaults(settings),
         "carriers": TrackingNumberCarriers(),
     }

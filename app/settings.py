@@ -34,6 +34,12 @@ class Settings:
     saleor_retry_backoff_seconds: float = 0.5
     dashboard_context_ttl_seconds: int = 900
     dashboard_token_leeway_seconds: int = 30
+    jwks_refetch_interval_seconds: float = 60.0
+    template_render_seconds: float = 2.0
+    template_max_bytes: int = 1_048_576
+    template_memory_bytes: int = 268_435_456
+    allow_private_smtp_hosts: bool = False
+    delivery_payload_retention_days: int = 30
     graphql_dir: Path = PROJECT_ROOT / "graphql"
     webhooks_dir: Path = PROJECT_ROOT / "webhooks"
     manifest_path: Path = PROJECT_ROOT / "manifest.json"
@@ -137,6 +143,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         optional["dashboard_context_ttl_seconds"] = _positive_number(
             "DASHBOARD_CONTEXT_TTL_SECONDS", env["DASHBOARD_CONTEXT_TTL_SECONDS"], int
         )
+    if "JWKS_REFETCH_INTERVAL_SECONDS" in env:
+        optional["jwks_refetch_interval_seconds"] = _positive_number(
+            "JWKS_REFETCH_INTERVAL_SECONDS", env["JWKS_REFETCH_INTERVAL_SECONDS"], float
+        )
+    for name, kind in (
+        ("TEMPLATE_RENDER_SECONDS", float),
+        ("TEMPLATE_MAX_BYTES", int),
+        ("TEMPLATE_MEMORY_BYTES", int),
+        ("DELIVERY_PAYLOAD_RETENTION_DAYS", int),
+    ):
+        if name in env:
+            optional[name.lower()] = _positive_number(name, env[name], kind)
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigurationError(
@@ -152,6 +170,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_saleor_api_urls=_pattern("ALLOWED_SALEOR_API_URLS", allowed),
         environment=environment,
         celery_always_eager=_bool("CELERY_ALWAYS_EAGER", env.get("CELERY_ALWAYS_EAGER", "")),
+        allow_private_smtp_hosts=_bool(
+            "ALLOW_PRIVATE_SMTP_HOSTS", env.get("ALLOW_PRIVATE_SMTP_HOSTS", "")
+        ),
         log_level=log_level,
         **optional,  # type: ignore[arg-type]
     )

@@ -12,13 +12,14 @@ from app.adapters.saleor.parsing import parse_order, parse_webhook_payload
 from app.domain.installations import Installation, InstallationId, InstallationStatus
 from app.domain.orders import Order, OrderInfo
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload
-from app.services.ports import SaleorUnavailable, SignatureInvalid
+from app.services.ports import SaleorUnavailable, SignatureInvalid, UnknownSigningKey
 from app.services.unit_of_work import Delivery
 
 
 class FakeInstallations:
     def __init__(self) -> None:
         self.rows: dict[int, Installation] = {}
+        self.jwks_fetched_at: dict[int, datetime] = {}
 
     def get(self, installation_id: InstallationId) -> Installation | None:
         return self.rows.get(installation_id)
@@ -41,6 +42,15 @@ class FakeInstallations:
 
     def update_jwks(self, installation_id: InstallationId, jwks: Mapping[str, Any]) -> None:
         self.rows[installation_id] = replace(self.rows[installation_id], jwks=dict(jwks))
+
+    def claim_jwks_fetch(
+        self, installation_id: InstallationId, now: datetime, interval_seconds: float
+    ) -> bool:
+        last = self.jwks_fetched_at.get(installation_id)
+        if last is not None and (now - last).total_seconds() < interval_seconds:
+            return False
+        self.jwks_fetched_at[installation_id] = now
+        return True
 
     def mark_removed(self, installation_id: InstallationId) -> None:
         self.rows[installation_id] = replace(
@@ -282,7 +292,9 @@ class FakeVerifier:
     def verify_webhook(self, signature: str, body: bytes, jwks: Mapping[str, Any]) -> None:
         kids = {key.get("kid") for key in jwks.get("keys", [])}
         kid, _, signed = signature.partition(":")
-        if kid not in kids or signed.encode() != body:
+        if kid not in kids:
+            raise UnknownSigningKey(f"unknown key id {kid!r}")
+        if signed.encode() != body:
             raise SignatureInvalid("bad signature")
 
 
@@ -339,6 +351,9 @@ class FakeDocuments:
 
     def purchase_order_pdf(self, po: Any, context: Any) -> bytes:
         return f"%PDF {po.number} {context.vendor_code}".encode()
+
+    def purchase_order_html(self, po: Any, context: Any) -> str:
+        return f"<p>{po.number} {context.vendor_code}</p>"
 
     def purchase_order_csv(self, po: Any) -> bytes:
         return f"po_number\n{po.number}\n".encode()

@@ -6,8 +6,6 @@ numbers, dicts and lists built per render), never the domain objects.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -21,9 +19,17 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from app.adapters.bounded_render import (
+    RenderBudget,
+    RenderFailed,
+    RenderTooLarge,
+    RenderTooSlow,
+    render_bounded,
+)
 from app.domain.money import Money, quantize
 from app.domain.orders import Address
 from app.domain.purchase_orders import POLine, PurchaseOrder
+from app.domain.spreadsheets import csv_text
 from app.errors import Invalid
 from app.services.ports import DocumentContext
 
@@ -37,7 +43,6 @@ CSV_HEADER = (
     "ship_to_street2", "ship_to_city", "ship_to_postal_code", "ship_to_country_area",
     "ship_to_country", "ship_to_phone",
 )  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What a broken merchant template may raise while rendering; anything else is our bug.
 RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
 # (what the merchant calls the template, the settings field that holds it)
@@ -52,16 +57,23 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 class TemplateDocuments:
     """DocumentRenderer over the templates in ``templates_dir`` (default: ``app/templates``)."""
 
-    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+    def __init__(
+        self, templates_dir: Path = TEMPLATES_DIR, budget: RenderBudget | None = None
+    ) -> None:
         loader = FileSystemLoader(templates_dir)
         options: dict[str, Any] = {"loader": loader, "trim_blocks": True, "lstrip_blocks": True}
         self._html = ImmutableSandboxedEnvironment(autoescape=True, **options)
         self._text = ImmutableSandboxedEnvironment(autoescape=False, **options)
+        self._budget = budget or RenderBudget()
+
+    def purchase_order_html(self, po: PurchaseOrder, context: DocumentContext) -> str:
+        """The PO document's HTML (a merchant's template rendered within the budget)."""
+        variables = template_variables(po, context)
+        return _render(self._html, PO_HTML, context.template_html, variables, _PDF, self._budget)
 
     def purchase_order_pdf(self, po: PurchaseOrder, context: DocumentContext) -> bytes:
         """The PO as an A4 PDF, from the merchant's template when they customised it."""
-        variables = template_variables(po, context)
-        html = _render(self._html, PO_HTML, context.template_html, variables, _PDF)
+        html = self.purchase_order_html(po, context)
         # Only data: URIs load: no file, http or other fetches, whatever the template asks for.
         fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
         pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
@@ -69,13 +81,9 @@ class TemplateDocuments:
 
     def purchase_order_csv(self, po: PurchaseOrder) -> bytes:
         """One UTF-8 CSV row per PO line, amounts with 2 decimals, formula cells neutralised."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_HEADER)
         address = ship_to_fields(po.ship_to)
-        for line in po.lines:
-            writer.writerow([_csv_cell(value) for value in _csv_row(po, line, address)])
-        return buffer.getvalue().encode("utf-8")
+        rows = [_csv_row(po, line, address) for line in po.lines]
+        return csv_text(CSV_HEADER, rows).encode("utf-8")
 
     def purchase_order_email(
         self,
@@ -86,8 +94,9 @@ class TemplateDocuments:
     ) -> tuple[str, str]:
         """Plain-text subject (one line) and body, from the merchant's templates when given."""
         variables = template_variables(po, context)
-        subject = _render(self._text, PO_SUBJECT, subject_template, variables, _SUBJECT)
-        body = _render(self._text, PO_BODY, body_template, variables, _BODY)
+        budget = self._budget
+        subject = _render(self._text, PO_SUBJECT, subject_template, variables, _SUBJECT, budget)
+        body = _render(self._text, PO_BODY, body_template, variables, _BODY, budget)
         return " ".join(subject.split()), body.strip() + "\n"
 
 
@@ -162,35 +171,47 @@ def _csv_row(po: PurchaseOrder, line: POLine, address: Mapping[str, Any]) -> lis
     ]  # fmt: skip
 
 
-def _csv_cell(value: object) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: prefix those with a quote."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _render(
     env: Environment,
     default_name: str,
     source: str | None,
     variables: Mapping[str, Any],
     which: tuple[str, str],
+    budget: RenderBudget,
 ) -> str:
-    """Render ``source`` (a merchant's template) or the default; template errors → Invalid."""
+    """Render the default template here, or a merchant's ``source`` within ``budget`` in a
+    forked child (compiling too: Jinja folds constants such as ``'x' * 10**9`` at compile time);
+    template errors, too slow and too large → Invalid on the template's field."""
     what, field = which
+
+    def explain(error: BaseException) -> str:
+        if isinstance(error, JinjaSyntaxError):
+            return f"The {what} template has an error on line {error.lineno}: {error.message}."
+        line = _template_line(error.__traceback__, "<template>")
+        where = f" on line {line}" if line else ""
+        return f"The {what} template failed{where}: {_reason(error)}."
+
+    if source is None:  # ours: trusted, rendered in this process
+        try:
+            return env.get_template(default_name).render(variables)
+        except RENDER_ERRORS as error:
+            raise Invalid(explain(error), field=field) from None
     try:
-        template = env.get_template(default_name) if source is None else env.from_string(source)
-    except JinjaSyntaxError as error:
+        return render_bounded(
+            lambda: env.from_string(source).generate(variables), budget, explain, RENDER_ERRORS
+        )
+    except RenderFailed as error:
+        raise Invalid(str(error), field=field) from None
+    except RenderTooSlow:
         raise Invalid(
-            f"The {what} template has an error on line {error.lineno}: {error.message}.",
+            f"The {what} template is too slow: it did not finish within {budget.seconds:g} s.",
             field=field,
         ) from None
-    try:
-        return template.render(variables)
-    except RENDER_ERRORS as error:
-        line = _template_line(error.__traceback__, template.filename or "<template>")
-        where = f" on line {line}" if line else ""
+    except RenderTooLarge:
         raise Invalid(
-            f"The {what} template failed{where}: {_reason(error)}.", field=field
+            f"The {what} template is too large: its output or memory use is over the limit "
+            f"({budget.max_bytes // 1024} KB of text).",
+            field=field,
         ) from None
 
 

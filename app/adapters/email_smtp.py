@@ -8,6 +8,7 @@ Messages name what to fix and never contain the password.
 
 from __future__ import annotations
 
+import ipaddress
 import smtplib
 import socket
 import ssl
@@ -31,10 +32,14 @@ class SmtpMailer:
         ssl_context: ssl.SSLContext | None = None,
         local_hostname: str | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        private_hosts_allowed: bool = False,
+        trusted_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._local_hostname = local_hostname
         self._now = now
+        self._private_hosts_allowed = private_hosts_allowed
+        self._trusted_hosts = trusted_hosts
 
     def send(self, email: OutgoingEmail, smtp: SmtpSettings) -> None:
         """Deliver ``email``; the envelope sender is ``smtp.sender`` (else the From address)."""
@@ -93,16 +98,67 @@ class SmtpMailer:
                 client.close()
 
     def _connect(self, smtp: SmtpSettings) -> smtplib.SMTP:
-        """Connect and read the greeting, within the settings' timeout (as is every later read)."""
+        """Connect and read the greeting, within the settings' timeout (as is every later read).
+
+        A merchant's host must resolve to public addresses only (unless the deployment allows
+        private ones, or it is the deployment's own SMTP_HOST); the connection goes to the very
+        address that was checked, so a DNS answer cannot change in between. TLS still checks the
+        certificate against the host name."""
+        address = self._checked_address(smtp)
+        client: _PinnedSMTP | _PinnedSMTPSSL
         if smtp.security == "ssl":
-            return smtplib.SMTP_SSL(
-                smtp.host,
-                smtp.port,
-                self._local_hostname,
+            client = _PinnedSMTPSSL(
+                local_hostname=self._local_hostname,
                 timeout=smtp.timeout_seconds,
                 context=self._ssl_context,
             )
-        return smtplib.SMTP(smtp.host, smtp.port, self._local_hostname, smtp.timeout_seconds)
+        else:
+            client = _PinnedSMTP(local_hostname=self._local_hostname, timeout=smtp.timeout_seconds)
+        client.pinned_address = address
+        client._host = smtp.host  # what TLS checks the certificate against (smtplib sets it
+        # in __init__ only when connecting there)
+        client.connect(smtp.host, smtp.port)
+        return client
+
+    def _checked_address(self, smtp: SmtpSettings) -> str | None:
+        if self._private_hosts_allowed or smtp.host in self._trusted_hosts:
+            return None
+        try:
+            infos = socket.getaddrinfo(smtp.host, smtp.port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            return None  # the connection fails the usual way ("could not connect")
+        addresses = [str(info[4][0]) for info in infos]
+        if any(not ipaddress.ip_address(a.split("%", 1)[0]).is_global for a in addresses):
+            raise MailRejected(
+                f"The SMTP server {smtp.host} resolves to a private, loopback or link-local "
+                "address, which this app does not connect to: enter your mail provider's public "
+                "host name in Settings."
+            )
+        return addresses[0]
+
+
+class _PinnedSMTP(smtplib.SMTP):
+    """Connects to ``pinned_address`` (when set) while speaking to ``host`` (EHLO, TLS)."""
+
+    pinned_address: str | None = None
+    _host: str
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        target = self.pinned_address or host
+        sock: socket.socket = super()._get_socket(target, port, timeout)  # type: ignore[misc]
+        return sock
+
+
+class _PinnedSMTPSSL(smtplib.SMTP_SSL):
+    """As _PinnedSMTP; the certificate is still checked against ``host``."""
+
+    pinned_address: str | None = None
+    _host: str
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        target = self.pinned_address or host
+        sock: socket.socket = super()._get_socket(target, port, timeout)  # type: ignore[misc]
+        return sock
 
 
 def build_message(email: OutgoingEmail, now: datetime) -> EmailMessage:

@@ -22,6 +22,14 @@ CELERY_TASKS = {
 }
 
 
+# No task may hold a worker process forever (a merchant template is bounded on its own, see
+# adapters/bounded_render.py; this is the backstop for anything else). The soft limit raises
+# SoftTimeLimitExceeded in the task; the hard one kills the process (prefork pool) and, with
+# task_acks_on_failure_or_timeout (the default), the message is acknowledged, not redelivered.
+TASK_SOFT_TIME_LIMIT_SECONDS = 120
+TASK_TIME_LIMIT_SECONDS = 150
+
+
 class QueueUnavailable(Retryable):
     """The broker cannot take the task now."""
 
@@ -56,6 +64,8 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        task_soft_time_limit=TASK_SOFT_TIME_LIMIT_SECONDS,
+        task_time_limit=TASK_TIME_LIMIT_SECONDS,
         worker_prefetch_multiplier=1,
         task_always_eager=always_eager,
         task_eager_propagates=True,
@@ -75,6 +85,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             },
             "recheck-shop-schemas": {
                 "task": "app.jobs.shop_schemas.recheck_shop_schemas_task",
+                "schedule": 86400.0,
+            },
+            "prune-delivery-payloads": {
+                "task": "app.jobs.deliveries.prune_delivery_payloads_task",
                 "schedule": 86400.0,
             },
         },

@@ -32,6 +32,11 @@ class WebhookEvent(StrEnum):
         return self.value.lower().replace("_", "-")
 
     @property
+    def type_name(self) -> str:
+        """The schema's Event type Saleor sends for it: ORDER_CREATED -> ``OrderCreated``."""
+        return "".join(part.capitalize() for part in self.value.split("_"))
+
+    @property
     def is_order_event(self) -> bool:
         """Events about one order: the worker reads the order back."""
         return self.value.startswith(("ORDER_", "FULFILLMENT_"))
@@ -71,6 +76,14 @@ class WebhookPayload:
     issued_by_id: str | None = None  # the issuingPrincipal's id (an app or a staff user)
     order_id: str | None = None  # the order an order or fulfilment event is about
     app_id: str | None = None  # the app an APP_DELETED event names
+    # the event's ``__typename``: the signature covers the body, not the URL or the Saleor-Event
+    # header, so only this binds a signed body to its event (every subscription selects it)
+    type_name: str | None = None
+
+    def is_body_of(self, event: WebhookEvent) -> bool:
+        """True only when the signed body names ``event`` itself; a body without
+        ``__typename`` (made by an older subscription) names no event and never matches."""
+        return self.type_name is not None and self.type_name == event.type_name
 
     def is_issued_by(self, app_id: str) -> bool:
         """True when the event was caused by the app itself (its own mutations echo back)."""

@@ -10,6 +10,7 @@ from app.adapters import metrics
 from app.celery_app import celery, container
 from app.errors import NoOp, Permanent, Retryable
 from app.services import deliveries
+from app.services.delivery_retention import prune_delivery_payloads
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +46,14 @@ def _process(task: Task, delivery_id: int) -> str:
         deliveries.mark_delivery_failed(parts.uow_factory, delivery_id, error.message)
         logger.warning("delivery %s failed: %s", delivery_id, error.message)
         return "failed"
+
+
+@celery.task(name="app.jobs.deliveries.prune_delivery_payloads_task")  # type: ignore[untyped-decorator]
+def prune_delivery_payloads_task() -> int:
+    """Daily (beat): empty finished deliveries' bodies after DELIVERY_PAYLOAD_RETENTION_DAYS."""
+    parts = container()
+    pruned = prune_delivery_payloads(
+        parts.uow_factory, parts.settings.delivery_payload_retention_days
+    )
+    logger.info("pruned the payload of %s processed deliveries", pruned)
+    return pruned

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.domain.installations import InstallationId
 from app.errors import NotAllowed, Unauthenticated
+from app.services import signing_keys
 from app.services.ports import (
     DashboardClaims,
     DashboardTokenVerifier,
@@ -32,6 +33,7 @@ def authenticate_dashboard_user(
     api_url: str,
     token: str,
     required_permission: str,
+    jwks_refetch_seconds: float = signing_keys.DEFAULT_REFETCH_INTERVAL_SECONDS,
 ) -> DashboardUser:
     """Accept a dashboard token only if Saleor signed it for this app, for this user's right.
 
@@ -45,15 +47,17 @@ def authenticate_dashboard_user(
         if installation is None or installation.id is None:
             raise Unauthenticated("This Saleor has not installed the app.")
         try:
-            claims: DashboardClaims = verifier.verify_dashboard_token(token, installation.jwks)
+            claims: DashboardClaims = signing_keys.verify_with_key_refresh(
+                uow_factory,
+                uow,
+                saleor,
+                installation,
+                lambda jwks: verifier.verify_dashboard_token(token, jwks),
+                interval_seconds=jwks_refetch_seconds,
+            )
         except SignatureInvalid:
-            fresh_jwks = saleor.fetch_jwks(installation.saleor_api_url)
-            try:
-                claims = verifier.verify_dashboard_token(token, fresh_jwks)
-            except SignatureInvalid:
-                raise Unauthenticated("The dashboard token is not signed by this Saleor.") from None
-            uow.installations.update_jwks(installation.id, fresh_jwks)
-            uow.commit()
+            raise Unauthenticated("The dashboard token is not signed by this Saleor.") from None
+        uow.commit()
     if claims.issuer != installation.saleor_api_url:
         raise Unauthenticated("The dashboard token was issued by another Saleor.")
     if claims.app_id != installation.app_id:

@@ -11,7 +11,7 @@ from typing import Any
 from app.domain.installations import Installation
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
 from app.errors import Invalid, NoOp, Permanent, Unauthenticated
-from app.services import orders, reconcile
+from app.services import orders, reconcile, signing_keys
 from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -65,27 +65,37 @@ def _parse(body: bytes) -> dict[str, Any]:
     return payload
 
 
+def _check_event_binding(
+    installation: Installation, event: WebhookEvent, payload: WebhookPayload
+) -> None:
+    """A genuine body of another event (or of another app's removal) replayed here is refused."""
+    if not payload.is_body_of(event):
+        raise Unauthenticated(f"The signed body is not a {event.value.lower()} event.")
+    if event is WebhookEvent.APP_DELETED and payload.app_id != installation.app_id:
+        raise Unauthenticated("APP_DELETED does not name this app.")
+
+
 def _verify(
+    uow_factory: UnitOfWorkFactory,
     uow: UnitOfWork,
     saleor: SaleorGateway,
     verifier: SignatureVerifier,
     installation: Installation,
     request: WebhookRequest,
+    refetch_seconds: float,
 ) -> None:
-    """Verify against the stored keys; on failure fetch the JWKS once (key rotation) and keep it."""
+    """Verify against the stored keys; an unknown key id may fetch the JWKS (rate-limited)."""
     try:
-        verifier.verify_webhook(request.signature, request.body, installation.jwks)
-        return
-    except SignatureInvalid:
-        pass
-    fresh_jwks = saleor.fetch_jwks(installation.saleor_api_url)
-    try:
-        verifier.verify_webhook(request.signature, request.body, fresh_jwks)
+        signing_keys.verify_with_key_refresh(
+            uow_factory,
+            uow,
+            saleor,
+            installation,
+            lambda jwks: verifier.verify_webhook(request.signature, request.body, jwks),
+            interval_seconds=refetch_seconds,
+        )
     except SignatureInvalid:
         raise Unauthenticated("The webhook signature does not verify.") from None
-    assert installation.id is not None
-    uow.installations.update_jwks(installation.id, fresh_jwks)
-    logger.info("stored rotated signing keys for %s", installation.saleor_api_url)
 
 
 def ingest_webhook(
@@ -94,6 +104,8 @@ def ingest_webhook(
     verifier: SignatureVerifier,
     queue: TaskQueue,
     request: WebhookRequest,
+    *,
+    jwks_refetch_seconds: float = signing_keys.DEFAULT_REFETCH_INTERVAL_SECONDS,
 ) -> IngestResult:
     """Accept a signed delivery exactly once and hand it to the worker after commit.
 
@@ -106,8 +118,9 @@ def ingest_webhook(
         installation = uow.installations.get_active_by_api_url(request.api_url)
         if installation is None or installation.id is None:
             raise Unauthenticated("This Saleor has not installed the app.")
-        _verify(uow, saleor, verifier, installation, request)
+        _verify(uow_factory, uow, saleor, verifier, installation, request, jwks_refetch_seconds)
         payload = saleor.parse_webhook(_parse(request.body))
+        _check_event_binding(installation, request.endpoint_event, payload)
         if payload.is_issued_by(installation.app_id) and (
             request.endpoint_event is not WebhookEvent.APP_DELETED
         ):
@@ -116,7 +129,7 @@ def ingest_webhook(
             return IngestResult(IngestOutcome.OWN_EVENT)
         digest = body_digest(request.body)
         if request.endpoint_event is WebhookEvent.APP_DELETED:
-            return _remove_installation(uow, installation, digest, request, payload)
+            return _remove_installation(uow, installation, digest, request)
         delivery_id, created = uow.deliveries.add(
             installation.id, request.endpoint_event, digest, request.body.decode()
         )
@@ -136,12 +149,9 @@ def _remove_installation(
     installation: Installation,
     digest: str,
     request: WebhookRequest,
-    payload: WebhookPayload,
 ) -> IngestResult:
     """APP_DELETED: from now on the token is never used and the Saleor's webhooks are refused."""
     assert installation.id is not None
-    if payload.app_id is not None and payload.app_id != installation.app_id:
-        raise Invalid("APP_DELETED names another app.")
     delivery_id, _ = uow.deliveries.add(
         installation.id,
         WebhookEvent.APP_DELETED,

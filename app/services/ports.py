@@ -45,6 +45,10 @@ class SignatureInvalid(Exception):
     """The signature does not verify against the given keys (or names an unknown key)."""
 
 
+class UnknownSigningKey(SignatureInvalid):
+    """The signature names a key id the given keys do not hold (Saleor may have rotated)."""
+
+
 @dataclass(frozen=True)
 class VariantRef:
     variant_id: str
@@ -126,8 +130,12 @@ class SaleorApi(Protocol):
         """(id, name) of the shop's warehouses."""
         ...
 
-    def webhook_names(self) -> set[str]:
-        """Names of the webhooks Saleor holds for this app."""
+    def webhook_queries(self) -> dict[str, tuple[str, str]]:
+        """The webhooks Saleor holds for this app: name -> (webhook id, subscription query)."""
+        ...
+
+    def update_webhook_query(self, webhook_id: str, query: str) -> None:
+        """Replace one of the app's own webhooks' subscription query."""
         ...
 
     def create_webhook(
@@ -264,6 +272,10 @@ class DocumentRenderer(Protocol):
     """Renders POs as files and emails from (possibly merchant-edited) templates."""
 
     def purchase_order_pdf(self, po: Any, context: DocumentContext) -> bytes: ...
+
+    def purchase_order_html(self, po: Any, context: DocumentContext) -> str:
+        """The PO document's HTML only (what the PDF is made from)."""
+        ...
 
     def purchase_order_csv(self, po: Any) -> bytes: ...
 

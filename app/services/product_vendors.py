@@ -8,7 +8,7 @@ from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.vendors import ProductVendor, VendorImportReport, VendorOption, clean_product_vendor
 from app.errors import NotFound
-from app.services.forms import FormInvalid
+from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.ports import SaleorApi
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.vendors import read_csv_rows
@@ -77,6 +77,7 @@ def save_product_vendor(
 
     The first one of a product becomes its default; a new default replaces the old one.
     """
+    refuse_control_characters(data)
     with uow_factory() as uow:
         if entry_id is not None and uow.product_vendors.get(installation_id, entry_id) is None:
             raise NotFound("This product vendor does not exist.")

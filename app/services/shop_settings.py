@@ -13,7 +13,7 @@ from app.domain.orders import Address
 from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.domain.shop_settings import ShopSettings, clean_settings
 from app.errors import Invalid
-from app.services.forms import FormInvalid
+from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.ports import DocumentContext, DocumentRenderer
 from app.services.unit_of_work import UnitOfWorkFactory
 
@@ -23,26 +23,64 @@ def get_settings(uow_factory: UnitOfWorkFactory, installation_id: InstallationId
         return uow.settings.get(installation_id)
 
 
-def _sample_po() -> PurchaseOrder:
-    cost = Money(Decimal("12.50"), "USD")
+SAMPLE_LARGE_LINES = 200
+SAMPLE_SHIP_TO = Address(
+    first_name="Ada",
+    last_name="Lovelace-Byron",
+    company_name="Analytical Engines LLC",
+    street_address_1="1600 Amphitheatre Parkway",
+    street_address_2="Building 4, Floor 2",
+    city="MOUNTAIN VIEW",
+    postal_code="94043",
+    country_code="US",
+    country_area="CA",
+    phone="+16502530000",
+)
+TEMPLATE_FIELDS = ("email_subject_template", "email_body_template", "po_template_html")
+
+
+def _sample_po(number: str, lines: int, revision: int = 0) -> PurchaseOrder:
+    """A PO shaped like real ones: numbers, names and addresses of realistic length."""
     return PurchaseOrder(
-        number="1042-1",
-        sequence=1,
+        number=number,
+        sequence=int(number.rsplit("-", 1)[-1]),
         saleor_order_id="sample",
-        order_number="1042",
+        order_number=number.split("-", 1)[0],
         vendor_id=0,
-        vendor_name="Sample Vendor",
+        vendor_name="Sample Vendor Supplies & Co.",
         currency="USD",
-        customer_email="customer@example.com",
-        ship_to=Address(first_name="Ada", last_name="Lovelace", city="LONDON", country_code="GB"),
-        lines=[POLine("line", "SKU-1", "V-1", "Sample product", "M", 2, cost)],
+        customer_email="customer.with.a.long.address@example.com",
+        ship_to=SAMPLE_SHIP_TO,
+        lines=[
+            POLine(
+                f"line-{n}",
+                f"SKU-{n:05d}",
+                f"V-{n:05d}",
+                f"Sample product with a longer name {n}",
+                "M / Cotton",
+                n % 9 + 1,
+                Money(Decimal("12.50") + n, "USD"),
+            )
+            for n in range(lines)
+        ],
         created_at=datetime.now(UTC),
+        revision=revision,
     )
 
 
+def sample_purchase_orders() -> list[PurchaseOrder]:
+    """What the save check renders: a small PO, a resent one, and a large one (200 lines)."""
+    return [
+        _sample_po("1042-1", 1),
+        _sample_po("987654-12", 7, revision=3),
+        _sample_po("100042-2", SAMPLE_LARGE_LINES),
+    ]
+
+
 def check_templates(documents: DocumentRenderer, settings: ShopSettings) -> None:
-    """Render the merchant's templates once with a sample PO, so an error shows on save,
-    next to its field, rather than when a PO is sent."""
+    """Render the merchant's templates with realistic sample POs (a large one too), each within
+    the render budget, so an error or a template too slow or too large shows on save, next to
+    its field, rather than when a PO is sent. The small sample also goes through to the PDF."""
     context = DocumentContext(
         shop_name=settings.shop_name or "Our shop",
         merchant_email=settings.merchant_email or "shop@example.com",
@@ -50,14 +88,18 @@ def check_templates(documents: DocumentRenderer, settings: ShopSettings) -> None
         template_html=settings.po_template_html or None,
     )
     try:
-        if settings.po_template_html:
-            documents.purchase_order_pdf(_sample_po(), context)
-        documents.purchase_order_email(
-            _sample_po(),
-            context,
-            settings.email_subject_template or None,
-            settings.email_body_template or None,
-        )
+        for index, po in enumerate(sample_purchase_orders()):
+            if settings.po_template_html and index == 0:
+                documents.purchase_order_pdf(po, context)
+            elif settings.po_template_html:
+                documents.purchase_order_html(po, context)
+            if settings.email_subject_template or settings.email_body_template or index == 0:
+                documents.purchase_order_email(
+                    po,
+                    context,
+                    settings.email_subject_template or None,
+                    settings.email_body_template or None,
+                )
     except Invalid as error:
         raise FormInvalid({error.field or "po_template_html": error.message}) from None
 
@@ -70,6 +112,9 @@ def save_settings(
 ) -> ShopSettings:
     """Validate and store; the SMTP password is encrypted at rest and kept when left empty.
     With ``documents``, the merchant's templates must render."""
+    refuse_control_characters(
+        {k: v for k, v in data.items() if k != "smtp_password"}, multiline=TEMPLATE_FIELDS
+    )
     with uow_factory() as uow:
         try:
             settings = clean_settings(data, uow.settings.get(installation_id))

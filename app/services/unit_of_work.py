@@ -46,6 +46,12 @@ class InstallationRepository(Protocol):
 
     def update_jwks(self, installation_id: InstallationId, jwks: Mapping[str, Any]) -> None: ...
 
+    def claim_jwks_fetch(
+        self, installation_id: InstallationId, now: datetime, interval_seconds: float
+    ) -> bool:
+        """Atomically note a JWKS fetch now, unless one was noted in the last interval."""
+        ...
+
     def mark_removed(self, installation_id: InstallationId) -> None: ...
 
 
@@ -68,6 +74,10 @@ class DeliveryRepository(Protocol):
     ) -> None: ...
 
     def list_for(self, installation_id: InstallationId) -> list[Delivery]: ...
+
+    def prune_payloads(self, received_before: datetime) -> int:
+        """Empty the bodies of processed or skipped deliveries received before the cut-off."""
+        ...
 
 
 class OrderRepository(Protocol):

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 
 from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
+from app.domain.spreadsheets import csv_text
 from app.domain.vendors import Vendor, VendorImportReport, clean_vendor
 from app.errors import NotFound
-from app.services.forms import FormInvalid
+from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 VENDOR_COLUMNS = (
@@ -60,6 +61,7 @@ def save_vendor(
     vendor_id: int | None = None,
 ) -> Vendor:
     """Create a vendor, or edit one; codes are unique per shop."""
+    refuse_control_characters(data, multiline=("po_notes",))
     try:
         vendor = clean_vendor(data, vendor_id)
     except DomainValidationError as error:
@@ -85,25 +87,23 @@ def set_vendor_active(
 
 
 def export_vendors_csv(uow_factory: UnitOfWorkFactory, installation_id: InstallationId) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(VENDOR_COLUMNS)
-    for vendor in list_vendors(uow_factory, installation_id):
-        writer.writerow(
-            [
-                vendor.code,
-                vendor.name,
-                vendor.currency,
-                vendor.integration.value,
-                ", ".join(vendor.emails_to),
-                ", ".join(vendor.emails_cc),
-                vendor.file_format.value,
-                vendor.lead_time_days,
-                vendor.po_notes,
-                "yes" if vendor.active else "no",
-            ]
-        )
-    return out.getvalue()
+    """Every vendor as CSV, formula cells neutralised (a name like ``=HYPERLINK(..)``)."""
+    rows = [
+        [
+            vendor.code,
+            vendor.name,
+            vendor.currency,
+            vendor.integration.value,
+            ", ".join(vendor.emails_to),
+            ", ".join(vendor.emails_cc),
+            vendor.file_format.value,
+            vendor.lead_time_days,
+            vendor.po_notes,
+            "yes" if vendor.active else "no",
+        ]
+        for vendor in list_vendors(uow_factory, installation_id)
+    ]
+    return csv_text(VENDOR_COLUMNS, rows, lineterminator="\n")
 
 
 def read_csv_rows(text: str, required: tuple[str, ...]) -> list[dict[str, str]]:

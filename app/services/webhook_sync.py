@@ -2,7 +2,8 @@
 
 Saleor copies a manifest's webhooks at install time only, so a subscription added in a later
 release (for example FULFILLMENT_CREATED) reaches existing shops only through this migration,
-which compares by webhook name, as Saleor's own apps do, and creates what is missing.
+which compares by webhook name, as Saleor's own apps do, creates what is missing and updates a
+webhook whose subscription query changed (for example to select ``__typename``).
 """
 
 from __future__ import annotations
@@ -21,16 +22,21 @@ def sync_webhooks(
     api_url: SaleorApiUrl,
     manifest_webhooks: Sequence[WebhookSubscription],
 ) -> list[str]:
-    """Create the manifest's webhooks this installation lacks; returns their names."""
+    """Create the manifest's webhooks this installation lacks and update those whose query
+    differs; returns their names."""
     with uow_factory() as uow:
         installation = uow.installations.get_active_by_api_url(api_url)
     if installation is None:
         return []
     api = saleor.api(installation.saleor_api_url, installation.token)
-    present = api.webhook_names()
-    created = []
+    present = api.webhook_queries()
+    changed = []
     for hook in manifest_webhooks:
         if hook.name in present:
+            webhook_id, query = present[hook.name]
+            if query.strip() != hook.query.strip():
+                api.update_webhook_query(webhook_id, hook.query)
+                changed.append(hook.name)
             continue
         api.create_webhook(
             name=hook.name,
@@ -38,8 +44,8 @@ def sync_webhooks(
             query=hook.query,
             async_events=list(hook.async_events),
         )
-        created.append(hook.name)
-    return created
+        changed.append(hook.name)
+    return changed
 
 
 def active_api_urls(uow_factory: UnitOfWorkFactory) -> list[SaleorApiUrl]:

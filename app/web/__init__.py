@@ -70,9 +70,26 @@ def _handle_http_error(error: HTTPException) -> ResponseReturnValue:
     )
 
 
+_FRAMED_PREFIXES = ("/app", "/widgets")
+
+
+def _frame_ancestors() -> str:
+    """Dashboard pages (HTML under /app and /widgets) may be framed by the installed shops'
+    dashboards only; everything else (public pages, JSON, files) by nobody."""
+    if not request.path.startswith(_FRAMED_PREFIXES):
+        return "'none'"
+    from app.web.dashboard_origins import framing_origins
+
+    origins = framing_origins()
+    return " ".join(origins) if origins else "'none'"
+
+
 def _frame_headers(response):  # type: ignore[no-untyped-def]
-    """Pages are shown inside the dashboard's iframe: allow framing, never cache tokens."""
-    response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
+    """Pages are shown inside the dashboard's iframe: framing only by the installed shops'
+    dashboards, no MIME sniffing, never cache tokens."""
+    ancestors = _frame_ancestors() if response.mimetype == "text/html" else "'none'"
+    response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin")
     if request.method == "POST":
         response.headers.setdefault("Cache-Control", "no-store")
@@ -91,6 +108,7 @@ def _start_log_context() -> None:
 def register_blueprints(app: Flask) -> None:
     from app.web import (
         app_pages,
+        forms,
         install,
         operations,
         order_purchase_orders,
@@ -121,3 +139,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_error)
     app.after_request(_frame_headers)
     app.before_request(_start_log_context)
+    app.before_request(forms.refuse_control_characters)

@@ -68,6 +68,7 @@ def verify_dashboard_token(api_url: str, token: str, permission: str) -> Dashboa
         api_url=api_url,
         token=token,
         required_permission=permission,
+        jwks_refetch_seconds=parts.settings.jwks_refetch_interval_seconds,
     )
 
 

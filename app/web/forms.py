@@ -16,7 +16,7 @@ from flask import request
 from app.domain.money import quantize
 from app.domain.vendors import Vendor, VendorOption
 from app.errors import NotFound
-from app.services.forms import FormInvalid
+from app.services.forms import CONTROL_CHARACTER_MESSAGE, FormInvalid
 
 VENDOR_FIELDS = (
     "name",
@@ -55,6 +55,7 @@ NEW_VENDOR = {"integration": "email", "file_format": "pdf", "lead_time_days": "0
 NEW_PRODUCT_VENDOR = {"priority": "100", "min_quantity": "1"}
 
 _CHECKED = {"on", "1", "true", "yes"}
+_CSV_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
@@ -120,12 +121,38 @@ def csv_upload(file_field: str = "file", text_field: str = "text") -> str:
         raise FormInvalid({"file": "The file is larger than 2 MB: split it and import each part."})
     if raw:
         try:
-            return raw.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise FormInvalid({"file": "Save the file as CSV in UTF-8 and try again."}) from None
-    text = multiline(text_field)
+        return _without_control_characters(text)
+    text = _without_control_characters(request.form.get(text_field, "").replace("\r\n", "\n"))
     if not text.strip():
         raise FormInvalid({"file": "Choose a CSV file or paste its rows."})
+    return text
+
+
+# Fields the services check (refuse_control_characters), answering with a field error.
+CHECKED_FIELDS = frozenset(
+    (*VENDOR_FIELDS, *SETTINGS_FIELDS, *SETTINGS_TEMPLATES, *PRODUCT_VENDOR_FIELDS, "text")
+)
+
+
+def refuse_control_characters() -> None:
+    """Every other posted field (reasons, tracking numbers, ids, …): NUL and other control
+    characters but tab and line breaks are refused (400, naming the field)."""
+    for name, value in request.form.items(multi=True):
+        if name not in CHECKED_FIELDS and _CSV_TEXT.search(value):
+            raise FormInvalid({name: CONTROL_CHARACTER_MESSAGE}, CONTROL_CHARACTER_MESSAGE)
+
+
+def _without_control_characters(text: str) -> str:
+    """A CSV may hold tabs and line breaks; NUL and other control characters are refused."""
+    found = _CSV_TEXT.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise FormInvalid(
+            {"file": f"Line {line} holds a control character (such as NUL): remove it."}
+        )
     return text
 
 

@@ -44,6 +44,7 @@ def receive(slug: str) -> ResponseReturnValue:
                 signature=request.headers.get("Saleor-Signature", ""),
                 body=body,
             ),
+            jwks_refetch_seconds=parts.settings.jwks_refetch_interval_seconds,
         )
         outcome = result.outcome.value
     except AppError as error:

@@ -45,6 +45,21 @@ def test_subscription_asks_for_issuing_principal_and_recipient(path: Path):
     assert "issuingPrincipal" in text and "recipient" in text
 
 
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "webhooks").glob("*.graphql")), ids=lambda p: p.name
+)
+def test_subscription_names_its_event_inside_the_signed_body(path: Path):
+    document = validate_document(load_schema(SCHEMA_PATH), path.read_text(), path.name)
+    [event] = operation_of(document).selection_set.selections
+
+    top_level = [
+        field.name.value for field in event.selection_set.selections if hasattr(field, "name")
+    ]
+
+    assert event.name.value == "event"
+    assert "__typename" in top_level
+
+
 def test_an_invalid_document_is_rejected_with_its_name():
     with pytest.raises(InvalidDocument) as raised:
         validate_document(
@@ -74,6 +89,7 @@ def test_client_loads_every_operation_by_name():
         "VariantsBySku",
         "Warehouses",
         "WebhookCreate",
+        "WebhookUpdate",
     ]
     assert documents.is_query("OrderDetails")
 

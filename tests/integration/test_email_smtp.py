@@ -46,7 +46,7 @@ def make_email(**changes: object) -> OutgoingEmail:
 
 @pytest.fixture
 def mailer() -> SmtpMailer:
-    return SmtpMailer(local_hostname="dropship.test", now=lambda: NOW)
+    return SmtpMailer(local_hostname="dropship.test", now=lambda: NOW, private_hosts_allowed=True)
 
 
 @pytest.fixture
@@ -249,7 +249,9 @@ def test_starttls_required_but_not_offered_is_rejected(smtp_server, mailer):
 def test_tls_sessions_deliver_over_tls(security, server_options):
     with SmtpServer(**server_options) as server:
         server.require_auth("mailer", PASSWORD)
-        mailer = SmtpMailer(ssl_context=server.client_tls_context(), now=lambda: NOW)
+        mailer = SmtpMailer(
+            ssl_context=server.client_tls_context(), now=lambda: NOW, private_hosts_allowed=True
+        )
         settings = server.settings(security=security, username="mailer", password=PASSWORD)
 
         mailer.send(make_email(), settings)
@@ -263,7 +265,9 @@ def test_tls_sessions_deliver_over_tls(security, server_options):
 def test_untrusted_certificate_is_rejected():
     with SmtpServer(starttls=True) as server:
         with pytest.raises(MailRejected) as raised:
-            SmtpMailer().send(make_email(), server.settings(security="starttls"))
+            SmtpMailer(private_hosts_allowed=True).send(
+                make_email(), server.settings(security="starttls")
+            )
 
         assert server.messages == []
     assert raised.value.message.startswith(
@@ -318,3 +322,34 @@ def test_unknown_security_setting_is_rejected_before_connecting(smtp_server, mai
     assert raised.value.message == (
         'Unknown SMTP security "tls": choose SSL, STARTTLS or none in Settings.'
     )
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "localhost", "10.1.2.3", "192.168.0.10", "169.254.169.254", "::1"],
+    ids=[
+        "loopback_case",
+        "localhost_case",
+        "private_case",
+        "private_192_case",
+        "metadata_case",
+        "ipv6_loopback_case",
+    ],
+)
+def test_private_smtp_hosts_are_refused_without_connecting(smtp_server, host):
+    settings = smtp_server.settings(host=host)
+
+    with pytest.raises(MailRejected) as refused:
+        SmtpMailer(now=lambda: NOW).send(make_email(), settings)
+
+    assert str(refused.value.message).startswith(f"The SMTP server {host} resolves to a private")
+    assert smtp_server.messages == []
+
+
+def test_the_deployments_own_smtp_host_and_an_allowing_deployment_may_be_private(smtp_server):
+    settings = smtp_server.settings()
+
+    SmtpMailer(now=lambda: NOW, trusted_hosts=frozenset({"127.0.0.1"})).send(make_email(), settings)
+    SmtpMailer(now=lambda: NOW, private_hosts_allowed=True).send(make_email(), settings)
+
+    assert len(smtp_server.messages) == 2

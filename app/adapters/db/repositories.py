@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Insert, select, update
+from sqlalchemy import Connection, Insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.adapters.crypto import TokenCipher
@@ -130,6 +130,24 @@ class SqlInstallationRepository:
             update(table).where(table.c.id == installation_id).values(jwks=dict(jwks))
         )
 
+    def claim_jwks_fetch(
+        self, installation_id: InstallationId, now: datetime, interval_seconds: float
+    ) -> bool:
+        """One UPDATE: concurrent requests (any process) cannot both claim the same interval."""
+        table = tables.installations
+        result = self._connection.execute(
+            update(table)
+            .where(
+                table.c.id == installation_id,
+                or_(
+                    table.c.jwks_fetched_at.is_(None),
+                    table.c.jwks_fetched_at <= now - timedelta(seconds=interval_seconds),
+                ),
+            )
+            .values(jwks_fetched_at=now)
+        )
+        return result.rowcount == 1
+
     def mark_removed(self, installation_id: InstallationId) -> None:
         self._changing()
         table = tables.installations
@@ -138,6 +156,9 @@ class SqlInstallationRepository:
             .where(table.c.id == installation_id)
             .values(status=InstallationStatus.REMOVED.value, removed_at=_now())
         )
+
+
+PRUNED_PAYLOAD = "{}"
 
 
 class SqlDeliveryRepository:
@@ -191,6 +212,22 @@ class SqlDeliveryRepository:
             )
         ).scalar_one()
         return int(existing), False
+
+    def prune_payloads(self, received_before: datetime) -> int:
+        """Empty the stored body of finished deliveries received before the cut-off (all
+        shops: a retention job); the row stays, so a late replay is still a duplicate."""
+        table = tables.webhook_deliveries
+        finished = (DeliveryStatus.PROCESSED.value, DeliveryStatus.SKIPPED.value)
+        result = self._connection.execute(
+            update(table)
+            .where(
+                table.c.status.in_(finished),
+                table.c.received_at < received_before,
+                table.c.payload != PRUNED_PAYLOAD,
+            )
+            .values(payload=PRUNED_PAYLOAD)
+        )
+        return int(result.rowcount)
 
     def get(self, delivery_id: int) -> Delivery | None:
         table = tables.webhook_deliveries

@@ -41,6 +41,9 @@ installations = Table(
     Column("status", String(20), nullable=False),
     Column("installed_at", DateTime(timezone=True), nullable=False),
     Column("removed_at", DateTime(timezone=True), nullable=True),
+    # When the JWKS was last fetched for an unknown key id: forged requests cannot make the app
+    # hammer the merchant's Saleor (one fetch per installation per JWKS_REFETCH_INTERVAL_SECONDS).
+    Column("jwks_fetched_at", DateTime(timezone=True), nullable=True),
 )
 
 webhook_deliveries = Table(

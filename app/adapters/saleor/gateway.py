@@ -162,9 +162,15 @@ class SaleorApiAdapter:
         edges = (self._client.execute("Warehouses").get("warehouses") or {}).get("edges") or []
         return [(edge["node"]["id"], edge["node"]["name"]) for edge in edges]
 
-    def webhook_names(self) -> set[str]:
+    def webhook_queries(self) -> dict[str, tuple[str, str]]:
         app = self._client.execute("AppWebhooks").get("app") or {}
-        return {str(hook["name"]) for hook in app.get("webhooks") or []}
+        return {
+            str(hook["name"]): (str(hook["id"]), str(hook.get("subscriptionQuery") or ""))
+            for hook in app.get("webhooks") or []
+        }
+
+    def update_webhook_query(self, webhook_id: str, query: str) -> None:
+        self._client.execute("WebhookUpdate", {"id": webhook_id, "input": {"query": query}})
 
     def fetch_saleor_version(self) -> str:
         return str((self._client.execute("ShopVersion").get("shop") or {}).get("version") or "")

@@ -165,7 +165,9 @@ def parse_webhook_payload(payload: Mapping[str, Any]) -> WebhookPayload:
     principal = _map(payload.get("issuingPrincipal"))
     order_id = _map(payload.get("order")).get("id")
     app_id = _map(payload.get("app")).get("id")
+    type_name = payload.get("__typename")
     return WebhookPayload(
+        type_name=type_name if isinstance(type_name, str) else None,
         issued_by_id=str(principal["id"]) if principal.get("id") else None,
         order_id=order_id if isinstance(order_id, str) else None,
         app_id=str(app_id) if app_id is not None else None,

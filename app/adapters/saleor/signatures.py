@@ -10,7 +10,7 @@ import jwt
 from jwt import PyJWK
 
 from app.errors import Unauthenticated
-from app.services.ports import DashboardClaims, SignatureInvalid
+from app.services.ports import DashboardClaims, SignatureInvalid, UnknownSigningKey
 
 
 def _key_for(token: str, jwks: Mapping[str, Any]) -> Any:
@@ -25,7 +25,7 @@ def _key_for(token: str, jwks: Mapping[str, Any]) -> Any:
                 return PyJWK(dict(jwk)).key
             except jwt.PyJWTError:
                 raise SignatureInvalid("unusable key in JWKS") from None
-    raise SignatureInvalid(f"unknown key id {kid!r}")
+    raise UnknownSigningKey(f"unknown key id {kid!r}")
 
 
 class SaleorSignatureVerifier:

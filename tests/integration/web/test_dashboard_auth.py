@@ -33,7 +33,10 @@ def test_order_widget_shows_the_signed_in_user(installed):
 
     assert response.status_code == 200
     assert '<span id="user-email">staff@example.com</span>' in response.text
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert response.headers["Content-Security-Policy"] == (
+        f"frame-ancestors {fake.api_url.removesuffix('/graphql/')}"
+    )
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "X-Frame-Options" not in response.headers
 
 

@@ -63,3 +63,31 @@ def test_the_command_reports_each_shop(fake_saleor, live_app):
     assert (
         result.output.strip() == f"{fake_saleor.api_url}: fulfillment-created, fulfillment-canceled"
     )
+
+
+def test_webhooks_with_an_older_query_are_updated_and_then_accepted(fake_saleor, live_app):
+    app = fake_saleor.install_app(live_app.manifest_url)
+    for hook in app.webhooks:
+        hook["query"] = hook["query"].replace("  event {\n    __typename\n", "  event {\n")
+    assert not any("event {\n    __typename" in hook["query"] for hook in app.webhooks)
+    order = make_order()
+    fake_saleor.add_order(order)
+    parts = live_app.container
+    refused = fake_saleor.send_event(app, "ORDER_CREATED", order_id=order["id"])
+
+    updated = sync_webhooks(
+        parts.uow_factory, parts.saleor, fake_saleor.api_url, _manifest(live_app)["webhooks"]
+    )
+
+    assert refused.attempts == [(401, "")]
+    assert set(updated) == {hook["name"] for hook in _manifest(live_app)["webhooks"]}
+    manifest_queries = {h["name"]: h["query"] for h in _manifest(live_app)["webhooks"]}
+    assert {hook["name"]: hook["query"] for hook in app.webhooks} == manifest_queries
+    accepted = fake_saleor.send_event(app, "ORDER_CREATED", order_id=order["id"])
+    assert accepted.attempts == [(200, "")]
+    assert (
+        sync_webhooks(
+            parts.uow_factory, parts.saleor, fake_saleor.api_url, _manifest(live_app)["webhooks"]
+        )
+        == []
+    )

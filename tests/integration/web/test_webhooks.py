@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
 import requests
 from sqlalchemy import select
 
 from app.adapters.db import tables
 from app.adapters.db.engine import build_engine
-from app.domain.webhooks import DeliveryStatus
+from app.domain.webhooks import DeliveryStatus, WebhookEvent
 from tests.builders import make_order
 from tests.fakes import BrokenTaskQueue
 from tests.servers.fake_saleor import SigningKey
@@ -254,3 +258,133 @@ def test_any_request_larger_than_the_cap_is_413_before_it_is_read(live_app):
     response = requests.post(f"{live_app.url}/widgets/order", data=huge, timeout=10)
 
     assert response.status_code == 413
+
+
+FULFILMENT = {"fulfillment": {"id": "RnVsZmlsbG1lbnQ6MQ==", "status": "FULFILLED"}}
+# (a genuine body of this event, replayed to this other endpoint)
+MISROUTED = [
+    ("ORDER_CREATED", "APP_DELETED"),
+    ("ORDER_CREATED", "ORDER_CONFIRMED"),
+    ("ORDER_CONFIRMED", "ORDER_CREATED"),
+    ("ORDER_FULLY_PAID", "APP_DELETED"),
+    ("ORDER_CANCELLED", "ORDER_CREATED"),
+    ("FULFILLMENT_CREATED", "FULFILLMENT_CANCELED"),
+    ("FULFILLMENT_CANCELED", "APP_DELETED"),
+    ("APP_DELETED", "ORDER_CREATED"),
+]
+
+
+def _genuine_body(fake, app, event):
+    """Rendered from the app's own subscription and signed by the fake Saleor, not sent."""
+    order = make_order()
+    fake.add_order(order)
+    order_id = None if event == "APP_DELETED" else order["id"]
+    extra = FULFILMENT if event.startswith("FULFILLMENT_") else None
+    return fake.send_event(app, event, order_id=order_id, extra=extra, post=False)
+
+
+@pytest.mark.parametrize(("signed_event", "endpoint_event"), MISROUTED)
+def test_genuine_body_posted_to_another_event_is_401_and_changes_nothing(
+    installed, engine, task_queue, signed_event, endpoint_event
+):
+    fake, live, app = installed
+    genuine = _genuine_body(fake, app, signed_event)
+    slug = endpoint_event.lower().replace("_", "-")
+
+    response = requests.post(
+        f"{live.url}/api/webhooks/{slug}",
+        data=genuine.body,
+        headers=dict(genuine.headers, **{"Saleor-Event": endpoint_event.lower()}),
+        timeout=5,
+    )
+
+    assert response.status_code == 401
+    assert _inbox(engine) == []
+    assert task_queue.deliveries == []
+    with live.container.uow_factory() as uow:
+        assert uow.installations.get_active_by_api_url(fake.api_url) is not None
+
+
+@pytest.mark.parametrize("event", sorted({signed for signed, _ in MISROUTED} - {"APP_DELETED"}))
+def test_genuine_body_names_its_event_and_is_accepted_at_its_own_endpoint(installed, engine, event):
+    fake, live, app = installed
+    genuine = _genuine_body(fake, app, event)
+
+    response = _post(genuine)
+
+    assert response.status_code == 200
+    assert json.loads(genuine.body)["__typename"] == WebhookEvent(event).type_name
+    [row] = _inbox(engine)
+    assert row.event == event
+
+
+def test_body_from_an_older_subscription_without_typename_is_401(installed, engine):
+    """Captured-style body (Saleor 3.23 before __typename was selected): no event named, refused."""
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+    with engine.begin() as connection:
+        connection.execute(tables.webhook_deliveries.delete())
+    payload = json.loads(delivery.body)
+    del payload["__typename"]
+    old_body = json.dumps(payload).encode()
+
+    response = _post(delivery, body=old_body, **{"Saleor-Signature": fake.sign(old_body)})
+
+    assert response.status_code == 401
+    assert _inbox(engine) == []
+
+
+def test_500_forged_requests_fetch_the_keys_at_most_once(installed, engine):
+    fake, live, app = installed
+    _, delivery = _order_created(fake, app)
+    forger = SigningKey.generate()
+    own_kid_forgery = fake.issue_dashboard_token(app, key_override=SigningKey.generate())
+    session = requests.Session()
+    fetched_at_install = fake.jwks_requests
+
+    statuses = []
+    for n in range(500):
+        body = delivery.body.replace(b'"number": "21"', b'"number": "%d"' % (1000 + n))
+        if n % 2:
+            response = _post(
+                delivery, body=body, **{"Saleor-Signature": forger.sign_detached(body)}
+            )
+        else:
+            response = session.post(
+                f"{live.url}/widgets/order",
+                data={"saleorApiUrl": fake.api_url, "accessToken": own_kid_forgery},
+                timeout=5,
+            )
+        statuses.append(response.status_code)
+
+    assert fake.jwks_requests - fetched_at_install <= 1
+    assert set(statuses) <= {401, 503}
+    assert len(_inbox(engine)) == 1
+
+
+def test_key_rotated_after_a_forged_flood_is_accepted_once_the_interval_passed(installed, engine):
+    fake, live, app = installed
+    forged_body = b'{"__typename": "OrderCreated"}'
+    _, delivery = _order_created(fake, app)
+    fetched_at_install = fake.jwks_requests
+    forged = _post(
+        delivery,
+        body=forged_body,
+        **{"Saleor-Signature": SigningKey.generate().sign_detached(forged_body)},
+    )
+    fake.rotate_key()
+
+    _, rotated = _order_created(fake, app)
+    with engine.begin() as connection:
+        connection.execute(
+            tables.installations.update().values(
+                jwks_fetched_at=datetime.now(UTC) - timedelta(minutes=2)
+            )
+        )
+    retried = _post(rotated)
+
+    assert forged.status_code == 401
+    assert {status for status, _ in rotated.attempts} == {503}
+    assert retried.status_code == 200
+    assert fake.jwks_requests - fetched_at_install == 2
+    assert len(_inbox(engine)) == 2

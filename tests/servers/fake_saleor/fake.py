@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -40,6 +41,8 @@ class FakeSaleor(StateAccess, EventControls):
         self.timeout = (CONNECT_TIMEOUT, webhook_timeout)
         self.requests: list[GraphQLCall] = []
         self.deliveries: list[WebhookDelivery] = []
+        self.jwks_requests = 0  # GETs of /.well-known/jwks.json
+        self._jwks_lock = threading.Lock()
         self._key = process_key()
         self._events = EventBus(lambda: list(self.store.apps), self._deliver_emitted)
         self._endpoint = GraphQLEndpoint(
@@ -53,7 +56,7 @@ class FakeSaleor(StateAccess, EventControls):
         )
         router = Router()
         router.add("POST", "/graphql/", self._endpoint)
-        router.add("GET", "/.well-known/jwks.json", lambda _request: json_response(self.jwks()))
+        router.add("GET", "/.well-known/jwks.json", self._serve_jwks)
         self._server = BackgroundServer(router)
         self._port: int | None = None
 
@@ -101,6 +104,11 @@ class FakeSaleor(StateAccess, EventControls):
     def jwks(self) -> dict[str, Any]:
         """The document served at /.well-known/jwks.json (current key only)."""
         return jwks_document([self._key])
+
+    def _serve_jwks(self, _request: Any) -> Any:
+        with self._jwks_lock:
+            self.jwks_requests += 1
+        return json_response(self.jwks())
 
     def rotate_key(self) -> None:
         """Switch to a new RSA key; JWKS, signatures and token checks use only the new one."""
@@ -181,11 +189,13 @@ class FakeSaleor(StateAccess, EventControls):
         order_id: str | None = None,
         issuing_principal: dict[str, Any] | Literal["user"] | None = "user",
         extra: dict[str, Any] | None = None,
+        post: bool = True,
     ) -> WebhookDelivery:
         """Render the app's subscription for `event`, sign it and POST it (with retries).
 
         `extra` overrides/extends the event root value (e.g. `fulfillment`, `issuedAt`).
         An inactive app gets nothing (no attempts), except APP_DELETED after delete_app.
+        `post=False` only renders and signs (a genuine body a test can replay elsewhere).
         """
         hook = webhooks.find_webhook(app, event)
         if hook is None:
@@ -197,7 +207,7 @@ class FakeSaleor(StateAccess, EventControls):
                 raise KeyError(f"no order {order_id!r}; add it with add_order()")
         principal = dict(ADMIN_USER) if issuing_principal == "user" else issuing_principal
         # Saleor marks deliveries of inactive apps FAILED without sending (APP_DELETED aside)
-        post = app.is_active or event == "APP_DELETED"
+        post = post and (app.is_active or event == "APP_DELETED")
         return self._send(app, hook, event, order, principal, extra, post=post)
 
     # dashboard tokens ----------------------------------------------------------------------

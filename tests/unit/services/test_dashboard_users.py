@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 import pytest
 
 from app.domain.installations import Installation, SaleorApiUrl
 from app.errors import NotAllowed, Unauthenticated
 from app.services.dashboard_users import authenticate_dashboard_user
-from app.services.ports import DashboardClaims, SignatureInvalid
+from app.services.ports import DashboardClaims, SignatureInvalid, UnknownSigningKey
+from app.services.signing_keys import KeysRecentlyFetched
 from tests.fakes import FakeSaleorGateway, FakeUnitOfWork
 
 API_URL = "https://shop.example.com/graphql/"
@@ -17,8 +20,11 @@ class ClaimsByKid:
         self.claims = claims
 
     def verify_dashboard_token(self, token, jwks):
-        if token not in {key["kid"] for key in jwks["keys"]}:
-            raise SignatureInvalid("unknown kid")
+        kid, _, signature = token.partition(":")
+        if kid not in {key["kid"] for key in jwks["keys"]}:
+            raise UnknownSigningKey("unknown kid")
+        if signature == "forged":
+            raise SignatureInvalid("bad signature")
         return self.claims
 
 
@@ -121,3 +127,36 @@ def test_removed_installation_is_refused(uow):
 
     with pytest.raises(Unauthenticated):
         _authenticate(uow, _claims())
+
+
+def test_known_kid_with_a_bad_signature_is_refused_without_a_fetch(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "k1"}]})
+
+    with pytest.raises(Unauthenticated):
+        _authenticate(uow, _claims(), token="k1:forged", saleor=saleor)
+
+    assert saleor.calls == []
+
+
+def test_unknown_kids_fetch_the_keys_at_most_once_per_interval(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "k1"}]})
+    with pytest.raises(Unauthenticated):
+        _authenticate(uow, _claims(), token="forged-1", saleor=saleor)
+
+    for n in range(20):
+        with pytest.raises(KeysRecentlyFetched):
+            _authenticate(uow, _claims(), token=f"forged-{n}", saleor=saleor)
+
+    assert saleor.calls == [("fetch_jwks", API_URL)]
+
+
+def test_a_rotated_key_after_the_interval_is_fetched_again(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "k2"}]})
+    _authenticate(uow, _claims(), token="k2", saleor=saleor)
+    uow.installations.jwks_fetched_at[1] -= timedelta(seconds=61)
+    saleor.jwks = {"keys": [{"kid": "k3"}]}
+
+    user = _authenticate(uow, _claims(), token="k3", saleor=saleor)
+
+    assert user.email == "staff@example.com"
+    assert saleor.calls == [("fetch_jwks", API_URL)] * 2

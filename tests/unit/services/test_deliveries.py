@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ from app.services.deliveries import (
     process_delivery,
 )
 from app.services.ports import SaleorUnavailable
+from app.services.signing_keys import KeysRecentlyFetched
 from tests.fakes import (
     BrokenTaskQueue,
     FakeSaleorGateway,
@@ -40,8 +42,9 @@ def uow():
     return uow
 
 
-def _body(principal=None, **extra) -> bytes:
+def _body(principal=None, typename="OrderCreated", **extra) -> bytes:
     payload = {
+        "__typename": typename,
         "issuedAt": "2026-11-29T00:38:28.546601+00:00",
         "version": "3.23.28",
         "issuingPrincipal": principal or {"__typename": "User", "id": "VXNlcjoyMQ=="},
@@ -109,16 +112,64 @@ def test_replay_of_a_delivery_not_yet_processed_is_queued_again(uow):
     assert len(uow.deliveries.rows) == 1
 
 
-def test_same_body_for_another_event_is_a_separate_delivery(uow):
+def test_same_order_for_another_event_is_a_separate_delivery(uow):
     first = _ingest(uow, _request(_body()))
 
-    second = _ingest(uow, _request(_body(), event=WebhookEvent.ORDER_CONFIRMED))
+    second = _ingest(
+        uow, _request(_body(typename="OrderConfirmed"), event=WebhookEvent.ORDER_CONFIRMED)
+    )
 
     assert second.outcome is IngestOutcome.QUEUED
     assert second.delivery_id != first.delivery_id
 
 
-def test_forged_signature_is_unauthenticated_and_nothing_recorded(uow):
+@pytest.mark.parametrize(
+    "typename_case",
+    ["OrderConfirmed", "AppDeleted", "", None, 7],
+    ids=["other_event_case", "app_deleted_case", "empty_case", "null_case", "number_case"],
+)
+def test_body_that_does_not_name_the_endpoint_event_is_refused_and_not_recorded(uow, typename_case):
+    queue = RecordingTaskQueue()
+
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_body(typename=typename_case)), queue=queue)
+
+    assert uow.deliveries.rows == {}
+    assert queue.deliveries == []
+
+
+def test_body_without_typename_is_refused(uow):
+    """Bodies from the subscriptions before __typename was selected (the captures) name no event."""
+    payload = json.loads(_body())
+    del payload["__typename"]
+
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(json.dumps(payload).encode()))
+
+    assert uow.deliveries.rows == {}
+
+
+def _app_deleted(app=None, typename="AppDeleted") -> bytes:
+    payload = {"__typename": typename, "recipient": {"id": APP_ID}}
+    if app is not None:
+        payload["app"] = app
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.parametrize(
+    "app_case",
+    [{"id": "QXBwOjk="}, {"id": None}, {}, None],
+    ids=["other_app_case", "null_id_case", "no_id_case", "no_app_case"],
+)
+def test_app_deleted_for_another_or_no_app_keeps_the_installation(uow, app_case):
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_app_deleted(app_case), event=WebhookEvent.APP_DELETED))
+
+    assert uow.installations.get_active_by_api_url(API_URL) is not None
+    assert uow.deliveries.rows == {}
+
+
+def test_forged_signature_with_a_known_key_is_refused_without_a_fetch(uow):
     saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "old"}]})
     request = _request(_body(), signature="old:" + _body().decode().replace("21", "22"))
 
@@ -126,7 +177,35 @@ def test_forged_signature_is_unauthenticated_and_nothing_recorded(uow):
         _ingest(uow, request, saleor=saleor)
 
     assert uow.deliveries.rows == {}
+    assert saleor.calls == []
+
+
+def test_forged_unknown_key_ids_fetch_the_keys_once_per_interval(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "old"}]})
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_body(), kid="forged-0"), saleor=saleor)
+
+    for n in range(1, 500):
+        with pytest.raises(KeysRecentlyFetched):
+            _ingest(uow, _request(_body(), kid=f"forged-{n}"), saleor=saleor)
+
     assert saleor.calls == [("fetch_jwks", API_URL)]
+    assert uow.deliveries.rows == {}
+
+
+def test_rotated_key_within_the_interval_is_retryable_and_accepted_after_it(uow):
+    saleor = FakeSaleorGateway(jwks={"keys": [{"kid": "old"}]})
+    with pytest.raises(Unauthenticated):
+        _ingest(uow, _request(_body(), kid="forged"), saleor=saleor)
+    saleor.jwks = {"keys": [{"kid": "new"}]}
+    with pytest.raises(KeysRecentlyFetched):
+        _ingest(uow, _request(_body(), kid="new"), saleor=saleor)
+    uow.installations.jwks_fetched_at[1] -= timedelta(seconds=60)
+
+    result = _ingest(uow, _request(_body(), kid="new"), saleor=saleor)
+
+    assert result.outcome is IngestOutcome.QUEUED
+    assert saleor.calls == [("fetch_jwks", API_URL)] * 2
 
 
 def test_rotated_key_is_fetched_once_verified_and_stored(uow):
@@ -197,7 +276,7 @@ def test_event_caused_by_another_app_is_queued(uow):
 
 
 def test_app_deleted_removes_the_installation_and_later_webhooks_are_refused(uow):
-    body = json.dumps({"recipient": {"id": APP_ID}, "app": {"id": APP_ID}}).encode()
+    body = _app_deleted({"id": APP_ID})
 
     result = _ingest(uow, _request(body, event=WebhookEvent.APP_DELETED))
 
