@@ -76,7 +76,10 @@ def test_webhooks_with_an_older_query_are_updated_and_then_accepted(fake_saleor,
     refused = fake_saleor.send_event(app, "ORDER_CREATED", order_id=order["id"])
 
     updated = sync_webhooks(
-        parts.uow_factory, parts.saleor, fake_saleor.api_url, _manifest(live_app)["webhooks"]
+        parts.uow_factory,
+        parts.saleor,
+        fake_saleor.api_url,
+        manifest_subscriptions(_manifest(live_app)),
     )
 
     assert refused.attempts == [(401, "")]
@@ -87,7 +90,10 @@ def test_webhooks_with_an_older_query_are_updated_and_then_accepted(fake_saleor,
     assert accepted.attempts == [(200, "")]
     assert (
         sync_webhooks(
-            parts.uow_factory, parts.saleor, fake_saleor.api_url, _manifest(live_app)["webhooks"]
+            parts.uow_factory,
+            parts.saleor,
+            fake_saleor.api_url,
+            manifest_subscriptions(_manifest(live_app)),
         )
         == []
     )
