@@ -23,8 +23,10 @@ from app.adapters.saleor.documents import load_documents
 from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
 from app.adapters.task_queue import CeleryTaskQueue, QueueUnavailable, build_celery
+from app.domain.vendors import IntegrationKind
 from app.services import tasks
-from app.services.dispatch import MailDefaults
+from app.services.channels import EmailChannel, MailDefaults
+from app.services.dispatch import Channels
 from app.services.ports import (
     CarrierDetector,
     DocumentRenderer,
@@ -53,6 +55,14 @@ class Container:
     documents: DocumentRenderer
     mail_defaults: MailDefaults
     carriers: CarrierDetector
+    channels: Channels  # one PurchaseOrderChannel per vendor integration kind that sends
+
+
+def purchase_order_channels(
+    mailer: Mailer, documents: DocumentRenderer, defaults: MailDefaults
+) -> Channels:
+    """The channel of each integration kind the app sends over (EDI, HTTP, portal: later)."""
+    return {IntegrationKind.EMAIL: EmailChannel(mailer, documents, defaults)}
 
 
 def mail_defaults(settings: Settings) -> MailDefaults:
@@ -124,8 +134,12 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "mail_defaults": mail_defaults(settings),
         "carriers": TrackingNumberCarriers(),
     }
-    unknown = set(overrides) - set(parts)
+    unknown = set(overrides) - set(parts) - {"channels"}
     if unknown:
         raise TypeError(f"unknown container parts: {sorted(unknown)}")
     parts.update(overrides)
+    if "channels" not in parts:  # built from the (possibly overridden) mailer and documents
+        parts["channels"] = purchase_order_channels(
+            parts["mailer"], parts["documents"], parts["mail_defaults"]
+        )
     return Container(**parts)

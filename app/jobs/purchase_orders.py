@@ -27,10 +27,8 @@ def send_purchase_order_task(
         lambda: (
             dispatch.dispatch_purchase_order(
                 parts.uow_factory,
-                parts.mailer,
-                parts.documents,
+                parts.channels,
                 parts.task_queue,
-                parts.mail_defaults,
                 installation_id=installation_id,  # type: ignore[arg-type]
                 po_id=po_id,
                 revision=revision,

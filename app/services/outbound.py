@@ -90,6 +90,44 @@ def claim_outbound(
     return uow.outbound.claim(installation_id, key, token, _now(), policy.stale_after)
 
 
+def fulfil_key(shipment_id: int) -> str:
+    return f"fulfil-{shipment_id}"
+
+
+def tracking_key(shipment_id: int, numbers: Iterable[str]) -> str:
+    return f"tracking-{shipment_id}-{'|'.join(numbers)}"[:200]
+
+
+def cancel_key(shipment_id: int) -> str:
+    return f"cancel-{shipment_id}"
+
+
+def request_outbound(
+    uow: UnitOfWork,
+    installation_id: InstallationId,
+    *,
+    subject: Subject,
+    subject_id: str | int,
+    channel: str,
+    key: str,
+    policy: RetryPolicy,
+) -> OutboundAttempt:
+    """Record a write in the transaction of the change that asks for it, reopening it when it
+    was asked for again after it finished; the task queued after the commit claims it."""
+    recorded = record_outbound(
+        uow,
+        installation_id,
+        subject=subject,
+        subject_id=subject_id,
+        channel=channel,
+        key=key,
+        policy=policy,
+    )
+    if not recorded.is_open:
+        uow.outbound.reopen(installation_id, key)
+    return recorded
+
+
 def begin_outbound(
     uow: UnitOfWork,
     installation_id: InstallationId,
@@ -103,7 +141,7 @@ def begin_outbound(
 ) -> OutboundAttempt | None:
     """Record (or find again) a write the worker is about to try, reopen it when it was asked
     for again after it finished, and claim one attempt. Commit before calling the other side."""
-    recorded = record_outbound(
+    request_outbound(
         uow,
         installation_id,
         subject=subject,
@@ -112,8 +150,6 @@ def begin_outbound(
         key=key,
         policy=policy,
     )
-    if not recorded.is_open:
-        uow.outbound.reopen(installation_id, key)
     return claim_outbound(uow, installation_id, key, token or uuid.uuid4().hex, policy)
 
 

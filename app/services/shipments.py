@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
+from app.domain.outbound import Channel, Subject
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import (
     Carrier,
@@ -20,6 +21,13 @@ from app.domain.shipments import (
 )
 from app.errors import Invalid, NotFound
 from app.services import tasks
+from app.services.outbound import (
+    SALEOR_WRITE_POLICY,
+    cancel_key,
+    fulfil_key,
+    request_outbound,
+    tracking_key,
+)
 from app.services.ports import CarrierDetector, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -90,11 +98,34 @@ def build_shipment(
     )
 
 
+def _queue_saleor_write(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    shipment_id: int,
+    write: tuple[str, Channel, str],
+) -> None:
+    """Record the Saleor write in this transaction (so it shows even if its task never runs),
+    then queue its task after the commit."""
+    task, channel, key = write
+    request_outbound(
+        uow,
+        installation_id,
+        subject=Subject.SHIPMENT,
+        subject_id=shipment_id,
+        channel=channel,
+        key=key,
+        policy=SALEOR_WRITE_POLICY,
+    )
+    arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
+    uow.after_commit(lambda: queue.enqueue(task, **arguments))
+
+
 def queue_fulfilment_write(
     uow: UnitOfWork, queue: TaskQueue, installation_id: InstallationId, shipment_id: int
 ) -> None:
-    arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
-    uow.after_commit(lambda: queue.enqueue(tasks.WRITE_FULFILMENT, **arguments))
+    write = (tasks.WRITE_FULFILMENT, Channel.SALEOR_FULFIL, fulfil_key(shipment_id))
+    _queue_saleor_write(uow, queue, installation_id, shipment_id, write)
 
 
 def record_shipment(
@@ -172,13 +203,14 @@ def correct_tracking(
         shipment.tracking_numbers = numbers
         shipment.carrier = choose_carrier(carriers, numbers, carrier_code)
         uow.shipments.save(installation_id, shipment)
-        arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
         if shipment.status is ShipmentStatus.WRITTEN:
-            uow.after_commit(lambda: queue.enqueue(tasks.UPDATE_TRACKING, **arguments))
+            key = tracking_key(shipment_id, numbers)
+            write = (tasks.UPDATE_TRACKING, Channel.SALEOR_TRACKING, key)
+            _queue_saleor_write(uow, queue, installation_id, shipment_id, write)
         elif shipment.status is ShipmentStatus.NOT_WRITTEN:  # the new number may fix it
             shipment.status, shipment.failure_reason = ShipmentStatus.PENDING, None
             uow.shipments.save(installation_id, shipment)
-            uow.after_commit(lambda: queue.enqueue(tasks.WRITE_FULFILMENT, **arguments))
+            queue_fulfilment_write(uow, queue, installation_id, shipment_id)
         uow.commit()
     return shipment
 
@@ -213,8 +245,12 @@ def cancel_shipment(
         if shipment.status is ShipmentStatus.CANCELLED:
             raise Invalid("This shipment is already cancelled.")
         if shipment.status is ShipmentStatus.WRITTEN:
-            arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
-            uow.after_commit(lambda: queue.enqueue(tasks.CANCEL_SHIPMENT, **arguments))
+            write = (
+                tasks.CANCEL_SHIPMENT,
+                Channel.SALEOR_CANCEL_FULFILMENT,
+                cancel_key(shipment_id),
+            )
+            _queue_saleor_write(uow, queue, installation_id, shipment_id, write)
         else:
             shipment.status = ShipmentStatus.CANCELLED
             uow.shipments.save(installation_id, shipment)

@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from app.adapters.db import tables
 from app.adapters.task_queue import build_celery
+from app.bootstrap import purchase_order_channels
 from app.domain.outbound import OutboundStatus, Subject
 from app.domain.purchase_orders import POStatus
 from app.errors import ErrorCode, Invalid
@@ -155,10 +156,8 @@ def test_a_write_back_in_flight_is_not_sent_by_a_second_task(catalogue):
 def _dispatch(catalogue, po, mailer, token):
     return dispatch_purchase_order(
         catalogue.uow_factory,
-        mailer,
-        FakeDocuments(),
+        purchase_order_channels(mailer, FakeDocuments(), DEFAULTS),
         RecordingTaskQueue(),
-        DEFAULTS,
         installation_id=catalogue.installation_id,
         po_id=po.id,
         revision=0,

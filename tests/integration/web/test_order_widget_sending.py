@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from app.bootstrap import purchase_order_channels
 from app.services import tasks
-from app.services.dispatch import MailDefaults, dispatch_purchase_order
+from app.services.channels import MailDefaults
+from app.services.dispatch import dispatch_purchase_order
 from app.services.ports import MailRejected, MailUnavailable, SmtpSettings
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
 from tests.integration.web.test_order_widget import (
@@ -34,10 +36,8 @@ class WorkerKilled(BaseException):
 def _dispatch(shop, po, mailer, token="task-1"):
     return dispatch_purchase_order(
         shop.live.container.uow_factory,
-        mailer,
-        FakeDocuments(),
+        purchase_order_channels(mailer, FakeDocuments(), DEFAULTS),
         RecordingTaskQueue(),
-        DEFAULTS,
         installation_id=shop.installation_id,
         po_id=po.id,
         revision=0,
