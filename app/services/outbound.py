@@ -208,7 +208,7 @@ class OrderWrites:
 
 
 def order_writes(
-    uow_factory: UnitOfWorkFactory,
+    uow: UnitOfWork,
     installation_id: InstallationId,
     order_id: str,
     po_ids: Iterable[int],
@@ -216,10 +216,9 @@ def order_writes(
 ) -> OrderWrites:
     """The order's writes for its page: each PO's send, and the Saleor writes (notes and
     metadata, fulfilments, tracking, cancellations) that are retrying or failed."""
-    with uow_factory() as uow:
-        sends = latest_outbound(uow, installation_id, Subject.PURCHASE_ORDER, po_ids)
-        rows = uow.outbound.latest(installation_id, Subject.ORDER, [order_id])
-        rows += uow.outbound.latest(installation_id, Subject.SHIPMENT, map(str, shipment_ids))
+    sends = latest_outbound(uow, installation_id, Subject.PURCHASE_ORDER, po_ids)
+    rows = uow.outbound.latest(installation_id, Subject.ORDER, [order_id])
+    rows += uow.outbound.latest(installation_id, Subject.SHIPMENT, map(str, shipment_ids))
     newest: dict[tuple[str, str], OutboundAttempt] = {}
     for attempt in rows:  # newest first: a later write of the same kind supersedes
         newest.setdefault((attempt.subject_id, attempt.channel), attempt)

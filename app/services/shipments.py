@@ -12,9 +12,9 @@ from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import (
     Carrier,
     Shipment,
-    ShipmentLine,
     ShipmentSource,
     ShipmentStatus,
+    assign_packages,
     clean_shipment_lines,
     clean_tracking_numbers,
     shipped_quantities,
@@ -73,28 +73,17 @@ def build_shipment(
     numbers = clean_tracking_numbers(tracking)
     if not numbers:
         raise Invalid("Enter the tracking number.", field="tracking")
-    split = bool(packages) and len(numbers) > 1
-    if split and packages is not None:
-        used = {packages.get(line.order_line_id, 0) for line in lines}
-        if not used <= set(range(len(numbers))) or len(used) != len(numbers):
-            raise Invalid(
-                "Put every line in one of the packages, and something in every package.",
-                field="packages",
-            )
-        lines = [
-            ShipmentLine(x.order_line_id, x.quantity, packages.get(x.order_line_id, 0))
-            for x in lines
-        ]
+    split_lines = assign_packages(lines, packages, len(numbers))
     return Shipment(
         purchase_order_id=po.id or 0,
         saleor_order_id=po.saleor_order_id,
         tracking_numbers=numbers,
-        lines=lines,
+        lines=split_lines or lines,
         carrier=choose_carrier(carriers, numbers, carrier_code),
         source=source,
         created_by=actor,
         created_at=_now(),
-        split_by_package=split,
+        split_by_package=split_lines is not None,
     )
 
 
@@ -193,7 +182,7 @@ def correct_tracking(
     """A corrected tracking number: stored now, and updated in Saleor if already written."""
     with uow_factory() as uow:
         shipment = _load(uow, installation_id, shipment_id)
-        if shipment.status is ShipmentStatus.CANCELLED:
+        if not shipment.can_correct:
             raise Invalid("This shipment is cancelled.")
         numbers = clean_tracking_numbers(tracking)
         if not numbers:
@@ -224,7 +213,7 @@ def retry_shipment(
     """Write a shipment Saleor refused again, once the merchant fixed the cause."""
     with uow_factory() as uow:
         shipment = _load(uow, installation_id, shipment_id)
-        if shipment.status is not ShipmentStatus.NOT_WRITTEN:
+        if not shipment.can_retry:
             raise Invalid("Only a shipment Saleor refused can be written again.")
         shipment.status, shipment.failure_reason = ShipmentStatus.PENDING, None
         uow.shipments.save(installation_id, shipment)
@@ -242,7 +231,7 @@ def cancel_shipment(
     """Cancel: the worker cancels its fulfilment(s) in Saleor; the quantities become free."""
     with uow_factory() as uow:
         shipment = _load(uow, installation_id, shipment_id)
-        if shipment.status is ShipmentStatus.CANCELLED:
+        if not shipment.can_cancel:
             raise Invalid("This shipment is already cancelled.")
         if shipment.status is ShipmentStatus.WRITTEN:
             write = (

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, g, request
 
-from app.domain.errors import RuleViolation
-from app.domain.shipments import Shipment, ShipmentStatus, clean_tracking_numbers
+from app.domain.shipments import Shipment, ShipmentStatus
 from app.errors import Invalid
 from app.services.shipments import (
     cancel_shipment,
@@ -84,36 +83,16 @@ def _carrier_code(raw: str) -> str | None:
 
 
 def _packages(draft: ShipmentDraft, quantities: dict[str, int]) -> dict[str, int] | None:
-    """Which package (index into the tracking numbers) each shipped line travels in.
-
-    Checked against the numbers typed: every line in a package that has a number, every number
-    with something in it (the service would otherwise store a line no fulfilment carries).
-    """
+    """Which package (index into the tracking numbers) each shipped line travels in; the
+    domain (``assign_packages``) checks them against the numbers."""
     if not draft.per_package:
         return None
     message = "Choose a package for each line."
-    chosen = {
+    return {
         line_id: _whole(draft.packages.get(line_id, "0"), message, "package")
         for line_id, quantity in quantities.items()
         if quantity > 0
     }
-    try:
-        count = len(clean_tracking_numbers(draft.tracking))
-    except RuleViolation:
-        return chosen  # the service reports the bad number
-    if count < 2:
-        return chosen  # one number: one package, nothing to split
-    if any(index >= count for index in chosen.values()):
-        raise Invalid(
-            f"You entered {count} tracking numbers: choose package 1 to {count} for each line.",
-            field="package",
-        )
-    if len(set(chosen.values())) < count:
-        raise Invalid(
-            f"Put at least one line in each of the {count} packages, or enter fewer numbers.",
-            field="package",
-        )
-    return chosen
 
 
 def _tracking_text(shipment: Shipment) -> str:

@@ -241,7 +241,7 @@ def test_a_timeout_after_the_mutation_was_applied_makes_no_duplicate(shop):
 
 
 def test_a_package_without_lines_is_refused(shop):
-    with pytest.raises(Invalid, match="something in every package"):
+    with pytest.raises(Invalid, match="at least one line in each of the 2 packages"):
         shop.ship(
             shop.acme_po, {shop.line(0): 3}, tracking=f"{UPS}, {USPS}", packages={shop.line(0): 1}
         )
