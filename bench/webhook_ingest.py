@@ -222,7 +222,7 @@ def _drop_postgres_database(name: str) -> None:
     )
 
 
-def run(deliveries: int, concurrency: int) -> list[dict[str, object]]:
+def run(deliveries: int, concurrency: int, redis_url: str) -> list[dict[str, object]]:
     os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-0123456789")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     kid = "bench-key"
@@ -242,7 +242,7 @@ def run(deliveries: int, concurrency: int) -> list[dict[str, object]]:
     ]
     workdir = Path(tempfile.mkdtemp(prefix="dropship-bench-"))
     redis = _port_open(6379)
-    broker = "redis://127.0.0.1:6379/14" if redis else f"sqla+sqlite:///{workdir}/broker.sqlite"
+    broker = redis_url if redis else f"sqla+sqlite:///{workdir}/broker.sqlite"
     storages = [("SQLite", f"sqlite:///{workdir}/bench.sqlite", None)]
     if _port_open(5432):
         name = _create_postgres_database()
@@ -296,8 +296,9 @@ def main() -> None:
     )
     parser.add_argument("--deliveries", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="broker database")
     args = parser.parse_args()
-    results = run(args.deliveries + 50, args.concurrency)
+    results = run(args.deliveries + 50, args.concurrency, args.redis_url)
     cores = os.cpu_count()
     print(f"{args.deliveries} deliveries, {args.concurrency} concurrent clients, {cores} cores")
     print("| target | p50 ms | p99 ms | deliveries/s | statuses |")

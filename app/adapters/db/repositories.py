@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, select, update
+from sqlalchemy import Connection, Insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.adapters.crypto import TokenCipher
@@ -155,6 +155,7 @@ class SqlDeliveryRepository:
             received_at=row.received_at,
             attempts=row.attempts,
             error=row.error,
+            queued_at=row.queued_at,
         )
 
     def add(
@@ -198,17 +199,51 @@ class SqlDeliveryRepository:
 
     def set_status(
         self, delivery_id: int, status: DeliveryStatus, error: str | None = None
-    ) -> None:
+    ) -> bool:
+        """Move a delivery out of "received"; False when another run already finished it."""
         table = tables.webhook_deliveries
-        self._connection.execute(
+        result = self._connection.execute(
             update(table)
-            .where(table.c.id == delivery_id)
+            .where(table.c.id == delivery_id, table.c.status == DeliveryStatus.RECEIVED.value)
             .values(
                 status=status.value,
                 error=error,
                 processed_at=_now(),
                 attempts=table.c.attempts + 1,
             )
+        )
+        return bool(result.rowcount)
+
+    def claim_waiting(self, claimed_at: datetime, handed_before: datetime, limit: int) -> list[int]:
+        """Mark up to ``limit`` received deliveries as handed over at ``claimed_at``: those never
+        handed, and those handed before ``handed_before`` and still not processed. Rows another
+        relay is claiming are skipped (PostgreSQL); SQLite runs one writer at a time."""
+        table = tables.webhook_deliveries
+        waiting = (
+            select(table.c.id)
+            .where(
+                table.c.status == DeliveryStatus.RECEIVED.value,
+                or_(table.c.queued_at.is_(None), table.c.queued_at < handed_before),
+            )
+            .order_by(table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = self._connection.execute(
+            update(table)
+            .where(table.c.id.in_(waiting.scalar_subquery()))
+            .values(queued_at=claimed_at)
+            .returning(table.c.id)
+        )
+        return sorted(int(row[0]) for row in claimed)
+
+    def release_claim(self, delivery_ids: Sequence[int], claimed_at: datetime) -> None:
+        """The hand-over failed: the next relay pass takes these again."""
+        table = tables.webhook_deliveries
+        self._connection.execute(
+            update(table)
+            .where(table.c.id.in_(list(delivery_ids)), table.c.queued_at == claimed_at)
+            .values(queued_at=None)
         )
 
     def list_for(self, installation_id: InstallationId) -> list[Delivery]:
