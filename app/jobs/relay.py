@@ -10,14 +10,15 @@ from celery.signals import worker_process_init
 
 from app.bootstrap import Container, build_container
 from app.services.inbox_relay import InboxRelay
+from app.settings import load_settings
 
 
 @cache
 def relay_container() -> Container:
     """The relay's own adapters (engine, broker producer), apart from the tasks' ones."""
-    from app.celery_app import _settings, celery
+    from app.celery_app import celery
 
-    return build_container(_settings, celery=celery)
+    return build_container(load_settings(), celery=celery)
 
 
 class InboxRelayStep(bootsteps.StartStopStep):  # type: ignore[misc]
