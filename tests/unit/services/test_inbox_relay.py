@@ -15,10 +15,10 @@ from tests.fakes import BrokenTaskQueue, FakeUnitOfWork, RecordingTaskQueue
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-def _record(uow, count):
+def _record(uow, count, first=0):
     return [
         uow.deliveries.add(1, WebhookEvent.ORDER_CREATED, f"sha-{n}", json.dumps({"n": n}))[0]
-        for n in range(count)
+        for n in range(first, first + count)
     ]
 
 
@@ -88,20 +88,27 @@ def test_the_relay_pauses_during_an_outage_and_hands_everything_over_after_it():
     assert (relay.outage, relay.handed_over, queue.deliveries) == (None, 7, ids)
 
 
-def test_the_relay_thread_hands_over_a_new_delivery_within_a_second_when_idle():
+def test_the_relay_thread_keeps_handing_over_new_deliveries_until_stopped():
     uow = FakeUnitOfWork()
     queue = RecordingTaskQueue()
-    relay = InboxRelay(uow, queue)
+    relay = InboxRelay(uow, queue, idle_interval=0.01)
     relay.start()
     try:
-        time.sleep(0.3)
-        [delivery_id] = _record(uow, 1)
-        recorded = time.monotonic()
-        while not queue.deliveries and time.monotonic() - recorded < 2:
-            time.sleep(0.01)
-        waited = time.monotonic() - recorded
+        first = _record(uow, 1)
+        _wait_for(lambda: queue.deliveries == first)
+        second = _record(uow, 2, first=1)
+        _wait_for(lambda: queue.deliveries == first + second)
     finally:
         relay.stop()
+    [late] = _record(uow, 1, first=3)
+    time.sleep(0.05)
 
-    assert queue.deliveries == [delivery_id]
-    assert waited < 1.0
+    assert queue.deliveries == first + second
+    assert uow.deliveries.get(late).queued_at is None
+
+
+def _wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "the relay thread did not hand the delivery over"
+        time.sleep(0.005)
