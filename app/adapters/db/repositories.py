@@ -37,6 +37,20 @@ def insert_ignoring_conflicts(connection: Connection, table: Any) -> Insert:
     raise NotImplementedError(f"unsupported database {dialect}")
 
 
+_INSERT_DELIVERY: dict[str, Insert] = {}
+
+
+def _insert_delivery(connection: Connection) -> Insert:
+    """Built once per dialect: the webhook hot path skips building the statement each time."""
+    dialect = connection.dialect.name
+    if dialect not in _INSERT_DELIVERY:
+        table = tables.webhook_deliveries
+        _INSERT_DELIVERY[dialect] = insert_ignoring_conflicts(connection, table).returning(
+            table.c.id
+        )
+    return _INSERT_DELIVERY[dialect]
+
+
 class SqlInstallationRepository:
     def __init__(
         self, connection: Connection, cipher: TokenCipher, cache: InstallationCache | None = None
@@ -167,20 +181,18 @@ class SqlDeliveryRepository:
         status: DeliveryStatus = DeliveryStatus.RECEIVED,
     ) -> tuple[int, bool]:
         table = tables.webhook_deliveries
-        statement = (
-            insert_ignoring_conflicts(self._connection, table)
-            .values(
-                installation_id=installation_id,
-                event=event.value,
-                body_sha256=body_sha256,
-                payload=payload_text,
-                status=status.value,
-                received_at=_now(),
-                attempts=0,
-            )
-            .returning(table.c.id)
-        )
-        inserted = self._connection.execute(statement).scalar()
+        inserted = self._connection.execute(
+            _insert_delivery(self._connection),
+            {
+                "installation_id": installation_id,
+                "event": event.value,
+                "body_sha256": body_sha256,
+                "payload": payload_text,
+                "status": status.value,
+                "received_at": _now(),
+                "attempts": 0,
+            },
+        ).scalar()
         if inserted is not None:
             return int(inserted), True
         existing = self._connection.execute(
