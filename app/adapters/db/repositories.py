@@ -240,10 +240,11 @@ class SqlDeliveryRepository:
             .order_by(table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("waiting")  # a locking CTE runs once; an IN (subquery) may be rescanned
         )
         claimed = self._connection.execute(
             update(table)
-            .where(table.c.id.in_(waiting.scalar_subquery()))
+            .where(table.c.id == waiting.c.id)
             .values(queued_at=claimed_at)
             .returning(table.c.id)
         )
