@@ -11,10 +11,12 @@ from app.adapters.db.shops import shop_of_task
 from app.adapters.logs import configure_logging, never_log, set_log_context
 from app.adapters.task_queue import build_celery
 from app.bootstrap import Container, build_container
+from app.jobs.relay import InboxRelayStep
 from app.settings import load_settings
 
 _settings = load_settings()
 celery = build_celery(_settings.celery_broker_url, always_eager=_settings.celery_always_eager)
+celery.steps["worker"].add(InboxRelayStep)
 
 
 @cache

@@ -1,18 +1,21 @@
-"""Operator commands: ``flask --app app db-upgrade``, ``replay-delivery``, ``requeue-received``."""
+"""Operator commands: ``flask --app app db-upgrade``, ``replay-delivery``, ``requeue-received``,
+``relay``, ``sync-webhooks``."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from datetime import UTC, datetime, timedelta
+
 import click
 from flask import Flask
-from sqlalchemy import select
 
-from app.adapters.db import tables
 from app.adapters.db.engine import upgrade_database
 from app.adapters.db.secrets import rotate_stored_secrets
 from app.adapters.saleor.manifest import build_manifest
 from app.adapters.saleor.parsing import manifest_subscriptions
-from app.domain.webhooks import DeliveryStatus
 from app.services.deliveries import process_delivery
+from app.services.inbox_relay import InboxRelay, relay_received_deliveries
 from app.services.webhook_sync import active_api_urls, sync_webhooks
 from app.web import container
 
@@ -52,15 +55,22 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("requeue-received")
     def requeue_received() -> None:
-        """Queue again every delivery that was recorded but never processed."""
+        """Hand every delivery still "received" to the worker now, however recently handed."""
         parts = container()
-        table = tables.webhook_deliveries
-        with parts.engine.connect() as connection:
-            ids = list(
-                connection.execute(
-                    select(table.c.id).where(table.c.status == DeliveryStatus.RECEIVED.value)
-                ).scalars()
-            )
-        for delivery_id in ids:
-            parts.task_queue.enqueue_delivery(delivery_id)
-        click.echo(f"queued {len(ids)} deliveries")
+        handed, now = 0, datetime.now(UTC)
+        while batch := relay_received_deliveries(
+            parts.uow_factory, parts.task_queue, rehand_after=timedelta(0), now=now
+        ):
+            handed += batch
+        click.echo(f"queued {handed} deliveries")
+
+    @app.cli.command("relay")
+    def relay() -> None:
+        """Run the inbox relay in the foreground (the worker runs one already) until stopped."""
+        parts = container()
+        inbox_relay = InboxRelay(parts.uow_factory, parts.task_queue)
+        signal.signal(signal.SIGTERM, lambda *_: inbox_relay.stop(timeout=0))
+        click.echo("inbox relay running")
+        with contextlib.suppress(KeyboardInterrupt):
+            inbox_relay.run()
+        click.echo(f"inbox relay stopped after handing over {inbox_relay.handed_over}")

@@ -5,8 +5,10 @@
 For each storage (SQLite file; PostgreSQL when it answers on 127.0.0.1:5432) it starts the app under
 gunicorn with app/gunicorn_conf.py, stores one installation whose JWKS holds a fresh RSA key, signs
 N distinct ORDER_CREATED bodies exactly as Saleor does (detached RS256 JWS), and posts them with C
-concurrent keep-alive clients. The broker is Redis when it answers on 127.0.0.1:6379, else the file
-broker. The same load then goes to bench/bare_app.py under the same gunicorn settings.
+concurrent keep-alive clients, while the inbox relay (`flask relay`) hands the recorded deliveries
+to the broker (Redis when it answers on 127.0.0.1:6379, else the file broker); it reports how long
+after the last answer every delivery was handed over. The same load then goes to bench/bare_app.py
+under the same gunicorn settings.
 """
 
 from __future__ import annotations
@@ -131,6 +133,40 @@ def _start_gunicorn(target: str, env: dict[str, str], port: int) -> subprocess.P
     return process
 
 
+def _start_relay(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The inbox relay (as the worker runs it) publishing to the broker during the load."""
+    flask = Path(sys.executable).parent / "flask"
+    return subprocess.Popen(
+        [str(flask), "--app", "app", "relay"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_handed_over(database_url: str, timeout: float = 30.0) -> float:
+    """Seconds after the last answer until the relay has handed every delivery over."""
+    from sqlalchemy import func, select
+
+    from app.adapters.db import tables
+    from app.adapters.db.engine import build_engine
+
+    engine = build_engine(database_url)
+    table = tables.webhook_deliveries
+    waiting = select(func.count()).where(table.c.queued_at.is_(None))
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < timeout:
+            with engine.connect() as connection:
+                if connection.execute(waiting).scalar() == 0:
+                    return time.perf_counter() - started
+            time.sleep(0.05)
+        return float("inf")
+    finally:
+        engine.dispose()
+
+
 def _load(port: int, requests: list[tuple[bytes, dict[str, str]]], path: str, concurrency: int):
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -222,7 +258,7 @@ def _drop_postgres_database(name: str) -> None:
     )
 
 
-def run(deliveries: int, concurrency: int) -> list[dict[str, object]]:
+def run(deliveries: int, concurrency: int, redis_url: str) -> list[dict[str, object]]:
     os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-0123456789")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     kid = "bench-key"
@@ -242,7 +278,7 @@ def run(deliveries: int, concurrency: int) -> list[dict[str, object]]:
     ]
     workdir = Path(tempfile.mkdtemp(prefix="dropship-bench-"))
     redis = _port_open(6379)
-    broker = "redis://127.0.0.1:6379/14" if redis else f"sqla+sqlite:///{workdir}/broker.sqlite"
+    broker = redis_url if redis else f"sqla+sqlite:///{workdir}/broker.sqlite"
     storages = [("SQLite", f"sqlite:///{workdir}/bench.sqlite", None)]
     if _port_open(5432):
         name = _create_postgres_database()
@@ -262,12 +298,16 @@ def run(deliveries: int, concurrency: int) -> list[dict[str, object]]:
         )
         port = _free_port()
         server = _start_gunicorn("app:create_app()", env, port)
+        relay = _start_relay(env)
         try:
             _load(
                 port, signed[:50], "/api/webhooks/order-created", concurrency
             )  # warm-up (duplicates later)
             result = _load(port, signed[50:], "/api/webhooks/order-created", concurrency)
+            result["handed_over_s"] = _wait_handed_over(database_url)
         finally:
+            relay.terminate()
+            relay.wait()
             server.terminate()
             server.wait()
         if pg_name:
@@ -296,15 +336,17 @@ def main() -> None:
     )
     parser.add_argument("--deliveries", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="broker database")
     args = parser.parse_args()
-    results = run(args.deliveries + 50, args.concurrency)
+    results = run(args.deliveries + 50, args.concurrency, args.redis_url)
     cores = os.cpu_count()
     print(f"{args.deliveries} deliveries, {args.concurrency} concurrent clients, {cores} cores")
-    print("| target | p50 ms | p99 ms | deliveries/s | statuses |")
-    print("|---|---|---|---|---|")
+    print("| target | p50 ms | p99 ms | deliveries/s | all handed over after | statuses |")
+    print("|---|---|---|---|---|---|")
     for r in results:
         figures = f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['per_second']:.0f}"
-        print(f"| {r['target']} | {figures} | {r['statuses']} |")
+        handed = f"{r['handed_over_s']:.2f} s" if "handed_over_s" in r else "-"
+        print(f"| {r['target']} | {figures} | {handed} | {r['statuses']} |")
 
 
 if __name__ == "__main__":

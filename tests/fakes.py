@@ -102,9 +102,28 @@ class FakeDeliveries:
 
     def set_status(
         self, delivery_id: int, status: DeliveryStatus, error: str | None = None
-    ) -> None:
+    ) -> bool:
         row = self.rows[delivery_id]
+        if row.status is not DeliveryStatus.RECEIVED:
+            return False
         self.rows[delivery_id] = replace(row, status=status, error=error, attempts=row.attempts + 1)
+        return True
+
+    def claim_waiting(self, claimed_at: datetime, handed_before: datetime, limit: int) -> list[int]:
+        waiting = [
+            row.id
+            for row in sorted(self.rows.values(), key=lambda row: row.id)
+            if row.status is DeliveryStatus.RECEIVED
+            and (row.queued_at is None or row.queued_at < handed_before)
+        ][:limit]
+        for delivery_id in waiting:
+            self.rows[delivery_id] = replace(self.rows[delivery_id], queued_at=claimed_at)
+        return waiting
+
+    def release_claim(self, delivery_ids, claimed_at: datetime) -> None:
+        for delivery_id in delivery_ids:
+            if self.rows[delivery_id].queued_at == claimed_at:
+                self.rows[delivery_id] = replace(self.rows[delivery_id], queued_at=None)
 
     def list_for(self, installation_id: InstallationId) -> list[Delivery]:
         return [row for row in self.rows.values() if row.installation_id == installation_id]
@@ -308,6 +327,9 @@ class RecordingTaskQueue:
     def enqueue_delivery(self, delivery_id: int) -> None:
         self.deliveries.append(delivery_id)
 
+    def enqueue_deliveries(self, delivery_ids: Any) -> None:
+        self.deliveries.extend(delivery_ids)
+
     def enqueue(self, task: str, **arguments: Any) -> None:
         self.tasks.append((task, arguments))
 
@@ -323,11 +345,18 @@ class InlineTaskQueue:
         self.deliveries.append(delivery_id)
         self._run(delivery_id)
 
+    def enqueue_deliveries(self, delivery_ids: Any) -> None:
+        for delivery_id in delivery_ids:
+            self.enqueue_delivery(delivery_id)
+
 
 class BrokenTaskQueue:
     """A broker that is down."""
 
     def enqueue_delivery(self, delivery_id: int) -> None:
+        self.enqueue_deliveries([delivery_id])
+
+    def enqueue_deliveries(self, delivery_ids: Any) -> None:
         from app.adapters.task_queue import QueueUnavailable
 
         raise QueueUnavailable("The task queue is unavailable: connection refused")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery
@@ -101,9 +102,17 @@ class CeleryTaskQueue:
         self._celery = celery
 
     def enqueue_delivery(self, delivery_id: int) -> None:
+        self.enqueue_deliveries([delivery_id])
+
+    def enqueue_deliveries(self, delivery_ids: Sequence[int]) -> None:
+        """One message per delivery (each retries on its own), all on one producer connection."""
         try:
-            self._celery.send_task(PROCESS_DELIVERY_TASK, args=[delivery_id])
-        except BrokerError as error:
+            with self._celery.producer_or_acquire() as producer:
+                for delivery_id in delivery_ids:
+                    self._celery.send_task(
+                        PROCESS_DELIVERY_TASK, args=[delivery_id], producer=producer
+                    )
+        except (BrokerError, OSError) as error:
             raise QueueUnavailable(f"The task queue is unavailable: {error}") from None
 
     def enqueue(self, task: str, **arguments: Any) -> None:

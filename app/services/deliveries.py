@@ -102,16 +102,15 @@ def ingest_webhook(
     uow_factory: UnitOfWorkFactory,
     saleor: SaleorGateway,
     verifier: SignatureVerifier,
-    queue: TaskQueue,
     request: WebhookRequest,
     *,
     jwks_refetch_seconds: float = signing_keys.DEFAULT_REFETCH_INTERVAL_SECONDS,
 ) -> IngestResult:
-    """Accept a signed delivery exactly once and hand it to the worker after commit.
+    """Accept a signed delivery exactly once; the inbox relay hands it to the worker.
 
     Only a verified body from a known, active installation is recorded. Our own changes echo back
     as events; those are dropped. Saleor's retries resend the same bytes, so a repeat is answered
-    as a duplicate (and re-queued if the worker has not finished it).
+    as a duplicate. The recorded row is the only thing written: no broker in the request (ADR 8).
     """
     _check_headers(request)
     with uow_factory() as uow:
@@ -133,12 +132,6 @@ def ingest_webhook(
         delivery_id, created = uow.deliveries.add(
             installation.id, request.endpoint_event, digest, request.body.decode()
         )
-        if not created:
-            existing = uow.deliveries.get(delivery_id)
-            if existing is None or existing.status is not DeliveryStatus.RECEIVED:
-                uow.commit()
-                return IngestResult(IngestOutcome.DUPLICATE, delivery_id)
-        uow.after_commit(lambda: queue.enqueue_delivery(delivery_id))
         uow.commit()
     outcome = IngestOutcome.QUEUED if created else IngestOutcome.DUPLICATE
     return IngestResult(outcome, delivery_id)
@@ -191,13 +184,18 @@ def process_delivery(
         if delivery.event.is_fulfilment_event and queue is not None:
             reconcile.reconcile_fulfilments(uow_factory, queue, delivery.installation_id, order_id)
     with uow_factory() as uow:
-        uow.deliveries.set_status(delivery_id, DeliveryStatus.PROCESSED)
+        finished_here = uow.deliveries.set_status(delivery_id, DeliveryStatus.PROCESSED)
         uow.commit()
+    if not finished_here:
+        logger.info("delivery %s was finished by another run (handed over twice)", delivery_id)
     return DeliveryStatus.PROCESSED
 
 
 def mark_delivery_failed(uow_factory: UnitOfWorkFactory, delivery_id: int, reason: str) -> None:
-    """Record why a delivery could not be processed, so it is visible and not retried."""
+    """Record why a delivery could not be processed, so it is visible and not retried.
+
+    Only a delivery still "received" fails: a run that was handed the same delivery twice never
+    turns another run's success into a failure."""
     with uow_factory() as uow:
         uow.deliveries.set_status(delivery_id, DeliveryStatus.FAILED, reason[:500])
         uow.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -207,6 +207,10 @@ class TaskQueue(Protocol):
     """Hands work to the background worker."""
 
     def enqueue_delivery(self, delivery_id: int) -> None: ...
+
+    def enqueue_deliveries(self, delivery_ids: Sequence[int]) -> None:
+        """Hand recorded deliveries to the worker, one task each, over one broker connection."""
+        ...
 
     def enqueue(self, task: str, **arguments: Any) -> None:
         """Queue one of the tasks named in ``app.services.tasks`` with JSON arguments."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -33,6 +33,7 @@ class Delivery:
     received_at: datetime
     attempts: int = 0
     error: str | None = None
+    queued_at: datetime | None = None
 
 
 class InstallationRepository(Protocol):
@@ -71,12 +72,23 @@ class DeliveryRepository(Protocol):
 
     def set_status(
         self, delivery_id: int, status: DeliveryStatus, error: str | None = None
-    ) -> None: ...
+    ) -> bool:
+        """Move a received delivery to ``status``; False if it had already left "received"."""
+        ...
 
     def list_for(self, installation_id: InstallationId) -> list[Delivery]: ...
 
     def prune_payloads(self, received_before: datetime) -> int:
         """Empty the bodies of processed or skipped deliveries received before the cut-off."""
+        ...
+
+    def claim_waiting(self, claimed_at: datetime, handed_before: datetime, limit: int) -> list[int]:
+        """Stamp up to ``limit`` received deliveries, never handed over or handed over before
+        ``handed_before``, as handed over at ``claimed_at``; safe with several relays at once."""
+        ...
+
+    def release_claim(self, delivery_ids: Sequence[int], claimed_at: datetime) -> None:
+        """Undo ``claim_waiting`` for deliveries that could not be handed over."""
         ...
 
 

@@ -1,4 +1,4 @@
-"""Webhook ingest: verify, record once, queue, answer in milliseconds."""
+"""Webhook ingest: verify, record once in the inbox, answer in milliseconds."""
 
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ def receive(slug: str) -> ResponseReturnValue:
             parts.uow_factory,
             parts.saleor,
             parts.verifier,
-            parts.task_queue,
             WebhookRequest(
                 endpoint_event=event,
                 api_url=request.headers.get("Saleor-Api-Url", ""),

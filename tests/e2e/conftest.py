@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -12,6 +13,7 @@ import requests
 from tests.conftest import REDIS_URL, make_settings
 from tests.servers.live_app import start_live_app
 from tests.servers.smtp import SmtpServer
+from tests.servers.tcp_proxy import TcpProxy
 from tests.servers.worker import Worker
 
 
@@ -22,15 +24,28 @@ def mail_server():
 
 
 @pytest.fixture(scope="session")
-def broker_url(database_url, tmp_path_factory):
-    """PostgreSQL runs pair with Redis (production's pair); SQLite runs with the file broker."""
-    if database_url.startswith("postgresql") and REDIS_URL:
-        import redis
+def broker_proxy(database_url):
+    """PostgreSQL runs reach Redis through a proxy a test can switch off (a broker outage)."""
+    if not (database_url.startswith("postgresql") and REDIS_URL):
+        yield None
+        return
+    import redis
 
-        client = redis.Redis.from_url(REDIS_URL)
-        client.flushdb()
-        client.close()
-        return REDIS_URL
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    client.close()
+    address = urlsplit(REDIS_URL)
+    proxy = TcpProxy(address.hostname or "127.0.0.1", address.port or 6379)
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def broker_url(database_url, broker_proxy, tmp_path_factory):
+    """PostgreSQL runs pair with Redis (production's pair); SQLite runs with the file broker."""
+    if broker_proxy is not None:
+        return urlunsplit(urlsplit(REDIS_URL)._replace(netloc=f"127.0.0.1:{broker_proxy.port}"))
     return f"sqla+sqlite:///{tmp_path_factory.mktemp('broker')}/broker.sqlite"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,20 @@ def insert_ignoring_conflicts(connection: Connection, table: Any) -> Insert:
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(f"unsupported database {dialect}")
+
+
+_INSERT_DELIVERY: dict[str, Insert] = {}
+
+
+def _insert_delivery(connection: Connection) -> Insert:
+    """Built once per dialect: the webhook hot path skips building the statement each time."""
+    dialect = connection.dialect.name
+    if dialect not in _INSERT_DELIVERY:
+        table = tables.webhook_deliveries
+        _INSERT_DELIVERY[dialect] = insert_ignoring_conflicts(connection, table).returning(
+            table.c.id
+        )
+    return _INSERT_DELIVERY[dialect]
 
 
 class SqlInstallationRepository:
@@ -177,6 +191,7 @@ class SqlDeliveryRepository:
             received_at=row.received_at,
             attempts=row.attempts,
             error=row.error,
+            queued_at=row.queued_at,
         )
 
     def add(
@@ -188,20 +203,18 @@ class SqlDeliveryRepository:
         status: DeliveryStatus = DeliveryStatus.RECEIVED,
     ) -> tuple[int, bool]:
         table = tables.webhook_deliveries
-        statement = (
-            insert_ignoring_conflicts(self._connection, table)
-            .values(
-                installation_id=installation_id,
-                event=event.value,
-                body_sha256=body_sha256,
-                payload=payload_text,
-                status=status.value,
-                received_at=_now(),
-                attempts=0,
-            )
-            .returning(table.c.id)
-        )
-        inserted = self._connection.execute(statement).scalar()
+        inserted = self._connection.execute(
+            _insert_delivery(self._connection),
+            {
+                "installation_id": installation_id,
+                "event": event.value,
+                "body_sha256": body_sha256,
+                "payload": payload_text,
+                "status": status.value,
+                "received_at": _now(),
+                "attempts": 0,
+            },
+        ).scalar()
         if inserted is not None:
             return int(inserted), True
         existing = self._connection.execute(
@@ -236,17 +249,52 @@ class SqlDeliveryRepository:
 
     def set_status(
         self, delivery_id: int, status: DeliveryStatus, error: str | None = None
-    ) -> None:
+    ) -> bool:
+        """Move a delivery out of "received"; False when another run already finished it."""
         table = tables.webhook_deliveries
-        self._connection.execute(
+        result = self._connection.execute(
             update(table)
-            .where(table.c.id == delivery_id)
+            .where(table.c.id == delivery_id, table.c.status == DeliveryStatus.RECEIVED.value)
             .values(
                 status=status.value,
                 error=error,
                 processed_at=_now(),
                 attempts=table.c.attempts + 1,
             )
+        )
+        return bool(result.rowcount)
+
+    def claim_waiting(self, claimed_at: datetime, handed_before: datetime, limit: int) -> list[int]:
+        """Mark up to ``limit`` received deliveries as handed over at ``claimed_at``: those never
+        handed, and those handed before ``handed_before`` and still not processed. Rows another
+        relay is claiming are skipped (PostgreSQL); SQLite runs one writer at a time."""
+        table = tables.webhook_deliveries
+        waiting = (
+            select(table.c.id)
+            .where(
+                table.c.status == DeliveryStatus.RECEIVED.value,
+                or_(table.c.queued_at.is_(None), table.c.queued_at < handed_before),
+            )
+            .order_by(table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("waiting")  # a locking CTE runs once; an IN (subquery) may be rescanned
+        )
+        claimed = self._connection.execute(
+            update(table)
+            .where(table.c.id == waiting.c.id)
+            .values(queued_at=claimed_at)
+            .returning(table.c.id)
+        )
+        return sorted(int(row[0]) for row in claimed)
+
+    def release_claim(self, delivery_ids: Sequence[int], claimed_at: datetime) -> None:
+        """The hand-over failed: the next relay pass takes these again."""
+        table = tables.webhook_deliveries
+        self._connection.execute(
+            update(table)
+            .where(table.c.id.in_(list(delivery_ids)), table.c.queued_at == claimed_at)
+            .values(queued_at=None)
         )
 
     def list_for(self, installation_id: InstallationId) -> list[Delivery]:

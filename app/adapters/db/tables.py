@@ -65,7 +65,14 @@ webhook_deliveries = Table(
     Column("processed_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
+    Column("queued_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("installation_id", "event", "body_sha256", name="uq_webhook_deliveries_body"),
+    Index(
+        "ix_webhook_deliveries_waiting",
+        "id",
+        sqlite_where=text("status = 'received'"),
+        postgresql_where=text("status = 'received'"),
+    ),
 )
 
 orders = Table(

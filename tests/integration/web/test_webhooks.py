@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from app.adapters.db import tables
 from app.adapters.db.engine import build_engine
+from app.adapters.task_queue import QueueUnavailable
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
+from app.services.inbox_relay import relay_received_deliveries
 from tests.builders import make_order
 from tests.fakes import BrokenTaskQueue
 from tests.servers.fake_saleor import SigningKey
@@ -41,15 +43,21 @@ def _order_created(fake, app, **kwargs):
     return order, fake.send_event(app, "ORDER_CREATED", order_id=order["id"], **kwargs)
 
 
-def test_signed_order_created_is_recorded_once_and_queued(installed, engine, task_queue):
+def test_signed_order_created_is_recorded_once_for_the_relay(installed, engine, task_queue):
     fake, live, app = installed
 
     order, delivery = _order_created(fake, app)
 
     assert delivery.delivered and delivery.attempts == [(200, "")]
     [row] = _inbox(engine)
-    assert (row.event, row.status) == ("ORDER_CREATED", DeliveryStatus.RECEIVED.value)
+    assert (row.event, row.status, row.queued_at) == (
+        "ORDER_CREATED",
+        DeliveryStatus.RECEIVED.value,
+        None,
+    )
     assert order["id"] in row.payload
+    assert task_queue.deliveries == []  # the request never talks to the broker
+    assert relay_received_deliveries(live.container.uow_factory, task_queue) == 1
     assert task_queue.deliveries == [row.id]
 
 
@@ -226,7 +234,9 @@ def test_database_down_is_503_and_saleor_retries(installed, settings, tmp_path):
     assert not delivery.delivered
 
 
-def test_broker_down_is_503_and_the_retry_is_queued(installed, settings, engine, task_queue):
+def test_broker_down_still_accepts_the_delivery_and_the_relay_hands_it_over_later(
+    installed, settings, engine, task_queue
+):
     fake, live, app = installed
     broken = start_live_app(settings, engine=engine, task_queue=BrokenTaskQueue())
     order = make_order()
@@ -236,20 +246,17 @@ def test_broker_down_is_503_and_the_retry_is_queued(installed, settings, engine,
     ]
     try:
         delivery = fake.send_event(app, "ORDER_CREATED", order_id=order["id"])
+        with pytest.raises(QueueUnavailable):
+            relay_received_deliveries(broken.container.uow_factory, broken.container.task_queue)
     finally:
         broken.stop()
-    assert [status for status, _ in delivery.attempts] == [503] * 6
+    assert delivery.attempts == [(200, "")]
     [row] = _inbox(engine)
+    assert (row.status, row.queued_at) == (DeliveryStatus.RECEIVED.value, None)
 
-    retried = requests.post(
-        delivery.target_url.replace(broken.url, live.url),
-        data=delivery.body,
-        headers=delivery.headers,
-        timeout=5,
-    )
+    handed = relay_received_deliveries(live.container.uow_factory, task_queue)
 
-    assert retried.status_code == 200
-    assert task_queue.deliveries == [row.id]
+    assert (handed, task_queue.deliveries) == (1, [row.id])
 
 
 def test_any_request_larger_than_the_cap_is_413_before_it_is_read(live_app):

@@ -3,7 +3,6 @@ from datetime import timedelta
 
 import pytest
 
-from app.adapters.task_queue import QueueUnavailable
 from app.domain.installations import Installation, SaleorApiUrl
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 from app.errors import Invalid, NoOp, Permanent, Unauthenticated
@@ -11,12 +10,13 @@ from app.services.deliveries import (
     IngestOutcome,
     WebhookRequest,
     ingest_webhook,
+    mark_delivery_failed,
     process_delivery,
 )
+from app.services.inbox_relay import relay_received_deliveries
 from app.services.ports import SaleorUnavailable
 from app.services.signing_keys import KeysRecentlyFetched
 from tests.fakes import (
-    BrokenTaskQueue,
     FakeSaleorGateway,
     FakeUnitOfWork,
     FakeVerifier,
@@ -67,48 +67,43 @@ def _request(body: bytes, *, kid="old", event=WebhookEvent.ORDER_CREATED, header
     return WebhookRequest(**values)
 
 
-def _ingest(uow, request, saleor=None, queue=None):
-    return ingest_webhook(
-        uow, saleor or FakeSaleorGateway(), FakeVerifier(), queue or RecordingTaskQueue(), request
-    )
+def _ingest(uow, request, saleor=None):
+    return ingest_webhook(uow, saleor or FakeSaleorGateway(), FakeVerifier(), request)
 
 
-def test_verified_delivery_is_recorded_and_queued_after_commit(uow):
-    queue = RecordingTaskQueue()
-
-    result = _ingest(uow, _request(_body()), queue=queue)
+def test_verified_delivery_is_recorded_for_the_relay_and_nothing_else(uow):
+    result = _ingest(uow, _request(_body()))
 
     assert result.outcome is IngestOutcome.QUEUED
-    assert queue.deliveries == [result.delivery_id]
     delivery = uow.deliveries.get(result.delivery_id)
-    assert (delivery.event, delivery.status) == (
+    assert (delivery.event, delivery.status, delivery.queued_at) == (
         WebhookEvent.ORDER_CREATED,
         DeliveryStatus.RECEIVED,
+        None,
     )
     assert delivery.payload["order"]["id"] == ORDER_ID
 
 
 def test_replayed_delivery_is_recorded_once(uow):
-    queue = RecordingTaskQueue()
-    first = _ingest(uow, _request(_body()), queue=queue)
+    first = _ingest(uow, _request(_body()))
     uow.deliveries.set_status(first.delivery_id, DeliveryStatus.PROCESSED)
 
-    again = _ingest(uow, _request(_body()), queue=queue)
+    again = _ingest(uow, _request(_body()))
 
     assert again.outcome is IngestOutcome.DUPLICATE
     assert again.delivery_id == first.delivery_id
     assert len(uow.deliveries.rows) == 1
-    assert queue.deliveries == [first.delivery_id]
 
 
-def test_replay_of_a_delivery_not_yet_processed_is_queued_again(uow):
+def test_replay_of_a_delivery_not_yet_processed_is_handed_over_once(uow):
+    first = _ingest(uow, _request(_body()))
+    again = _ingest(uow, _request(_body()))
     queue = RecordingTaskQueue()
-    first = _ingest(uow, _request(_body()), queue=queue)
 
-    again = _ingest(uow, _request(_body()), queue=queue)
+    relay_received_deliveries(uow, queue)
 
     assert again.outcome is IngestOutcome.DUPLICATE
-    assert queue.deliveries == [first.delivery_id, first.delivery_id]
+    assert queue.deliveries == [first.delivery_id]
     assert len(uow.deliveries.rows) == 1
 
 
@@ -259,14 +254,12 @@ def test_signed_body_that_is_not_json_is_invalid(uow):
 
 
 def test_event_caused_by_this_app_is_skipped(uow):
-    queue = RecordingTaskQueue()
     body = _body(principal={"__typename": "App", "id": APP_ID, "name": "Drop-ship"})
 
-    result = _ingest(uow, _request(body), queue=queue)
+    result = _ingest(uow, _request(body))
 
     assert result.outcome is IngestOutcome.OWN_EVENT
     assert uow.deliveries.rows == {}
-    assert queue.deliveries == []
 
 
 def test_event_caused_by_another_app_is_queued(uow):
@@ -284,17 +277,6 @@ def test_app_deleted_removes_the_installation_and_later_webhooks_are_refused(uow
     assert uow.installations.get_active_by_api_url(API_URL) is None
     with pytest.raises(Unauthenticated):
         _ingest(uow, _request(_body()))
-
-
-def test_broker_down_after_commit_leaves_the_row_for_saleor_retry(uow):
-    with pytest.raises(QueueUnavailable):
-        _ingest(uow, _request(_body()), queue=BrokenTaskQueue())
-
-    [delivery] = uow.deliveries.rows.values()
-    assert delivery.status is DeliveryStatus.RECEIVED
-    queue = RecordingTaskQueue()
-    assert _ingest(uow, _request(_body()), queue=queue).outcome is IngestOutcome.DUPLICATE
-    assert queue.deliveries == [delivery.id]
 
 
 def test_processing_reads_the_order_back_and_stores_it(uow):
@@ -348,3 +330,19 @@ def test_order_saleor_no_longer_has_is_a_permanent_failure(uow):
 def test_unknown_delivery_is_a_no_op(uow):
     with pytest.raises(NoOp):
         process_delivery(uow, FakeSaleorGateway(), 999)
+
+
+def test_a_delivery_handed_over_twice_is_processed_once(uow):
+    delivery_id = _ingest(uow, _request(_body()))
+    saleor = FakeSaleorGateway()
+    saleor.orders[ORDER_ID] = {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED"}
+    process_delivery(uow, saleor, delivery_id.delivery_id)
+
+    mark_delivery_failed(uow, delivery_id.delivery_id, "a late duplicate run timed out")
+
+    delivery = uow.deliveries.get(delivery_id.delivery_id)
+    assert (delivery.status, delivery.error, delivery.attempts) == (
+        DeliveryStatus.PROCESSED,
+        None,
+        1,
+    )
