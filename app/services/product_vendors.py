@@ -105,7 +105,7 @@ def remove_product_vendor(
 
 
 def import_product_vendors_csv(
-    uow_factory: UnitOfWorkFactory, saleor: SaleorApi, installation_id: InstallationId, text: str
+    uow_factory: UnitOfWorkFactory, api: SaleorApi, installation_id: InstallationId, text: str
 ) -> VendorImportReport:
     """Rows keyed by SKU (one variant each), resolved through Saleor 100 SKUs per query.
 
@@ -113,7 +113,7 @@ def import_product_vendors_csv(
     is_default. Unknown SKUs or vendor codes are reported row by row and nothing is written.
     """
     rows = read_csv_rows(text, IMPORT_COLUMNS)
-    variants = saleor.variants_by_sku([row["sku"] for row in rows if row.get("sku")])
+    variants = api.variants_by_sku([row["sku"] for row in rows if row.get("sku")])
     report = VendorImportReport()
     with uow_factory() as uow:
         vendors = {vendor.code: vendor for vendor in uow.vendors.list(installation_id)}

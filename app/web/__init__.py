@@ -8,8 +8,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from app.adapters.logs import set_log_context, shop_domain
-from app.bootstrap import Container
+from app.bootstrap import Container, UseCases, start_log_context
 from app.errors import AppError, ErrorCode, Invalid
 
 logger = logging.getLogger(__name__)
@@ -38,6 +37,11 @@ def http_status(error: AppError) -> int:
 def container() -> Container:
     """The adapters of the running app (built by create_app)."""
     return current_app.extensions["container"]  # type: ignore[no-any-return]
+
+
+def use_cases() -> UseCases:
+    """The use cases with their ports bound: views pass ids and form values, by keyword."""
+    return container().use_cases
 
 
 def _wants_json() -> bool:
@@ -102,7 +106,7 @@ def _start_log_context() -> None:
     if not request.path.startswith("/api/webhooks/"):  # webhook bodies are read raw
         api_url = api_url or request.values.get("saleorApiUrl", "")
         order_id = request.values.get("orderId", "")
-    set_log_context(shop=shop_domain(api_url) if api_url else "", order_id=order_id)
+    start_log_context(api_url, order_id)
 
 
 def register_blueprints(app: Flask) -> None:

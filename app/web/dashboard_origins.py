@@ -16,7 +16,7 @@ import re
 from flask import g, request
 
 from app.errors import Retryable
-from app.web import container
+from app.web import use_cases
 
 # The one parser of a dashboard origin in the web layer: scheme, host name or bracketed IPv6
 # address, optional port; no path, no user info.
@@ -57,8 +57,7 @@ def _verified_request_origin() -> str | None:
 def framing_origins() -> list[str]:
     """Origins allowed in ``frame-ancestors`` for a dashboard page, sorted, without repeats."""
     try:
-        with container().uow_factory() as uow:
-            api_urls = uow.installations.active_api_urls()
+        api_urls = use_cases().active_api_urls()
     except Retryable:  # the database is down: the page is an error page anyway
         api_urls = []
     origins = {origin for url in api_urls if (origin := origin_of(url))}

@@ -14,13 +14,7 @@ from flask import Blueprint, g, request
 
 from app.domain.shipments import Shipment, ShipmentStatus
 from app.errors import Invalid
-from app.services.shipments import (
-    cancel_shipment,
-    correct_tracking,
-    record_shipment,
-    retry_shipment,
-)
-from app.web import container
+from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import record_id
 from app.web.order_shipping import CARRIER_CODES
@@ -108,13 +102,10 @@ def add() -> Outcome:
     g.shipment_draft = draft = ShipmentDraft.posted(po_id)
     quantities = _quantities(draft)
     packages = _packages(draft, quantities)
-    parts, user = container(), current_user()
-    shipment = record_shipment(
-        parts.uow_factory,
-        parts.task_queue,
-        parts.carriers,
-        user.installation_id,
-        po_id,
+    user = current_user()
+    shipment = use_cases().record_shipment(
+        installation_id=user.installation_id,
+        po_id=po_id,
         quantities=quantities,
         tracking=draft.tracking,
         carrier_code=_carrier_code(draft.carrier),
@@ -132,13 +123,9 @@ def add() -> Outcome:
 def correct(shipment_id: int) -> Outcome:
     tracking, carrier = request.form.get("tracking", ""), request.form.get("carrier", "")
     g.tracking_draft = {"shipment_id": shipment_id, "tracking": tracking, "carrier": carrier}
-    parts = container()
-    shipment = correct_tracking(
-        parts.uow_factory,
-        parts.task_queue,
-        parts.carriers,
-        current_user().installation_id,
-        shipment_id,
+    shipment = use_cases().correct_tracking(
+        installation_id=current_user().installation_id,
+        shipment_id=shipment_id,
         tracking=tracking,
         carrier_code=_carrier_code(carrier),
     )
@@ -155,9 +142,8 @@ def correct(shipment_id: int) -> Outcome:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def retry(shipment_id: int) -> Outcome:
-    parts = container()
-    shipment = retry_shipment(
-        parts.uow_factory, parts.task_queue, current_user().installation_id, shipment_id
+    shipment = use_cases().retry_shipment(
+        installation_id=current_user().installation_id, shipment_id=shipment_id
     )
     text = f"The shipment with {_tracking_text(shipment)} is being written to Saleor again."
     return Outcome("success", "Writing again", text)
@@ -167,9 +153,8 @@ def retry(shipment_id: int) -> Outcome:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def cancel(shipment_id: int) -> Outcome:
-    parts = container()
-    shipment = cancel_shipment(
-        parts.uow_factory, parts.task_queue, current_user().installation_id, shipment_id
+    shipment = use_cases().cancel_shipment(
+        installation_id=current_user().installation_id, shipment_id=shipment_id
     )
     numbers = ", ".join(shipment.tracking_numbers)
     if shipment.status is ShipmentStatus.WRITTEN:

@@ -16,8 +16,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from app.errors import AppError
-from app.services.queries import order_widget
-from app.web import container, http_status
+from app.web import http_status, use_cases
 from app.web.auth import current_user, issue_context
 from app.web.dashboard_origins import carried_origin
 from app.web.order_shipping import CARRIER_CHOICES, shipping_for
@@ -65,7 +64,7 @@ def render_widget(
     order_id: str, outcome: Outcome | None = None, status: int = 200
 ) -> ResponseReturnValue:
     user = current_user()
-    view = order_widget(container().uow_factory, user.installation_id, order_id)
+    view = use_cases().order_widget(installation_id=user.installation_id, order_id=order_id)
     html = render_template(
         "order_widget/widget.html",
         user=user,

@@ -13,17 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
-from app.services.product_vendors import import_product_vendors_csv
-from app.services.shop_schemas import shop_schema
-from app.services.vendors import (
-    export_vendors_csv,
-    get_vendor,
-    import_vendors_csv,
-    list_vendors,
-    save_vendor,
-    set_vendor_active,
-)
-from app.web import container, http_status
+from app.web import http_status, use_cases
 from app.web.app_pages import current_saleor_api
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import (
@@ -41,8 +31,9 @@ PERMISSION = "MANAGE_ORDERS"
 
 def _list(status: int = 200, **page: object) -> ResponseReturnValue:
     user = current_user()
-    vendors = list_vendors(container().uow_factory, user.installation_id)
-    schema = shop_schema(container().uow_factory, user.installation_id)
+    cases = use_cases()
+    vendors = cases.list_vendors(installation_id=user.installation_id)
+    schema = cases.shop_schema(installation_id=user.installation_id)
     html = render_template(
         "app_pages/vendors.html", user=user, vendors=vendors, shop_schema=schema, **page
     )
@@ -88,7 +79,7 @@ def new_vendor() -> ResponseReturnValue:
 def create_vendor() -> ResponseReturnValue:
     data = vendor_form()
     try:
-        vendor = save_vendor(container().uow_factory, current_user().installation_id, data)
+        vendor = use_cases().save_vendor(installation_id=current_user().installation_id, data=data)
     except FormInvalid as error:
         return _form(None, data, error.errors, 400)
     return _list(notice=f"{vendor.name} ({vendor.code}) was created.")
@@ -97,7 +88,9 @@ def create_vendor() -> ResponseReturnValue:
 @blueprint.get("/app/vendors/<int:vendor_id>")
 @require_dashboard_context(PERMISSION)
 def edit_vendor(vendor_id: int) -> ResponseReturnValue:
-    vendor = get_vendor(container().uow_factory, current_user().installation_id, vendor_id)
+    vendor = use_cases().get_vendor(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
     return _form(vendor_id, vendor_values(vendor))
 
 
@@ -106,8 +99,8 @@ def edit_vendor(vendor_id: int) -> ResponseReturnValue:
 def update_vendor(vendor_id: int) -> ResponseReturnValue:
     data = vendor_form()
     try:
-        vendor = save_vendor(
-            container().uow_factory, current_user().installation_id, data, vendor_id
+        vendor = use_cases().save_vendor(
+            installation_id=current_user().installation_id, data=data, vendor_id=vendor_id
         )
     except FormInvalid as error:
         return _form(vendor_id, data, error.errors, 400)
@@ -118,8 +111,8 @@ def update_vendor(vendor_id: int) -> ResponseReturnValue:
 @require_dashboard_context(PERMISSION)
 def change_active(vendor_id: int) -> ResponseReturnValue:
     active = checkbox("active")
-    vendor = set_vendor_active(
-        container().uow_factory, current_user().installation_id, vendor_id, active
+    vendor = use_cases().set_vendor_active(
+        installation_id=current_user().installation_id, vendor_id=vendor_id, active=active
     )
     if active:
         return _list(notice=f"{vendor.name} is active again.")
@@ -129,7 +122,7 @@ def change_active(vendor_id: int) -> ResponseReturnValue:
 @blueprint.get("/app/vendors/export")
 @require_dashboard_context(PERMISSION)
 def export_vendors() -> ResponseReturnValue:
-    text = export_vendors_csv(container().uow_factory, current_user().installation_id)
+    text = use_cases().export_vendors_csv(installation_id=current_user().installation_id)
     return Response(
         text,
         mimetype="text/csv",
@@ -141,8 +134,8 @@ def export_vendors() -> ResponseReturnValue:
 @require_dashboard_context(PERMISSION)
 def import_vendors() -> ResponseReturnValue:
     try:
-        report = import_vendors_csv(
-            container().uow_factory, current_user().installation_id, csv_upload()
+        report = use_cases().import_vendors_csv(
+            installation_id=current_user().installation_id, text=csv_upload()
         )
     except FormInvalid as error:
         return _import_failed(error, "vendors")
@@ -153,11 +146,10 @@ def import_vendors() -> ResponseReturnValue:
 @require_dashboard_context("MANAGE_PRODUCTS")
 def import_product_vendors() -> ResponseReturnValue:
     try:
-        report = import_product_vendors_csv(
-            container().uow_factory,
-            current_saleor_api(),
-            current_user().installation_id,
-            csv_upload(),
+        report = use_cases().import_product_vendors_csv(
+            api=current_saleor_api(),
+            installation_id=current_user().installation_id,
+            text=csv_upload(),
         )
     except FormInvalid as error:
         return _import_failed(error, "products")
