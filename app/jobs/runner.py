@@ -3,6 +3,7 @@ exponential backoff, Permanent → logged (the service has recorded it where it 
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -73,8 +74,10 @@ class AppTask(Task):  # type: ignore[misc]
             backoff_seconds=self.backoff_seconds,
             cap_seconds=self.cap_seconds,
         )
-        if self.count_outcome is not None:
-            self.count_outcome(outcome)
+        # a function given as a decorator keyword is a plain class attribute: not a method
+        count = inspect.getattr_static(self, "count_outcome", None)
+        if count is not None:
+            count(outcome)
         return outcome
 
     @property

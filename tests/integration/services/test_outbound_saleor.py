@@ -7,6 +7,7 @@ import pytest
 
 from app.domain.outbound import Channel, OutboundStatus, Subject
 from app.errors import Retryable
+from app.services import tasks
 from app.services.fulfilment_changes import cancel_in_saleor, update_tracking_in_saleor
 from app.services.order_writeback import confirm_order, write_back_order
 from app.services.orders import refresh_order
@@ -168,4 +169,4 @@ def test_saleor_writes_are_recorded_when_asked_for_even_if_their_task_never_runs
     assert (cancel.status, cancel.attempts) == (OutboundStatus.PENDING, 0)
     assert writes[Channel.SALEOR_FULFIL].status is OutboundStatus.SENT
     queued = [task for task, _ in shop.queue.tasks]
-    assert queued[-2:] == ["update_tracking", "cancel_shipment"]
+    assert queued[-2:] == [tasks.UPDATE_TRACKING, tasks.CANCEL_SHIPMENT]
