@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.domain.installations import InstallationId
-from app.domain.outbound import OutboundAttempt, OutboundStatus, Subject
+from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
+from app.errors import Invalid, NotFound
+from app.services.ports import TaskQueue
+from app.services.tasks import TaskName
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -228,3 +231,38 @@ def order_writes(
         if a.status is OutboundStatus.FAILED or (a.is_open and a.attempts > 0)
     ]
     return OrderWrites(sends, unfinished)
+
+
+# What the merchant's Retry queues for a failed Saleor write (the fulfilment itself is retried
+# from its shipment, which says why Saleor refused it).
+_RETRY_TASKS = {
+    Channel.SALEOR_WRITE_BACK: (TaskName.WRITE_BACK_ORDER, "order_id"),
+    Channel.SALEOR_TRACKING: (TaskName.UPDATE_TRACKING, "shipment_id"),
+    Channel.SALEOR_CANCEL_FULFILMENT: (TaskName.CANCEL_SHIPMENT, "shipment_id"),
+}
+
+
+def can_retry_write(attempt: OutboundAttempt) -> bool:
+    """A Saleor write that failed (refused, or out of attempts) and the widget may try again."""
+    return attempt.status is OutboundStatus.FAILED and attempt.channel in _RETRY_TASKS
+
+
+def retry_saleor_write(
+    uow_factory: UnitOfWorkFactory, queue: TaskQueue, installation_id: InstallationId, key: str
+) -> OutboundAttempt:
+    """Try a failed Saleor write again with the same idempotency key (the widget's Retry)."""
+    with uow_factory() as uow:
+        attempt = uow.outbound.get_by_key(installation_id, key)
+        if attempt is None:
+            raise NotFound("This write does not exist.")
+        if not can_retry_write(attempt):
+            raise Invalid("Only a failed write to Saleor can be tried again.")
+        task, argument = _RETRY_TASKS[Channel(attempt.channel)]
+        subject: str | int = attempt.subject_id
+        if argument == "shipment_id":
+            subject = int(subject)
+        uow.outbound.reopen(installation_id, key)
+        arguments = {"installation_id": installation_id, argument: subject}
+        uow.after_commit(lambda: queue.enqueue(task, **arguments))
+        uow.commit()
+    return attempt

@@ -16,6 +16,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from app.errors import AppError
+from app.services.outbound import can_retry_write
 from app.web import http_status, use_cases
 from app.web.auth import current_user, issue_context
 from app.web.dashboard_origins import carried_origin
@@ -78,6 +79,7 @@ def render_widget(
         when=when,
         carrier_choices=CARRIER_CHOICES,
         write_labels=WRITE_LABELS,
+        can_retry_write=can_retry_write,
     )
     return html, status
 

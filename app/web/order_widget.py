@@ -120,3 +120,14 @@ def complete() -> Outcome:
         reason=request.form.get("reason", ""),
     )
     return Outcome("success", "Order complete", note, notify=True)
+
+
+@blueprint.post("/widgets/order/saleor-writes/retry")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def retry_write() -> Outcome:
+    """A failed write to Saleor (notes, tracking, a cancellation), tried again."""
+    use_cases().retry_saleor_write(
+        installation_id=current_user().installation_id, key=request.form.get("key", "")[:200]
+    )
+    return Outcome("success", "Trying again", "Saleor is being written to again.")
