@@ -10,7 +10,7 @@ from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.money import Money
 from app.domain.orders import Address
-from app.domain.purchase_orders import POLine, PurchaseOrder
+from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN, POLine, PurchaseOrder, po_number
 from app.domain.shop_settings import ShopSettings, clean_settings
 from app.errors import Invalid
 from app.services.forms import FormInvalid
@@ -23,18 +23,30 @@ def get_settings(uow_factory: UnitOfWorkFactory, installation_id: InstallationId
         return uow.settings.get(installation_id)
 
 
-def _sample_po() -> PurchaseOrder:
-    cost = Money(Decimal("12.50"), "USD")
+def sample_po(
+    number_pattern: str = DEFAULT_NUMBER_PATTERN,
+    vendor_name: str = "Sample Vendor",
+    currency: str = "USD",
+) -> PurchaseOrder:
+    """A made-up PO for order 1042 (never stored): for checking templates and test sends."""
+    cost = Money(Decimal("12.50"), currency)
     return PurchaseOrder(
-        number="1042-1",
+        number=po_number(number_pattern, "1042", 1),
         sequence=1,
         saleor_order_id="sample",
         order_number="1042",
         vendor_id=0,
-        vendor_name="Sample Vendor",
-        currency="USD",
+        vendor_name=vendor_name,
+        currency=currency,
         customer_email="customer@example.com",
-        ship_to=Address(first_name="Ada", last_name="Lovelace", city="LONDON", country_code="GB"),
+        ship_to=Address(
+            first_name="Ada",
+            last_name="Lovelace",
+            street_address_1="12 St James's Square",
+            city="LONDON",
+            postal_code="SW1Y 4JH",
+            country_code="GB",
+        ),
         lines=[POLine("line", "SKU-1", "V-1", "Sample product", "M", 2, cost)],
         created_at=datetime.now(UTC),
     )
@@ -51,9 +63,9 @@ def check_templates(documents: DocumentRenderer, settings: ShopSettings) -> None
     )
     try:
         if settings.po_template_html:
-            documents.purchase_order_pdf(_sample_po(), context)
+            documents.purchase_order_pdf(sample_po(), context)
         documents.purchase_order_email(
-            _sample_po(),
+            sample_po(),
             context,
             settings.email_subject_template or None,
             settings.email_body_template or None,

@@ -91,6 +91,7 @@ def _start_log_context() -> None:
 def register_blueprints(app: Flask) -> None:
     from app.web import (
         app_pages,
+        first_run_page,
         install,
         operations,
         order_purchase_orders,
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         settings_page,
         order_shipments,
         shipment_imports_page,
+        first_run_page,
         operations,
     ):
         app.register_blueprint(module.blueprint)
