@@ -30,6 +30,9 @@ from app.services.ports import (
 from app.services.shop_settings import sample_po
 from app.services.unit_of_work import UnitOfWorkFactory
 
+# The test is sent while the merchant waits (gunicorn stops a request at 30 s): each SMTP
+# step gets at most this long, rather than the worker's 15 s.
+TEST_SEND_TIMEOUT_SECONDS = 8.0
 TEST_SUBJECT_PREFIX = "[TEST - not a real order]"
 NO_MERCHANT_EMAIL = "Enter your Reply-to email in Settings first: the test PO is sent there."
 TEST_NOTICE = (
@@ -178,7 +181,7 @@ def _usable_smtp(settings: ShopSettings, defaults: MailDefaults) -> SmtpSettings
     if errors:
         raise FormInvalid(errors, "The test PO cannot be sent yet.")
     assert smtp is not None
-    return smtp
+    return replace(smtp, timeout_seconds=min(smtp.timeout_seconds, TEST_SEND_TIMEOUT_SECONDS))
 
 
 def _sample_vendor(vendors: list[Vendor], settings: ShopSettings) -> Vendor:
