@@ -91,7 +91,7 @@ class FirstRunChecklist:
 
 
 @dataclass(frozen=True)
-class TestSend:
+class SampleSendResult:
     """The outcome of a test send: ``error`` is the mail server's reason when it failed."""
 
     to: str
@@ -135,7 +135,7 @@ def send_test_po(
     documents: DocumentRenderer,
     defaults: MailDefaults,
     installation_id: InstallationId,
-) -> TestSend:
+) -> SampleSendResult:
     """Email a sample PO to the merchant's Reply-to address, through the real PO mail path.
 
     Refused (FormInvalid) without a merchant email or a mail server, or when the shop's
@@ -149,13 +149,13 @@ def send_test_po(
     try:
         mailer.send(email, smtp)
     except (MailRejected, MailUnavailable) as error:
-        return TestSend(settings.merchant_email, email.subject, _reason(error.message))
+        return SampleSendResult(settings.merchant_email, email.subject, _reason(error.message))
     with uow_factory() as uow:
         current = uow.settings.get(installation_id)
         sent_at = datetime.now(UTC).isoformat(timespec="seconds")
         uow.settings.save(installation_id, replace(current, test_po_sent_at=sent_at))
         uow.commit()
-    return TestSend(settings.merchant_email, email.subject)
+    return SampleSendResult(settings.merchant_email, email.subject)
 
 
 def _reason(message: str) -> str:
