@@ -50,7 +50,8 @@ class MailDefaults:
     message_domain: str
 
 
-def _smtp_for(settings: ShopSettings, defaults: MailDefaults) -> SmtpSettings | None:
+def smtp_for(settings: ShopSettings, defaults: MailDefaults) -> SmtpSettings | None:
+    """The shop's own SMTP server, else the deployment's; None when neither is set."""
     if settings.has_own_smtp:
         return SmtpSettings(
             host=settings.smtp_host,
@@ -168,7 +169,7 @@ def dispatch_purchase_order(
         settings = uow.settings.get(installation_id)
         uow.commit()
     final_attempt = final_attempt or attempt.attempts >= attempt.max_attempts
-    smtp = _smtp_for(settings, defaults)
+    smtp = smtp_for(settings, defaults)
     if smtp is None:
         return _record_failure(
             uow_factory,

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 
+from app.services.first_run import first_run_checklist
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
 from app.services.product_vendors import import_product_vendors_csv
@@ -43,10 +44,23 @@ def _list(status: int = 200, **page: object) -> ResponseReturnValue:
     user = current_user()
     vendors = list_vendors(container().uow_factory, user.installation_id)
     schema = shop_schema(container().uow_factory, user.installation_id)
+    checklist = first_run_checklist(
+        container().uow_factory, user.installation_id, container().mail_defaults
+    )
     html = render_template(
-        "app_pages/vendors.html", user=user, vendors=vendors, shop_schema=schema, **page
+        "app_pages/vendors.html",
+        user=user,
+        vendors=vendors,
+        shop_schema=schema,
+        checklist=checklist,
+        **page,
     )
     return html, status
+
+
+def vendors_home(status: int = 200, **page: object) -> ResponseReturnValue:
+    """The Vendors tab (the app page's home), with the first-run checklist while it shows."""
+    return _list(status, **page)
 
 
 def _form(
