@@ -123,6 +123,8 @@ PORT_PARTS = {
     "channels": "channels",
     "documents": "documents",
     "verifier": "verifier",
+    "mailer": "mailer",
+    "defaults": "mail_defaults",  # the deployment's SMTP server and Message-ID domain
 }
 
 

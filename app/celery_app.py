@@ -16,7 +16,8 @@ from app.settings import load_settings
 
 _settings = load_settings()
 celery = build_celery(_settings.celery_broker_url, always_eager=_settings.celery_always_eager)
-celery.steps["worker"].add(InboxRelayStep)
+if _settings.inbox_relay_in_worker:
+    celery.steps["worker"].add(InboxRelayStep)
 
 
 @cache

@@ -28,6 +28,9 @@ class ShopSettings:
     dropship_warehouse_id: str = ""
     notify_customer: bool = True
     approve_fulfilments: bool = True
+    # Not on the settings form: the first-run checklist's state (app/services/first_run.py).
+    test_po_sent_at: str = ""  # ISO time of the last test PO that reached the mail server
+    first_run_dismissed: bool = False
 
     @property
     def has_own_smtp(self) -> bool:

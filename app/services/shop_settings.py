@@ -10,7 +10,7 @@ from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.money import Money
 from app.domain.orders import Address
-from app.domain.purchase_orders import POLine, PurchaseOrder
+from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN, POLine, PurchaseOrder, po_number
 from app.domain.shop_settings import ShopSettings, clean_settings
 from app.errors import Invalid
 from app.services.forms import FormInvalid, refuse_control_characters
@@ -39,16 +39,26 @@ SAMPLE_SHIP_TO = Address(
 TEMPLATE_FIELDS = ("email_subject_template", "email_body_template", "po_template_html")
 
 
-def _sample_po(number: str, lines: int, revision: int = 0) -> PurchaseOrder:
-    """A PO shaped like real ones: numbers, names and addresses of realistic length."""
+def sample_po(
+    number_pattern: str = DEFAULT_NUMBER_PATTERN,
+    vendor_name: str = "Sample Vendor Supplies & Co.",
+    currency: str = "USD",
+    *,
+    order_number: str = "1042",
+    sequence: int = 1,
+    lines: int = 1,
+    revision: int = 0,
+) -> PurchaseOrder:
+    """A made-up PO shaped like real ones (never stored): numbers, names and addresses of
+    realistic length, for checking templates and for test sends."""
     return PurchaseOrder(
-        number=number,
-        sequence=int(number.rsplit("-", 1)[-1]),
+        number=po_number(number_pattern, order_number, sequence),
+        sequence=sequence,
         saleor_order_id="sample",
-        order_number=number.split("-", 1)[0],
+        order_number=order_number,
         vendor_id=0,
-        vendor_name="Sample Vendor Supplies & Co.",
-        currency="USD",
+        vendor_name=vendor_name,
+        currency=currency,
         customer_email="customer.with.a.long.address@example.com",
         ship_to=SAMPLE_SHIP_TO,
         lines=[
@@ -59,7 +69,7 @@ def _sample_po(number: str, lines: int, revision: int = 0) -> PurchaseOrder:
                 f"Sample product with a longer name {n}",
                 "M / Cotton",
                 n % 9 + 1,
-                Money(Decimal("12.50") + n, "USD"),
+                Money(Decimal("12.50") + n, currency),
             )
             for n in range(lines)
         ],
@@ -71,9 +81,9 @@ def _sample_po(number: str, lines: int, revision: int = 0) -> PurchaseOrder:
 def sample_purchase_orders() -> list[PurchaseOrder]:
     """What the save check renders: a small PO, a resent one, and a large one (200 lines)."""
     return [
-        _sample_po("1042-1", 1),
-        _sample_po("987654-12", 7, revision=3),
-        _sample_po("100042-2", SAMPLE_LARGE_LINES),
+        sample_po(),
+        sample_po(order_number="987654", sequence=12, lines=7, revision=3),
+        sample_po(order_number="100042", sequence=2, lines=SAMPLE_LARGE_LINES),
     ]
 
 

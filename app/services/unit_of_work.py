@@ -125,6 +125,8 @@ class VendorRepository(Protocol):
 
     def update(self, installation_id: InstallationId, vendor: Vendor) -> bool: ...
 
+    def count(self, installation_id: InstallationId) -> int: ...
+
 
 class ProductVendorRepository(Protocol):
     def options_for_products(
@@ -148,6 +150,8 @@ class ProductVendorRepository(Protocol):
     def remove(self, installation_id: InstallationId, entry_id: int) -> None: ...
 
     def clear_default(self, installation_id: InstallationId, product_id: str) -> None: ...
+
+    def count(self, installation_id: InstallationId) -> int: ...
 
 
 class PlanRepository(Protocol):

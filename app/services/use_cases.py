@@ -1,7 +1,8 @@
 """The use cases views, tasks and commands call, by name.
 
 The composition root (``app/bootstrap.py``, ``UseCases``) binds each one's ports (``uow_factory``,
-``saleor``, ``queue``, ``carriers``, ``channels``, ``documents``, ``verifier``) by parameter name,
+``saleor``, ``queue``, ``carriers``, ``channels``, ``documents``, ``verifier``, ``mailer``,
+``defaults``) by parameter name,
 so a caller passes ids and form values only, by keyword.
 """
 
@@ -15,6 +16,7 @@ from app.services import (
     deliveries,
     delivery_retention,
     dispatch,
+    first_run,
     fulfilment_changes,
     fulfilments,
     inbox_relay,
@@ -88,6 +90,9 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     product_vendors.import_product_vendors_csv,
     shop_settings.get_settings,
     shop_settings.save_settings,
+    first_run.first_run_checklist,
+    first_run.dismiss_first_run,
+    first_run.send_test_po,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

@@ -112,6 +112,7 @@ def _start_log_context() -> None:
 def register_blueprints(app: Flask) -> None:
     from app.web import (
         app_pages,
+        first_run_page,
         forms,
         install,
         operations,
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         settings_page,
         order_shipments,
         shipment_imports_page,
+        first_run_page,
         operations,
     ):
         app.register_blueprint(module.blueprint)

@@ -34,10 +34,21 @@ def _list(status: int = 200, **page: object) -> ResponseReturnValue:
     cases = use_cases()
     vendors = cases.list_vendors(installation_id=user.installation_id)
     schema = cases.shop_schema(installation_id=user.installation_id)
+    checklist = cases.first_run_checklist(installation_id=user.installation_id)
     html = render_template(
-        "app_pages/vendors.html", user=user, vendors=vendors, shop_schema=schema, **page
+        "app_pages/vendors.html",
+        user=user,
+        vendors=vendors,
+        shop_schema=schema,
+        checklist=checklist,
+        **page,
     )
     return html, status
+
+
+def vendors_home(status: int = 200, **page: object) -> ResponseReturnValue:
+    """The Vendors tab (the app page's home), with the first-run checklist while it shows."""
+    return _list(status, **page)
 
 
 def _form(

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
+from app.services.inbox_relay import InboxRelay
 from tests.conftest import REDIS_URL, make_settings
 from tests.servers.live_app import start_live_app
 from tests.servers.smtp import SmtpServer
@@ -68,13 +69,26 @@ def worker(database_url, broker_url, mail_server, tmp_path_factory):
 
 
 @pytest.fixture
-def e2e(fake_saleor, settings, engine, broker_url, worker, mail_server):
+def e2e_app(settings, engine, broker_url):
+    """(the app over HTTP, its inbox relay handing deliveries to the worker's broker).
+
+    The relay is the one each production worker runs (ADR 8), here for this test only: the
+    session's worker runs none, so it never takes deliveries other tests record."""
+    live = start_live_app(replace(settings, celery_broker_url=broker_url), engine=engine)
+    relay = InboxRelay(live.container.uow_factory, live.container.task_queue)
+    relay.start()
+    yield live, relay
+    relay.stop()
+    live.stop()
+
+
+@pytest.fixture
+def e2e(fake_saleor, e2e_app, worker, mail_server):
     """(fake Saleor, the app over HTTP queuing to the worker's broker, the installed app)."""
     mail_server.messages.clear()
-    live = start_live_app(replace(settings, celery_broker_url=broker_url), engine=engine)
+    live, _ = e2e_app
     app = fake_saleor.install_app(live.manifest_url)
     yield fake_saleor, live, app
-    live.stop()
 
 
 def wait_until(predicate, timeout=30.0, what="condition"):

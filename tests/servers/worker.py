@@ -13,7 +13,9 @@ from app.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def worker_environment(settings: Settings) -> dict[str, str]:
+def worker_environment(settings: Settings, *, relay: bool = False) -> dict[str, str]:
+    """The worker's environment; its inbox relay is off unless asked for, as a worker shared by
+    the session must not hand over deliveries other tests record (each e2e test runs its own)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))}
     env.update(
         APP_ENV="test",
@@ -24,6 +26,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         ALLOWED_SALEOR_API_URLS=settings.allowed_saleor_api_urls.pattern,
         APP_VAR_DIR=str(Path(settings.database_url.rsplit("/", 1)[-1]).parent),
         LOG_LEVEL="INFO",
+        INBOX_RELAY_IN_WORKER="true" if relay else "false",
     )
     if settings.smtp_host:
         env.update(
@@ -38,7 +41,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, settings: Settings, log_path: Path) -> None:
+    def __init__(self, settings: Settings, log_path: Path, *, relay: bool = False) -> None:
         self._log = log_path.open("wb")
         celery = Path(sys.executable).parent / "celery"
         self.process = subprocess.Popen(
@@ -54,7 +57,7 @@ class Worker:
                 "--without-heartbeat",
             ],
             cwd=ROOT,
-            env=worker_environment(settings),
+            env=worker_environment(settings, relay=relay),
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )

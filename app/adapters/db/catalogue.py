@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
@@ -132,6 +132,14 @@ class SqlVendorRepository:
         )
         return result.rowcount == 1
 
+    def count(self, installation_id: InstallationId) -> int:
+        return _count(self._connection, tables.vendors, installation_id)
+
+
+def _count(connection: Connection, table: Table, installation_id: InstallationId) -> int:
+    mine = table.c.installation_id == installation_id
+    return int(connection.execute(select(func.count()).select_from(table).where(mine)).scalar_one())
+
 
 def _product_vendor(row: Any) -> ProductVendor:
     return ProductVendor(
@@ -248,6 +256,9 @@ class SqlProductVendorRepository:
             .where(table.c.installation_id == installation_id, table.c.product_id == product_id)
             .values(is_default=False)
         )
+
+    def count(self, installation_id: InstallationId) -> int:
+        return _count(self._connection, tables.product_vendors, installation_id)
 
 
 class _Row:

@@ -79,7 +79,7 @@ def test_install_rotate_drop_the_old_key_and_the_shop_still_works(installed, set
         app.token,
         "smtp-password-42",
     )
-    assert rotated_shop.token == app.token and fetched.number == "901"
+    assert rotated_shop.token == app.token and fetched is not None and fetched.number == "901"
     assert old_context_with_both == 200
     assert old_context_with_new_only == 401
 

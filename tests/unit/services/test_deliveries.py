@@ -127,7 +127,10 @@ def test_body_that_does_not_name_the_endpoint_event_is_refused_and_not_recorded(
     with pytest.raises(Unauthenticated):
         _ingest(uow, _request(_body(typename=typename_case)))
 
-    assert uow.deliveries.rows == {}  # the relay hands the worker recorded rows only
+    assert uow.deliveries.rows == {}
+    queue = RecordingTaskQueue()
+    relay_received_deliveries(uow, queue)
+    assert queue.deliveries == []
 
 
 def test_body_without_typename_is_refused(uow):
