@@ -8,10 +8,10 @@ from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.vendors import ProductVendor, VendorImportReport, VendorOption, clean_product_vendor
 from app.errors import NotFound
+from app.services.csv_files import read_csv_rows
 from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.ports import SaleorApi
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from app.services.vendors import read_csv_rows
 
 IMPORT_COLUMNS = ("sku", "vendor_code", "unit_cost")
 

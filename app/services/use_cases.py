@@ -17,11 +17,8 @@ from app.services import (
     delivery_retention,
     dispatch,
     first_run,
-    fulfilment_changes,
-    fulfilments,
     inbox_relay,
     installations,
-    order_writeback,
     orders,
     outbound,
     product_vendors,
@@ -35,6 +32,7 @@ from app.services import (
     webhook_sync,
     writeback_queue,
 )
+from app.services.saleor_writes import fulfilment_changes, fulfilments, write_back
 
 _SERVICES: tuple[Callable[..., Any], ...] = (
     # installation, webhooks, dashboard users
@@ -57,9 +55,9 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     queries.order_widget,
     orders.refresh_order_by_id,
     orders.change_line_vendor,
-    order_writeback.confirm_order,
-    order_writeback.complete_order,
-    order_writeback.write_back_order,
+    orders.confirm_order,
+    orders.complete_order,
+    write_back.write_back_order,
     outbound.retry_saleor_write,
     writeback_queue.queue_waiting_write_backs,
     purchase_orders.create_purchase_orders,

@@ -110,34 +110,26 @@ def _start_log_context() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import (
-        app_pages,
-        first_run_page,
-        forms,
-        install,
-        operations,
-        order_purchase_orders,
-        order_shipments,
-        order_widget,
-        product_widget,
-        settings_page,
-        shipment_imports_page,
-        vendor_pages,
-        webhooks,
-    )
+    """One folder per surface (api, order_widget, product_widget, app_pages), as in
+    dashboard_extension/templates/."""
+    from app.web import forms
+    from app.web.api import install, operations, webhooks
+    from app.web.app_pages import first_run, settings, shell, shipment_imports, vendors
+    from app.web.order_widget import order, purchase_orders, shipments
+    from app.web.product_widget import vendors as product_vendors
 
     for module in (
         install,
         webhooks,
-        app_pages,
-        order_widget,
-        product_widget,
-        order_purchase_orders,
-        vendor_pages,
-        settings_page,
-        order_shipments,
-        shipment_imports_page,
-        first_run_page,
+        shell,
+        order,
+        product_vendors,
+        purchase_orders,
+        vendors,
+        settings,
+        shipments,
+        shipment_imports,
+        first_run,
         operations,
     ):
         app.register_blueprint(module.blueprint)

@@ -16,7 +16,6 @@ from app.domain.purchase_orders import POStatus
 from app.errors import ErrorCode, Invalid
 from app.services import tasks
 from app.services.dispatch import SendOutcome, dispatch_purchase_order, record_send, send_key
-from app.services.order_writeback import WRITE_BACK_KEY, write_back_order
 from app.services.outbound import (
     CLAIM_STALE_AFTER,
     PO_SEND_POLICY,
@@ -26,6 +25,7 @@ from app.services.outbound import (
 )
 from app.services.ports import MailUnavailable, SaleorMutationFailed
 from app.services.purchase_orders import create_purchase_orders, send_purchase_order
+from app.services.saleor_writes.write_back import WRITE_BACK_KEY, write_back_order
 from app.services.writeback_queue import queue_waiting_write_backs, queue_write_back
 from tests.fakes import FakeDocuments, FakeMailer, FakeSaleorGateway, RecordingTaskQueue
 from tests.integration.services.conftest import pending_notes

@@ -8,11 +8,14 @@ import pytest
 from app.domain.outbound import Channel, OutboundStatus, Subject
 from app.errors import Retryable
 from app.services import tasks
-from app.services.fulfilment_changes import cancel_in_saleor, update_tracking_in_saleor
-from app.services.order_writeback import confirm_order, write_back_order
-from app.services.orders import refresh_order
+from app.services.orders import confirm_order, refresh_order
 from app.services.outbound import latest_outbound
 from app.services.ports import SaleorUnavailable
+from app.services.saleor_writes.fulfilment_changes import (
+    cancel_in_saleor,
+    update_tracking_in_saleor,
+)
+from app.services.saleor_writes.write_back import write_back_order
 from app.services.shipments import cancel_shipment, correct_tracking
 from tests.integration.services.test_fulfilments import CARRIERS, UPS, USPS
 from tests.integration.services.test_fulfilments import shop as shop  # the fixture

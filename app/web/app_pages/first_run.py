@@ -11,8 +11,8 @@ from flask.typing import ResponseReturnValue
 
 from app.services.forms import FormInvalid
 from app.web import use_cases
+from app.web.app_pages.vendors import vendors_home
 from app.web.auth import current_user, require_dashboard_context
-from app.web.vendor_pages import vendors_home
 
 blueprint = Blueprint("first_run_page", __name__)
 PERMISSION = "MANAGE_ORDERS"

@@ -1,7 +1,7 @@
 """The order page's "Purchase orders" widget (ORDER_DETAILS_WIDGETS, POST): order-level actions.
 
 Every follow-up form carries the signed ``context``, the ``orderId`` and ``drawn_at`` (the order's
-``updatedAt`` when the widget was drawn). PO actions live in ``order_purchase_orders``.
+``updatedAt`` when the widget was drawn). PO actions live in ``purchase_orders``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from app.errors import AppError, Invalid, NotFound
 from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context, require_dashboard_token
-from app.web.order_view import Outcome, render_failure, render_widget, widget_action
+from app.web.order_widget.view import Outcome, render_failure, render_widget, widget_action
 
 blueprint = Blueprint("order_widget", __name__)
 PERMISSION = "MANAGE_ORDERS"

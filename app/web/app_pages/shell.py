@@ -1,7 +1,7 @@
 """The app's own page (NAVIGATION_ORDERS) and the public pages the manifest links to.
 
 The page is a shell: AppBridge hands it the token, it trades it for a signed context and then
-loads every tab (vendor_pages, settings_page) with fetch, sending the context in the
+loads every tab (app_pages.vendors, app_pages.settings) with fetch, sending the context in the
 ``X-Dashboard-Context`` header and swapping the answer into ``#app-body``.
 """
 

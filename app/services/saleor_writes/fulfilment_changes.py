@@ -11,7 +11,6 @@ from app.domain.orders import OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, Subject
 from app.domain.shipments import ShipmentStatus
 from app.errors import NoOp, Permanent, Retryable
-from app.services.fulfilments import load_write_context, update_progress, warehouse_for
 from app.services.orders import store_order_info
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
@@ -23,6 +22,11 @@ from app.services.outbound import (
     tracking_key,
 )
 from app.services.ports import SaleorGateway, TaskQueue
+from app.services.saleor_writes.fulfilments import (
+    load_write_context,
+    update_progress,
+    warehouse_for,
+)
 from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 

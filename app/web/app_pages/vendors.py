@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
 from app.web import http_status, use_cases
-from app.web.app_pages import current_saleor_api
+from app.web.app_pages.shell import current_saleor_api
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import (
     NEW_VENDOR,

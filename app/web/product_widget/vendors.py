@@ -18,7 +18,7 @@ from app.errors import NotFound
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
 from app.web import use_cases
-from app.web.app_pages import current_saleor_api
+from app.web.app_pages.shell import current_saleor_api
 from app.web.auth import (
     current_user,
     issue_context,

@@ -20,7 +20,7 @@ from app.services.outbound import can_retry_write
 from app.web import http_status, use_cases
 from app.web.auth import current_user, issue_context
 from app.web.dashboard_origins import carried_origin
-from app.web.order_shipping import CARRIER_CHOICES, shipping_for
+from app.web.order_widget.shipping import CARRIER_CHOICES, shipping_for
 
 P = ParamSpec("P")
 THEMES = ("light", "dark")

@@ -16,7 +16,7 @@ from app.domain.shop_settings import SMTP_SECURITY, ShopSettings
 from app.errors import Permanent, Retryable
 from app.services.forms import FormInvalid
 from app.web import use_cases
-from app.web.app_pages import current_saleor_api
+from app.web.app_pages.shell import current_saleor_api
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import settings_form
 

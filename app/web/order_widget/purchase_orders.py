@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from app.errors import AppError
 from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context
-from app.web.order_view import Outcome, render_failure, widget_action
+from app.web.order_widget.view import Outcome, render_failure, widget_action
 
 blueprint = Blueprint("order_purchase_orders", __name__)
 PERMISSION = "MANAGE_ORDERS"

@@ -17,8 +17,8 @@ from app.errors import Invalid
 from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import record_id
-from app.web.order_shipping import CARRIER_CODES
-from app.web.order_view import Outcome, widget_action
+from app.web.order_widget.shipping import CARRIER_CODES
+from app.web.order_widget.view import Outcome, widget_action
 
 blueprint = Blueprint("order_shipments", __name__)
 PERMISSION = "MANAGE_ORDERS"
