@@ -31,13 +31,13 @@ run: install
 	echo; echo "Ready. Manifest URL: $(APP_URL)/api/manifest"; \
 	echo "  1. Saleor must reach $(APP_URL) (set APP_URL and ALLOWED_SALEOR_API_URLS for a remote Saleor)."; \
 	echo "  2. Saleor dashboard: Apps -> Install external app, paste the manifest URL above."; \
-	echo "  3. Open Orders -> Drop-ship: add a vendor, assign products, send a test PO."; echo; \
+	echo "  3. Open Fulfillment -> Apps -> Drop-ship: add a vendor, assign products, send a test PO."; echo; \
 	wait -n
 
 ## The whole suite: installs what it needs (Chromium), uses PostgreSQL/Redis when they answer.
 test: install
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
-	@source .ci/services.sh && $(BIN)/ruff check . && $(BIN)/mypy app && $(BIN)/python -m pytest --cov=app --cov-branch --cov-report=term:skip-covered --cov-fail-under=90
+	@export PROMETHEUS_MULTIPROC_DIR="$$(mktemp -d -t dropship-metrics-XXXXXX)" && source .ci/services.sh && $(BIN)/ruff check . && $(BIN)/mypy app && $(BIN)/python -m pytest --cov=app --cov-branch --cov-report=term:skip-covered --cov-fail-under=90
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/lint-imports && $(BIN)/mypy app/domain app/services
