@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any, TypeVar
 
 from celery import Celery
 from sqlalchemy import Engine
 
+from app.adapters import health, logs, metrics
 from app.adapters.bounded_render import RenderBudget
 from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.crypto import TokenCipher
-from app.adapters.db.engine import build_engine
+from app.adapters.db.engine import build_engine, upgrade_database
 from app.adapters.db.installation_cache import InstallationCache
+from app.adapters.db.secrets import rotate_stored_secrets
 from app.adapters.db.shop_schemas import ShopSchemaStore
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.adapters.documents import TemplateDocuments
 from app.adapters.email_smtp import SmtpMailer
 from app.adapters.saleor.documents import load_documents
 from app.adapters.saleor.gateway import SaleorHttpGateway
+from app.adapters.saleor.manifest import build_manifest
+from app.adapters.saleor.parsing import manifest_subscriptions
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
 from app.adapters.task_queue import CeleryTaskQueue, QueueUnavailable, build_celery
+from app.domain.vendors import IntegrationKind
+from app.domain.webhooks import WebhookSubscription
 from app.services import tasks
-from app.services.dispatch import MailDefaults
+from app.services.channels import EmailChannel, MailDefaults
+from app.services.dispatch import Channels
 from app.services.ports import (
     CarrierDetector,
     DocumentRenderer,
@@ -34,12 +45,14 @@ from app.services.ports import (
     TaskQueue,
 )
 from app.services.unit_of_work import UnitOfWork
+from app.services.use_cases import USE_CASES
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-@dataclass
+@dataclass(eq=False)
 class Container:
     settings: Settings
     engine: Engine
@@ -53,6 +66,103 @@ class Container:
     documents: DocumentRenderer
     mail_defaults: MailDefaults
     carriers: CarrierDetector
+    channels: Channels  # one PurchaseOrderChannel per vendor integration kind that sends
+
+    @cached_property
+    def use_cases(self) -> UseCases:
+        return UseCases(self)
+
+    # Operations the web and the CLI ask for without importing adapters (import-linter).
+    def served_manifest(self) -> dict[str, Any]:
+        """The manifest Saleor fetches, with absolute URLs (built once per process)."""
+        settings = self.settings
+        return _manifest(str(settings.manifest_path), str(settings.webhooks_dir), settings.app_url)
+
+    def subscriptions(self) -> list[WebhookSubscription]:
+        return manifest_subscriptions(self.served_manifest())
+
+    def upgrade_database(self) -> None:
+        upgrade_database(self.engine)
+
+    def rotate_secrets(self) -> int:
+        return rotate_stored_secrets(self.engine, self.cipher)
+
+    def readiness_problems(self) -> dict[str, str]:
+        """What is down: the database (or its migrations) and the broker, by name."""
+        found = (
+            ("database", health.database_problem(self.engine)),
+            ("broker", health.broker_problem(self.celery)),
+        )
+        return {name: problem for name, problem in found if problem}
+
+    def metrics_exposition(self) -> tuple[bytes, str]:
+        engine = self.engine
+        return metrics.exposition(self.settings.metrics_dir, lambda: health.inbox_backlog(engine))
+
+
+def start_log_context(api_url: str, order_id: str = "") -> None:
+    """A request's log lines name the shop (by its Saleor host) and the order."""
+    logs.set_log_context(shop=logs.shop_domain(api_url) if api_url else "", order_id=order_id)
+
+
+def count_delivery_received(event: str, outcome: str, seconds: float) -> None:
+    metrics.delivery_received(event, outcome, seconds)
+
+
+@cache
+def _manifest(manifest_path: str, webhooks_dir: str, app_url: str) -> dict[str, Any]:
+    return build_manifest(Path(manifest_path), Path(webhooks_dir), app_url)
+
+
+# The ports a use case may take, by parameter name, and the container part that fills each.
+PORT_PARTS = {
+    "uow_factory": "uow_factory",
+    "saleor": "saleor",
+    "queue": "task_queue",
+    "carriers": "carriers",
+    "channels": "channels",
+    "documents": "documents",
+    "verifier": "verifier",
+    "mailer": "mailer",
+    "defaults": "mail_defaults",  # the deployment's SMTP server and Message-ID domain
+}
+
+
+class UseCases:
+    """Every use case with its ports bound (cosmicpython's ``inject_dependencies``).
+
+    ``container.use_cases.send_purchase_order(installation_id=..., po_id=..., actor=...)``: a
+    view or a task passes ids and form values, by keyword; the ports come from the container,
+    matched by parameter name (``PORT_PARTS``), when the use case is looked up (so a part the
+    tests replace on a running app is the one used).
+    """
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def bind(self, service: Callable[..., T]) -> Callable[..., T]:
+        ports = {
+            name: getattr(self._container, PORT_PARTS[name]) for name in _port_parameters(service)
+        }
+        return functools.partial(service, **ports)
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        service = USE_CASES.get(name)
+        if service is None:
+            raise AttributeError(f"no use case {name!r}")
+        return self.bind(service)
+
+
+@cache
+def _port_parameters(service: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(name for name in inspect.signature(service).parameters if name in PORT_PARTS)
+
+
+def purchase_order_channels(
+    mailer: Mailer, documents: DocumentRenderer, defaults: MailDefaults
+) -> Channels:
+    """The channel of each integration kind the app sends over (EDI, HTTP, portal: later)."""
+    return {IntegrationKind.EMAIL: EmailChannel(mailer, documents, defaults)}
 
 
 def mail_defaults(settings: Settings) -> MailDefaults:
@@ -124,8 +234,12 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "mail_defaults": mail_defaults(settings),
         "carriers": TrackingNumberCarriers(),
     }
-    unknown = set(overrides) - set(parts)
+    unknown = set(overrides) - set(parts) - {"channels"}
     if unknown:
         raise TypeError(f"unknown container parts: {sorted(unknown)}")
     parts.update(overrides)
+    if "channels" not in parts:  # built from the (possibly overridden) mailer and documents
+        parts["channels"] = purchase_order_channels(
+            parts["mailer"], parts["documents"], parts["mail_defaults"]
+        )
     return Container(**parts)

@@ -10,13 +10,7 @@ from datetime import UTC, datetime, timedelta
 import click
 from flask import Flask
 
-from app.adapters.db.engine import upgrade_database
-from app.adapters.db.secrets import rotate_stored_secrets
-from app.adapters.saleor.manifest import build_manifest
-from app.adapters.saleor.parsing import manifest_subscriptions
-from app.services.deliveries import process_delivery
-from app.services.inbox_relay import InboxRelay, relay_received_deliveries
-from app.services.webhook_sync import active_api_urls, sync_webhooks
+from app.services.inbox_relay import InboxRelay
 from app.web import container
 
 
@@ -24,43 +18,39 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Create or migrate the database schema."""
-        upgrade_database(container().engine)
+        container().upgrade_database()
         click.echo("database is up to date")
 
     @app.cli.command("replay-delivery")
     @click.argument("delivery_id", type=int)
     def replay_delivery(delivery_id: int) -> None:
         """Process one recorded webhook delivery now, in this process."""
-        parts = container()
-        status = process_delivery(parts.uow_factory, parts.saleor, delivery_id)
+        status = container().use_cases.process_delivery(delivery_id=delivery_id)
         click.echo(f"delivery {delivery_id}: {status.value}")
 
     @app.cli.command("sync-webhooks")
     def sync_webhooks_command() -> None:
         """Give every installed shop the webhooks this version subscribes to."""
         parts = container()
-        settings = parts.settings
-        manifest = build_manifest(settings.manifest_path, settings.webhooks_dir, settings.app_url)
-        subscriptions = manifest_subscriptions(manifest)
-        for api_url in active_api_urls(parts.uow_factory):
-            created = sync_webhooks(parts.uow_factory, parts.saleor, api_url, subscriptions)
+        subscriptions = parts.subscriptions()
+        for api_url in parts.use_cases.active_api_urls():
+            created = parts.use_cases.sync_webhooks(
+                api_url=api_url, manifest_webhooks=subscriptions
+            )
             click.echo(f"{api_url}: {', '.join(created) if created else 'up to date'}")
 
     @app.cli.command("rotate-secrets")
     def rotate_secrets() -> None:
         """Re-encrypt every stored token and password under the first SECRET_KEY."""
-        parts = container()
-        count = rotate_stored_secrets(parts.engine, parts.cipher)
+        count = container().rotate_secrets()
         click.echo(f"re-encrypted {count} secrets under the first SECRET_KEY")
 
     @app.cli.command("requeue-received")
     def requeue_received() -> None:
         """Hand every delivery still "received" to the worker now, however recently handed."""
-        parts = container()
+        relay_received = container().use_cases.relay_received_deliveries
         handed, now = 0, datetime.now(UTC)
-        while batch := relay_received_deliveries(
-            parts.uow_factory, parts.task_queue, rehand_after=timedelta(0), now=now
-        ):
+        while batch := relay_received(rehand_after=timedelta(0), now=now):
             handed += batch
         click.echo(f"queued {handed} deliveries")
 

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.adapters.db.engine import build_engine, upgrade_database  # noqa: E402
+from app.bootstrap import purchase_order_channels  # noqa: E402
 from app.services import dispatch, tasks  # noqa: E402
 from app.services.deliveries import process_delivery  # noqa: E402
 from app.services.product_vendors import save_product_vendor  # noqa: E402
@@ -127,10 +128,8 @@ def _run_case(lines: int, vendors: int, workdir: Path) -> dict[str, float]:
                 timed = _TimedDocuments(parts.documents, pdf_times)
                 dispatch.dispatch_purchase_order(
                     parts.uow_factory,
-                    parts.mailer,
-                    timed,
+                    purchase_order_channels(parts.mailer, timed, parts.mail_defaults),
                     queue,
-                    parts.mail_defaults,
                     claim_token="bench",
                     final_attempt=True,
                     **arguments,

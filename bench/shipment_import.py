@@ -34,11 +34,11 @@ from app.adapters.saleor.documents import load_documents, load_schema  # noqa: E
 from app.adapters.saleor.gateway import SaleorHttpGateway  # noqa: E402
 from app.domain.installations import Installation, SaleorApiUrl  # noqa: E402
 from app.services import tasks  # noqa: E402
-from app.services.fulfilments import write_fulfilment  # noqa: E402
-from app.services.order_writeback import write_back_order  # noqa: E402
 from app.services.orders import refresh_order  # noqa: E402
 from app.services.product_vendors import save_product_vendor  # noqa: E402
 from app.services.purchase_orders import create_purchase_orders  # noqa: E402
+from app.services.saleor_writes.fulfilments import write_fulfilment  # noqa: E402
+from app.services.saleor_writes.write_back import write_back_order  # noqa: E402
 from app.services.shipment_imports import import_shipments_csv  # noqa: E402
 from app.services.shop_settings import save_settings  # noqa: E402
 from app.services.vendors import save_vendor  # noqa: E402

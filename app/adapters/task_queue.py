@@ -9,19 +9,8 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 
 from app.errors import Retryable
-from app.services import tasks
 from app.services.outbound import CLAIM_STALE_AFTER
-
-PROCESS_DELIVERY_TASK = "app.jobs.deliveries.process_delivery_task"
-CELERY_TASKS = {
-    tasks.SEND_PURCHASE_ORDER: "app.jobs.purchase_orders.send_purchase_order_task",
-    tasks.WRITE_BACK_ORDER: "app.jobs.purchase_orders.write_back_order_task",
-    tasks.WRITE_FULFILMENT: "app.jobs.shipments.write_fulfilment_task",
-    tasks.UPDATE_TRACKING: "app.jobs.shipments.update_tracking_task",
-    tasks.CANCEL_SHIPMENT: "app.jobs.shipments.cancel_shipment_task",
-    tasks.RECHECK_SHOP_SCHEMA: "app.jobs.shop_schemas.recheck_shop_schema_task",
-}
-
+from app.services.tasks import TaskName
 
 # No task may hold a worker process forever (a merchant template is bounded on its own, see
 # adapters/bounded_render.py; this is the backstop for anything else). The soft limit raises
@@ -81,15 +70,15 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "queue-waiting-write-backs": {
-                "task": "app.jobs.purchase_orders.queue_waiting_write_backs_task",
+                "task": TaskName.QUEUE_WAITING_WRITE_BACKS.value,
                 "schedule": 60.0,
             },
             "recheck-shop-schemas": {
-                "task": "app.jobs.shop_schemas.recheck_shop_schemas_task",
+                "task": TaskName.RECHECK_SHOP_SCHEMAS.value,
                 "schedule": 86400.0,
             },
             "prune-delivery-payloads": {
-                "task": "app.jobs.deliveries.prune_delivery_payloads_task",
+                "task": TaskName.PRUNE_DELIVERY_PAYLOADS.value,
                 "schedule": 86400.0,
             },
         },
@@ -110,13 +99,13 @@ class CeleryTaskQueue:
             with self._celery.producer_or_acquire() as producer:
                 for delivery_id in delivery_ids:
                     self._celery.send_task(
-                        PROCESS_DELIVERY_TASK, args=[delivery_id], producer=producer
+                        TaskName.PROCESS_DELIVERY.value, args=[delivery_id], producer=producer
                     )
         except (BrokerError, OSError) as error:
             raise QueueUnavailable(f"The task queue is unavailable: {error}") from None
 
     def enqueue(self, task: str, **arguments: Any) -> None:
         try:
-            self._celery.send_task(CELERY_TASKS[task], kwargs=arguments)
+            self._celery.send_task(TaskName(task).value, kwargs=arguments)
         except BrokerError as error:
             raise QueueUnavailable(f"The task queue is unavailable: {error}") from None

@@ -135,6 +135,33 @@ class PurchaseOrder:
         self.status = target
         self.events.append(POEvent(at=at, actor=actor, action=action, detail=detail))
 
+    # What the merchant may do now: the pages show exactly these actions.
+    def can_send(self, sends_automatically: bool) -> bool:
+        """First send, or again after a failure, over the vendor's channel."""
+        return sends_automatically and self.status in (POStatus.CREATED, POStatus.SEND_FAILED)
+
+    def can_resend(self, sends_automatically: bool) -> bool:
+        return sends_automatically and self.status is POStatus.SENT
+
+    @property
+    def can_mark_sent(self) -> bool:
+        """Sent outside the app. A sent PO is not marked again: a new revision goes out with
+        Resend (vendors the app sends to), so "marked as sent" never hides a resend."""
+        return self.status in (POStatus.CREATED, POStatus.SEND_FAILED)
+
+    @property
+    def can_cancel(self) -> bool:
+        return can_transition(self.status, POStatus.CANCELLED)
+
+    def mark_sent_by_hand(self, *, actor: str, at: datetime) -> None:
+        """The merchant sent the PO outside the app (manual vendors, or after a failed send)."""
+        if not self.can_mark_sent:
+            raise RuleViolation(
+                f"PO {self.number} is {self.status.label.lower()}: it cannot be marked as sent.",
+                code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
+            )
+        self.mark_sent(actor=actor, at=at, via="manual")
+
     def mark_sent(self, *, actor: str, at: datetime, via: str) -> None:
         """Sent (or sent again): each send is a new revision of the document."""
         action = "resent" if self.status is POStatus.SENT else "sent"

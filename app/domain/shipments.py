@@ -18,6 +18,7 @@ class ShipmentErrorCode(StrEnum):
     LINE_NOT_ON_PO = "shipment_line_not_on_po"
     QUANTITY = "shipment_quantity"
     TRACKING_NUMBER = "shipment_tracking_number"
+    PACKAGE = "shipment_package"
 
 
 class ShipmentStatus(StrEnum):
@@ -70,6 +71,20 @@ class Shipment:
     fulfillment_ids: tuple[str, ...] = ()
     split_by_package: bool = False
     id: int | None = None
+
+    @property
+    def can_correct(self) -> bool:
+        """A new tracking number: stored, and sent to Saleor when it has the fulfilment."""
+        return self.status is not ShipmentStatus.CANCELLED
+
+    @property
+    def can_retry(self) -> bool:
+        """Written again after Saleor refused it and the merchant fixed the cause."""
+        return self.status is ShipmentStatus.NOT_WRITTEN
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status is not ShipmentStatus.CANCELLED
 
     def quantities(self) -> dict[str, int]:
         totals: dict[str, int] = {}
@@ -129,6 +144,32 @@ def clean_shipment_lines(
             "Enter the quantity shipped for at least one line.", code=ShipmentErrorCode.QUANTITY
         )
     return lines
+
+
+def assign_packages(
+    lines: list[ShipmentLine], packages: Mapping[str, int] | None, numbers: int
+) -> list[ShipmentLine] | None:
+    """The lines split into packages (package n travels under tracking number n), or None when
+    the shipment is not split (no packages chosen, or one number for everything).
+
+    Every line in a package that has a number, every number with something in it: otherwise a
+    line would be stored that no fulfilment carries."""
+    if not packages or numbers < 2:
+        return None
+    chosen = {line.order_line_id: packages.get(line.order_line_id, 0) for line in lines}
+    if any(not 0 <= index < numbers for index in chosen.values()):
+        raise RuleViolation(
+            f"You entered {numbers} tracking numbers: choose package 1 to {numbers} for each line.",
+            code=ShipmentErrorCode.PACKAGE,
+            field="package",
+        )
+    if len(set(chosen.values())) < numbers:
+        raise RuleViolation(
+            f"Put at least one line in each of the {numbers} packages, or enter fewer numbers.",
+            code=ShipmentErrorCode.PACKAGE,
+            field="package",
+        )
+    return [ShipmentLine(x.order_line_id, x.quantity, chosen[x.order_line_id]) for x in lines]
 
 
 def clean_tracking_numbers(raw: str | Iterable[str]) -> tuple[str, ...]:

@@ -9,8 +9,7 @@ from celery import Task
 from app.adapters import metrics
 from app.celery_app import celery, container
 from app.errors import NoOp, Permanent, Retryable
-from app.services import deliveries
-from app.services.delivery_retention import prune_delivery_payloads
+from app.services.tasks import TaskName
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +17,7 @@ MAX_RETRIES = 6
 
 
 @celery.task(  # type: ignore[untyped-decorator]
-    bind=True, name="app.jobs.deliveries.process_delivery_task", max_retries=MAX_RETRIES
+    bind=True, name=TaskName.PROCESS_DELIVERY, max_retries=MAX_RETRIES
 )
 def process_delivery_task(self: Task, delivery_id: int) -> str:
     """Process one inbox row; temporary failures retry with exponential backoff (capped)."""
@@ -28,32 +27,30 @@ def process_delivery_task(self: Task, delivery_id: int) -> str:
 
 
 def _process(task: Task, delivery_id: int) -> str:
-    parts = container()
+    cases = container().use_cases
     try:
-        return deliveries.process_delivery(
-            parts.uow_factory, parts.saleor, delivery_id, parts.task_queue
-        ).value
+        return cases.process_delivery(delivery_id=delivery_id).value  # type: ignore[no-any-return]
     except NoOp as skipped:
         logger.info("delivery %s: %s", delivery_id, skipped.message)
         return "skipped"
     except Retryable as error:
         if task.request.retries >= MAX_RETRIES:
-            deliveries.mark_delivery_failed(parts.uow_factory, delivery_id, error.message)
+            cases.mark_delivery_failed(delivery_id=delivery_id, reason=error.message)
             return "failed"
         metrics.task_ran("process_delivery_task", "retry")
         raise task.retry(countdown=min(600, 5 * 2**task.request.retries)) from error
     except Permanent as error:
-        deliveries.mark_delivery_failed(parts.uow_factory, delivery_id, error.message)
+        cases.mark_delivery_failed(delivery_id=delivery_id, reason=error.message)
         logger.warning("delivery %s failed: %s", delivery_id, error.message)
         return "failed"
 
 
-@celery.task(name="app.jobs.deliveries.prune_delivery_payloads_task")  # type: ignore[untyped-decorator]
+@celery.task(name=TaskName.PRUNE_DELIVERY_PAYLOADS)  # type: ignore[untyped-decorator]
 def prune_delivery_payloads_task() -> int:
     """Daily (beat): empty finished deliveries' bodies after DELIVERY_PAYLOAD_RETENTION_DAYS."""
     parts = container()
-    pruned = prune_delivery_payloads(
-        parts.uow_factory, parts.settings.delivery_payload_retention_days
+    pruned: int = parts.use_cases.prune_delivery_payloads(
+        retention_days=parts.settings.delivery_payload_retention_days
     )
     logger.info("pruned the payload of %s processed deliveries", pruned)
     return pruned

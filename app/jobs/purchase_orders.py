@@ -2,80 +2,60 @@
 
 from __future__ import annotations
 
-from celery import Task
+from functools import partial
 
 from app.adapters import metrics
 from app.celery_app import celery, container
-from app.jobs.runner import is_final_attempt, run
-from app.services import dispatch, order_writeback, writeback_queue
+from app.domain.installations import InstallationId
+from app.jobs.runner import AppTask
 from app.services.outbound import PO_SEND_POLICY, SALEOR_WRITE_POLICY
+from app.services.tasks import TaskName
 
 SEND_RETRIES = PO_SEND_POLICY.max_retries
 WRITE_BACK_RETRIES = SALEOR_WRITE_POLICY.max_retries
 
 
 @celery.task(  # type: ignore[untyped-decorator]
-    bind=True, name="app.jobs.purchase_orders.send_purchase_order_task", max_retries=SEND_RETRIES
+    base=AppTask,
+    bind=True,
+    name=TaskName.SEND_PURCHASE_ORDER,
+    max_retries=SEND_RETRIES,
+    backoff_seconds=PO_SEND_POLICY.backoff_seconds,
+    cap_seconds=PO_SEND_POLICY.cap_seconds,
+    count_outcome=partial(metrics.po_sent, "email"),
 )
 def send_purchase_order_task(
-    self: Task, installation_id: int, po_id: int, revision: int, actor: str
+    self: AppTask, installation_id: InstallationId, po_id: int, revision: int, actor: str
 ) -> str:
-    """Send one PO revision; mail outages retry with backoff, then the PO shows "send failed"."""
-    parts = container()
-    outcome = run(
-        self,
-        lambda: (
-            dispatch.dispatch_purchase_order(
-                parts.uow_factory,
-                parts.mailer,
-                parts.documents,
-                parts.task_queue,
-                parts.mail_defaults,
-                installation_id=installation_id,  # type: ignore[arg-type]
-                po_id=po_id,
-                revision=revision,
-                actor=actor,
-                claim_token=str(self.request.id or f"eager-{po_id}-{revision}"),
-                final_attempt=is_final_attempt(self),
-            ).value
-        ),
-        what=f"PO {po_id}",
-        backoff_seconds=PO_SEND_POLICY.backoff_seconds,
-        cap_seconds=PO_SEND_POLICY.cap_seconds,
+    """Send one PO revision; outages retry with backoff, then the PO shows "send failed"."""
+    outcome = container().use_cases.dispatch_purchase_order(
+        installation_id=installation_id,
+        po_id=po_id,
+        revision=revision,
+        actor=actor,
+        claim_token=self.claim_token or f"eager-{po_id}-{revision}",
+        final_attempt=self.final_attempt,
     )
-    metrics.po_sent("email", outcome)
-    return outcome
+    return str(outcome.value)
 
 
 @celery.task(  # type: ignore[untyped-decorator]
-    bind=True, name="app.jobs.purchase_orders.write_back_order_task", max_retries=WRITE_BACK_RETRIES
+    base=AppTask,
+    bind=True,
+    name=TaskName.WRITE_BACK_ORDER,
+    max_retries=WRITE_BACK_RETRIES,
+    backoff_seconds=SALEOR_WRITE_POLICY.backoff_seconds,
+    cap_seconds=SALEOR_WRITE_POLICY.cap_seconds,
 )
-def write_back_order_task(self: Task, installation_id: int, order_id: str) -> str:
+def write_back_order_task(self: AppTask, installation_id: InstallationId, order_id: str) -> str:
     """The waiting notes and metadata in Saleor; outages retry, refusals are logged."""
-    parts = container()
-
-    def write_back() -> str:
-        order_writeback.write_back_order(
-            parts.uow_factory,
-            parts.saleor,
-            parts.task_queue,
-            installation_id=installation_id,  # type: ignore[arg-type]
-            order_id=order_id,
-            claim_token=str(self.request.id or ""),
-        )
-        return "written"
-
-    return run(
-        self,
-        write_back,
-        what=f"write-back for {order_id}",
-        backoff_seconds=SALEOR_WRITE_POLICY.backoff_seconds,
-        cap_seconds=SALEOR_WRITE_POLICY.cap_seconds,
+    container().use_cases.write_back_order(
+        installation_id=installation_id, order_id=order_id, claim_token=self.claim_token
     )
+    return "written"
 
 
-@celery.task(name="app.jobs.purchase_orders.queue_waiting_write_backs_task")  # type: ignore[untyped-decorator]
+@celery.task(name=TaskName.QUEUE_WAITING_WRITE_BACKS)  # type: ignore[untyped-decorator]
 def queue_waiting_write_backs_task() -> int:
     """Every minute (beat): write-backs for notes a broker outage left waiting."""
-    parts = container()
-    return writeback_queue.queue_waiting_write_backs(parts.uow_factory, parts.task_queue)
+    return container().use_cases.queue_waiting_write_backs()  # type: ignore[no-any-return]

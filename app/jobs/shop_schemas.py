@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from celery import Task
-
 from app.celery_app import celery, container
 from app.domain.installations import InstallationId
-from app.jobs.runner import run
-from app.services import shop_schemas
+from app.jobs.runner import AppTask
+from app.services.tasks import TaskName
 
 RETRIES = 3
 
@@ -19,41 +17,25 @@ def _verdict(record: object) -> str:
 
 
 @celery.task(  # type: ignore[untyped-decorator]
-    bind=True, name="app.jobs.shop_schemas.recheck_shop_schema_task", max_retries=RETRIES
+    base=AppTask, bind=True, name=TaskName.RECHECK_SHOP_SCHEMA, max_retries=RETRIES
 )
-def recheck_shop_schema_task(self: Task, api_url: str) -> str:
+def recheck_shop_schema_task(self: AppTask, api_url: str) -> str:
     """Read one shop's schema again now (Saleor answered a document as invalid)."""
-    parts = container()
-    return run(
-        self,
-        lambda: _verdict(
-            shop_schemas.recheck_shop_schema_by_url(parts.uow_factory, parts.saleor, api_url)
-        ),
-        what=f"schema of {api_url}",
-    )
+    return _verdict(container().use_cases.recheck_shop_schema_by_url(api_url=api_url))
 
 
 @celery.task(  # type: ignore[untyped-decorator]
-    bind=True, name="app.jobs.shop_schemas.recheck_installation_schema_task", max_retries=RETRIES
+    base=AppTask, bind=True, name=TaskName.RECHECK_INSTALLATION_SCHEMA, max_retries=RETRIES
 )
-def recheck_installation_schema_task(self: Task, installation_id: int) -> str:
+def recheck_installation_schema_task(self: AppTask, installation_id: InstallationId) -> str:
     """The daily check of one shop: its Saleor version, and the schema again if it changed."""
-    parts = container()
-    return run(
-        self,
-        lambda: _verdict(
-            shop_schemas.recheck_shop_schema(
-                parts.uow_factory, parts.saleor, InstallationId(installation_id)
-            )
-        ),
-        what=f"schema of installation {installation_id}",
-    )
+    return _verdict(container().use_cases.recheck_shop_schema(installation_id=installation_id))
 
 
-@celery.task(name="app.jobs.shop_schemas.recheck_shop_schemas_task")  # type: ignore[untyped-decorator]
+@celery.task(name=TaskName.RECHECK_SHOP_SCHEMAS)  # type: ignore[untyped-decorator]
 def recheck_shop_schemas_task() -> int:
     """Beat, daily: one check task per installed shop."""
-    ids = shop_schemas.active_installation_ids(container().uow_factory)
+    ids = container().use_cases.active_installation_ids()
     for installation_id in ids:
-        recheck_installation_schema_task.delay(installation_id)
+        recheck_installation_schema_task.delay(installation_id=installation_id)
     return len(ids)

@@ -1,7 +1,8 @@
-"""Sending one purchase order to its vendor (runs in the worker)."""
+"""Sending one purchase order to its vendor over the vendor's channel (runs in the worker)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -10,9 +11,8 @@ from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
 from app.domain.outbound import OutboundAttempt, Subject
 from app.domain.purchase_orders import PurchaseOrder
-from app.domain.shop_settings import ShopSettings
-from app.domain.vendors import Vendor
-from app.errors import Invalid, NoOp
+from app.domain.vendors import IntegrationKind
+from app.errors import NoOp, Permanent, Retryable
 from app.services.outbound import (
     PO_SEND_POLICY,
     claim_outbound,
@@ -21,17 +21,7 @@ from app.services.outbound import (
     outbound_sent,
     record_outbound,
 )
-from app.services.ports import (
-    Attachment,
-    DocumentContext,
-    DocumentRenderer,
-    Mailer,
-    MailRejected,
-    MailUnavailable,
-    OutgoingEmail,
-    SmtpSettings,
-    TaskQueue,
-)
+from app.services.ports import PurchaseOrderChannel, PurchaseOrderMessage, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 
@@ -41,27 +31,7 @@ class SendOutcome(StrEnum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class MailDefaults:
-    """The deployment's SMTP server (from the environment) for shops that set none,
-    and the domain of Message-IDs."""
-
-    smtp: SmtpSettings | None
-    message_domain: str
-
-
-def smtp_for(settings: ShopSettings, defaults: MailDefaults) -> SmtpSettings | None:
-    """The shop's own SMTP server, else the deployment's; None when neither is set."""
-    if settings.has_own_smtp:
-        return SmtpSettings(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_sender,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            security=settings.smtp_security,
-        )
-    return defaults.smtp
+Channels = Mapping[IntegrationKind, PurchaseOrderChannel]
 
 
 def send_key(installation_id: int, po: PurchaseOrder) -> str:
@@ -84,70 +54,21 @@ def record_send(
     )
 
 
-def build_email(
-    po: PurchaseOrder,
-    vendor: Vendor,
-    settings: ShopSettings,
-    documents: DocumentRenderer,
-    sender: str,
-    message_domain: str,
-    installation_id: int,
-) -> OutgoingEmail:
-    """The PO email: PDF and/or CSV as the vendor wants, reply-to the merchant.
-
-    The Message-ID names the PO and the revision being sent, so a retried send of the same
-    revision carries the same id and the vendor's mail system can drop the copy.
-    """
-    context = DocumentContext(
-        shop_name=settings.shop_name or "Our shop",
-        merchant_email=settings.merchant_email or sender,
-        vendor_code=vendor.code,
-        po_notes=vendor.po_notes,
-        template_html=settings.po_template_html or None,
-    )
-    attachments = []
-    if vendor.file_format.wants_pdf:
-        pdf = documents.purchase_order_pdf(po, context)
-        attachments.append(Attachment(f"PO-{po.number}.pdf", "application/pdf", pdf))
-    if vendor.file_format.wants_csv:
-        csv_bytes = documents.purchase_order_csv(po)
-        attachments.append(Attachment(f"PO-{po.number}.csv", "text/csv", csv_bytes))
-    subject, body = documents.purchase_order_email(
-        po, context, settings.email_subject_template or None, settings.email_body_template or None
-    )
-    return OutgoingEmail(
-        sender=sender,
-        to=vendor.emails_to,
-        cc=vendor.emails_cc,
-        reply_to=settings.merchant_email or None,
-        subject=subject,
-        text_body=body,
-        message_id=f"<{send_key(installation_id, po)}@{message_domain}>",
-        attachments=tuple(attachments),
-    )
+@dataclass(frozen=True)
+class _Claimed:
+    message: PurchaseOrderMessage
+    attempt: OutboundAttempt
 
 
-def dispatch_purchase_order(
+def _claim_send(
     uow_factory: UnitOfWorkFactory,
-    mailer: Mailer,
-    documents: DocumentRenderer,
-    queue: TaskQueue,
-    defaults: MailDefaults,
-    *,
     installation_id: InstallationId,
     po_id: int,
     revision: int,
     actor: str,
     claim_token: str,
-    final_attempt: bool,
-) -> SendOutcome:
-    """Send revision ``revision`` of a PO once.
-
-    A claim in the database makes a second task for the same revision (a double click on
-    Resend, a redelivered task) a no-op. A temporary mail failure is raised for the task to
-    retry (the PO stays as it is, or becomes "send failed" on the last attempt); a refusal
-    marks it "send failed" with the reason at once.
-    """
+) -> _Claimed:
+    """One attempt of the revision's send, claimed and shown in the PO history (committed)."""
     with uow_factory() as uow:
         po = uow.purchase_orders.get_for_update(installation_id, po_id)
         if po is None or po.revision != revision:
@@ -168,28 +89,41 @@ def dispatch_purchase_order(
         uow.purchase_orders.save(installation_id, po)
         settings = uow.settings.get(installation_id)
         uow.commit()
+    message = PurchaseOrderMessage(installation_id, po, vendor, settings, key)
+    return _Claimed(message, attempt)
+
+
+def dispatch_purchase_order(
+    uow_factory: UnitOfWorkFactory,
+    channels: Channels,
+    queue: TaskQueue,
+    *,
+    installation_id: InstallationId,
+    po_id: int,
+    revision: int,
+    actor: str,
+    claim_token: str,
+    final_attempt: bool,
+) -> SendOutcome:
+    """Send revision ``revision`` of a PO once, over its vendor's channel.
+
+    A claim in the database makes a second task for the same revision (a double click on
+    Resend, a redelivered task) a no-op. A temporary failure is raised for the task to
+    retry (the PO stays as it is, or becomes "send failed" on the last attempt); a refusal
+    marks it "send failed" with the reason at once.
+    """
+    claimed = _claim_send(uow_factory, installation_id, po_id, revision, actor, claim_token)
+    attempt, message = claimed.attempt, claimed.message
     final_attempt = final_attempt or attempt.attempts >= attempt.max_attempts
-    smtp = smtp_for(settings, defaults)
-    if smtp is None:
-        return _record_failure(
-            uow_factory,
-            queue,
-            installation_id,
-            po_id,
-            actor,
-            "No mail server is set up: enter your SMTP server in Settings, then resend.",
-        )
+    channel = channels.get(message.vendor.integration)
+    if channel is None:
+        reason = f"POs cannot be sent to {message.vendor.integration.value} vendors yet."
+        return _record_failure(uow_factory, queue, installation_id, po_id, actor, reason)
     try:
-        email = build_email(
-            po, vendor, settings, documents, smtp.sender, defaults.message_domain, installation_id
-        )
-    except Invalid as error:  # the merchant's template does not render
+        channel.send(message)
+    except Permanent as error:
         return _record_failure(uow_factory, queue, installation_id, po_id, actor, error.message)
-    try:
-        mailer.send(email, smtp)
-    except MailRejected as error:
-        return _record_failure(uow_factory, queue, installation_id, po_id, actor, error.message)
-    except MailUnavailable as error:
+    except Retryable as error:
         if final_attempt:
             return _record_failure(uow_factory, queue, installation_id, po_id, actor, error.message)
         outbound_retrying(uow_factory, installation_id, attempt, error.message, PO_SEND_POLICY)
@@ -197,10 +131,10 @@ def dispatch_purchase_order(
     with uow_factory() as uow:
         po = uow.purchase_orders.get_for_update(installation_id, po_id)
         assert po is not None
-        po.mark_sent(actor=actor, at=datetime.now(UTC), via="email")
+        po.mark_sent(actor=actor, at=datetime.now(UTC), via=channel.via)
         uow.purchase_orders.save(installation_id, po)
-        outbound_sent(uow, installation_id, key)
-        note = f"PO {po.number} sent to {po.vendor_name} by email."
+        outbound_sent(uow, installation_id, attempt.idempotency_key)
+        note = f"PO {po.number} sent to {po.vendor_name} by {channel.via}."
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
         uow.commit()
     return SendOutcome.SENT

@@ -17,7 +17,7 @@ from app.domain.installations import InstallationId
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import FileFormat, IntegrationKind, Vendor
 from app.errors import Invalid
-from app.services.dispatch import MailDefaults, build_email, smtp_for
+from app.services.channels import MailDefaults, build_email, smtp_for
 from app.services.forms import FormInvalid
 from app.services.ports import (
     DocumentRenderer,
@@ -202,14 +202,13 @@ def _test_email(
     defaults: MailDefaults,
 ) -> OutgoingEmail:
     po = sample_po(settings.po_number_pattern, vendor.name, vendor.currency)
-    domain = defaults.message_domain
+    message_id = f"<test-po-{uuid.uuid4().hex}@{defaults.message_domain}>"
     try:
-        email = build_email(po, vendor, settings, documents, smtp.sender, domain, 0)
+        email = build_email(po, vendor, settings, documents, smtp.sender, message_id)
     except Invalid as error:  # the shop's template does not render
         raise FormInvalid({error.field or "po_template_html": error.message}) from None
     return replace(
         email,
         subject=f"{TEST_SUBJECT_PREFIX} {email.subject}",
         text_body=TEST_NOTICE + email.text_body,
-        message_id=f"<test-po-{uuid.uuid4().hex}@{defaults.message_domain}>",
     )

@@ -5,10 +5,16 @@ from __future__ import annotations
 import logging
 import re
 
-from app.domain.installations import Installation, SaleorApiUrl, is_well_formed_api_url
+from app.domain.installations import (
+    Installation,
+    InstallationId,
+    SaleorApiUrl,
+    is_well_formed_api_url,
+)
 from app.domain.shop_schemas import ShopSchema, incompatibility_message
 from app.errors import Invalid, NotAllowed, Unauthenticated
 from app.services.ports import (
+    SaleorApi,
     SaleorGateway,
     SaleorIncompatible,
     SaleorRefused,
@@ -91,3 +97,22 @@ def _compatible_schema(saleor: SaleorGateway, api_url: str, token: str) -> ShopS
         logger.error("install refused on %s: %s", api_url, message)
         raise SaleorIncompatible(message)
     return schema
+
+
+def active_installation(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId
+) -> Installation:
+    """The shop a signed-in dashboard user belongs to, while the app is installed there."""
+    with uow_factory() as uow:
+        installation = uow.installations.get(installation_id)
+    if installation is None or not installation.is_active:
+        raise Unauthenticated("The app is no longer installed on this Saleor.")
+    return installation
+
+
+def installation_saleor_api(
+    uow_factory: UnitOfWorkFactory, saleor: SaleorGateway, installation_id: InstallationId
+) -> SaleorApi:
+    """Saleor's API with the app's own token, for the shop of the signed-in dashboard user."""
+    installation = active_installation(uow_factory, installation_id)
+    return saleor.api(installation.saleor_api_url, installation.token)

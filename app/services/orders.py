@@ -1,4 +1,5 @@
-"""Orders: the app's copy of each order, read from Saleor, and its drop-ship plan."""
+"""Orders: the app's copy of each order, read from Saleor, its drop-ship plan, and the
+merchant's order actions (confirm in Saleor, complete)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from app.domain.installations import Installation, InstallationId
 from app.domain.orders import Order, OrderInfo
 from app.domain.plans import ChosenBy, DropShipPlan, LineChoice, build_plan
 from app.errors import Invalid, NotFound
-from app.services.ports import SaleorGateway
+from app.services.ports import SaleorGateway, SaleorUnavailable, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.unit_of_work_errors import StaleForm
+from app.services.writeback_queue import queue_write_back
 
 
 @dataclass(frozen=True)
@@ -118,3 +120,65 @@ def change_line_vendor(
         uow.plans.save_choices(installation_id, order_id, [choice])
         uow.commit()
         return load_plan(uow, installation_id, snapshot)
+
+
+def confirm_order(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    installation_id: InstallationId,
+    order_id: str,
+) -> str:
+    """Confirm an UNCONFIRMED order in Saleor from the widget; returns its new status.
+
+    The app's copy is updated from the order the mutation returns (its own ORDER_CONFIRMED
+    event is skipped at ingest). A refusal is a SaleorMutationFailed (HTTP 502).
+    """
+    with uow_factory() as uow:
+        installation = uow.installations.get(installation_id)
+        order = uow.orders.get(installation_id, order_id)
+    if installation is None or order is None:
+        raise NotFound("This order has not reached the app yet.")
+    order.ensure_confirmable()
+    api = saleor.api(installation.saleor_api_url, installation.token)
+    try:
+        info = api.confirm_order(order_id)
+    except SaleorUnavailable:
+        # unknown outcome: Saleor may have confirmed it before the timeout; read it back
+        # rather than let the next click send orderConfirm again
+        info = api.fetch_order(order_id)
+        if info is None or info.status == "UNCONFIRMED":
+            raise
+    if info is None:
+        raise NotFound(f"Saleor has no order {order_id}.")
+    with uow_factory() as uow:
+        store_order_info(uow, installation_id, info)
+        uow.commit()
+    return info.status
+
+
+def complete_order(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    order_id: str,
+    *,
+    actor: str,
+    reason: str = "",
+) -> str:
+    """ "Complete" only when every drop-shipped line is fulfilled, or with an explicit reason.
+
+    Returns the note, which is also queued for Saleor.
+    """
+    with uow_factory() as uow:
+        order = uow.orders.get(installation_id, order_id)
+        if order is None:
+            raise NotFound("This order has not reached the app yet.")
+        plan = load_plan(uow, installation_id, order)
+        order.complete(plan.drop_shipped_line_ids, reason=reason)
+        note = f"Drop-ship order complete ({actor})" + (
+            f": {order.state_note}" if order.state_note else "."
+        )
+        uow.orders.set_state(installation_id, order_id, order.state, order.state_note)
+        queue_write_back(uow, queue, installation_id, order_id, note)
+        uow.commit()
+    return note

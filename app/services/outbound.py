@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.domain.installations import InstallationId
-from app.domain.outbound import OutboundAttempt, OutboundStatus, Subject
+from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
+from app.errors import Invalid, NotFound
+from app.services.ports import TaskQueue
+from app.services.tasks import TaskName
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -90,6 +93,44 @@ def claim_outbound(
     return uow.outbound.claim(installation_id, key, token, _now(), policy.stale_after)
 
 
+def fulfil_key(shipment_id: int) -> str:
+    return f"fulfil-{shipment_id}"
+
+
+def tracking_key(shipment_id: int, numbers: Iterable[str]) -> str:
+    return f"tracking-{shipment_id}-{'|'.join(numbers)}"[:200]
+
+
+def cancel_key(shipment_id: int) -> str:
+    return f"cancel-{shipment_id}"
+
+
+def request_outbound(
+    uow: UnitOfWork,
+    installation_id: InstallationId,
+    *,
+    subject: Subject,
+    subject_id: str | int,
+    channel: str,
+    key: str,
+    policy: RetryPolicy,
+) -> OutboundAttempt:
+    """Record a write in the transaction of the change that asks for it, reopening it when it
+    was asked for again after it finished; the task queued after the commit claims it."""
+    recorded = record_outbound(
+        uow,
+        installation_id,
+        subject=subject,
+        subject_id=subject_id,
+        channel=channel,
+        key=key,
+        policy=policy,
+    )
+    if not recorded.is_open:
+        uow.outbound.reopen(installation_id, key)
+    return recorded
+
+
 def begin_outbound(
     uow: UnitOfWork,
     installation_id: InstallationId,
@@ -103,7 +144,7 @@ def begin_outbound(
 ) -> OutboundAttempt | None:
     """Record (or find again) a write the worker is about to try, reopen it when it was asked
     for again after it finished, and claim one attempt. Commit before calling the other side."""
-    recorded = record_outbound(
+    request_outbound(
         uow,
         installation_id,
         subject=subject,
@@ -112,8 +153,6 @@ def begin_outbound(
         key=key,
         policy=policy,
     )
-    if not recorded.is_open:
-        uow.outbound.reopen(installation_id, key)
     return claim_outbound(uow, installation_id, key, token or uuid.uuid4().hex, policy)
 
 
@@ -172,7 +211,7 @@ class OrderWrites:
 
 
 def order_writes(
-    uow_factory: UnitOfWorkFactory,
+    uow: UnitOfWork,
     installation_id: InstallationId,
     order_id: str,
     po_ids: Iterable[int],
@@ -180,10 +219,9 @@ def order_writes(
 ) -> OrderWrites:
     """The order's writes for its page: each PO's send, and the Saleor writes (notes and
     metadata, fulfilments, tracking, cancellations) that are retrying or failed."""
-    with uow_factory() as uow:
-        sends = latest_outbound(uow, installation_id, Subject.PURCHASE_ORDER, po_ids)
-        rows = uow.outbound.latest(installation_id, Subject.ORDER, [order_id])
-        rows += uow.outbound.latest(installation_id, Subject.SHIPMENT, map(str, shipment_ids))
+    sends = latest_outbound(uow, installation_id, Subject.PURCHASE_ORDER, po_ids)
+    rows = uow.outbound.latest(installation_id, Subject.ORDER, [order_id])
+    rows += uow.outbound.latest(installation_id, Subject.SHIPMENT, map(str, shipment_ids))
     newest: dict[tuple[str, str], OutboundAttempt] = {}
     for attempt in rows:  # newest first: a later write of the same kind supersedes
         newest.setdefault((attempt.subject_id, attempt.channel), attempt)
@@ -193,3 +231,38 @@ def order_writes(
         if a.status is OutboundStatus.FAILED or (a.is_open and a.attempts > 0)
     ]
     return OrderWrites(sends, unfinished)
+
+
+# What the merchant's Retry queues for a failed Saleor write (the fulfilment itself is retried
+# from its shipment, which says why Saleor refused it).
+_RETRY_TASKS = {
+    Channel.SALEOR_WRITE_BACK: (TaskName.WRITE_BACK_ORDER, "order_id"),
+    Channel.SALEOR_TRACKING: (TaskName.UPDATE_TRACKING, "shipment_id"),
+    Channel.SALEOR_CANCEL_FULFILMENT: (TaskName.CANCEL_SHIPMENT, "shipment_id"),
+}
+
+
+def can_retry_write(attempt: OutboundAttempt) -> bool:
+    """A Saleor write that failed (refused, or out of attempts) and the widget may try again."""
+    return attempt.status is OutboundStatus.FAILED and attempt.channel in _RETRY_TASKS
+
+
+def retry_saleor_write(
+    uow_factory: UnitOfWorkFactory, queue: TaskQueue, installation_id: InstallationId, key: str
+) -> OutboundAttempt:
+    """Try a failed Saleor write again with the same idempotency key (the widget's Retry)."""
+    with uow_factory() as uow:
+        attempt = uow.outbound.get_by_key(installation_id, key)
+        if attempt is None:
+            raise NotFound("This write does not exist.")
+        if not can_retry_write(attempt):
+            raise Invalid("Only a failed write to Saleor can be tried again.")
+        task, argument = _RETRY_TASKS[Channel(attempt.channel)]
+        subject: str | int = attempt.subject_id
+        if argument == "shipment_id":
+            subject = int(subject)
+        uow.outbound.reopen(installation_id, key)
+        arguments = {"installation_id": installation_id, argument: subject}
+        uow.after_commit(lambda: queue.enqueue(task, **arguments))
+        uow.commit()
+    return attempt

@@ -8,7 +8,10 @@ from typing import Any, Protocol
 
 from app.domain.orders import Fulfilment, OrderInfo
 from app.domain.products import ProductInfo
+from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shop_schemas import ShopSchema
+from app.domain.shop_settings import ShopSettings
+from app.domain.vendors import Vendor
 from app.domain.webhooks import WebhookPayload
 from app.errors import ErrorCode, Permanent, Retryable
 
@@ -259,6 +262,28 @@ class MailRejected(Permanent):
 
 class Mailer(Protocol):
     def send(self, email: OutgoingEmail, smtp: SmtpSettings) -> None: ...
+
+
+@dataclass(frozen=True)
+class PurchaseOrderMessage:
+    """One PO revision to send; ``idempotency_key`` is the same on every retry of it."""
+
+    installation_id: int
+    po: PurchaseOrder
+    vendor: Vendor
+    settings: ShopSettings
+    idempotency_key: str
+
+
+class PurchaseOrderChannel(Protocol):
+    """Sends POs to vendors of one integration kind (email now; EDI, HTTP, portal next).
+
+    ``send`` raises a ``Retryable`` for an outage (the task retries with the same key) and a
+    ``Permanent`` for a refusal (the PO shows "send failed" with the message)."""
+
+    via: str  # how the PO history and the order note name it: "email"
+
+    def send(self, message: PurchaseOrderMessage) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.vendors import ProductVendor, VendorImportReport, VendorOption, clean_product_vendor
 from app.errors import NotFound
+from app.services.csv_files import read_csv_rows
 from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.ports import SaleorApi
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from app.services.vendors import read_csv_rows
 
 IMPORT_COLUMNS = ("sku", "vendor_code", "unit_cost")
 
@@ -105,7 +105,7 @@ def remove_product_vendor(
 
 
 def import_product_vendors_csv(
-    uow_factory: UnitOfWorkFactory, saleor: SaleorApi, installation_id: InstallationId, text: str
+    uow_factory: UnitOfWorkFactory, api: SaleorApi, installation_id: InstallationId, text: str
 ) -> VendorImportReport:
     """Rows keyed by SKU (one variant each), resolved through Saleor 100 SKUs per query.
 
@@ -113,7 +113,7 @@ def import_product_vendors_csv(
     is_default. Unknown SKUs or vendor codes are reported row by row and nothing is written.
     """
     rows = read_csv_rows(text, IMPORT_COLUMNS)
-    variants = saleor.variants_by_sku([row["sku"] for row in rows if row.get("sku")])
+    variants = api.variants_by_sku([row["sku"] for row in rows if row.get("sku")])
     report = VendorImportReport()
     with uow_factory() as uow:
         vendors = {vendor.code: vendor for vendor in uow.vendors.list(installation_id)}

@@ -165,7 +165,7 @@ def mark_purchase_order_sent(
     """The merchant sent the PO outside the app (manual vendors)."""
     with uow_factory() as uow:
         po = _load(uow, installation_id, po_id)
-        po.mark_sent(actor=actor, at=_now(), via="manual")
+        po.mark_sent_by_hand(actor=actor, at=_now())
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} marked as sent to {po.vendor_name} by {actor}."
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)

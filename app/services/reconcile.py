@@ -13,8 +13,8 @@ from app.domain.shipments import (
     fulfilment_requests,
     shipped_quantities,
 )
-from app.services.fulfilments import update_progress
 from app.services.ports import TaskQueue
+from app.services.saleor_writes.fulfilments import update_progress
 from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 

@@ -14,11 +14,11 @@ from app.domain.installations import InstallationId
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import Shipment, ShipmentSource, shipped_quantities
 from app.errors import Invalid
+from app.services.csv_files import read_csv_rows
 from app.services.forms import FormInvalid
 from app.services.ports import CarrierDetector, TaskQueue
 from app.services.shipments import build_shipment, queue_fulfilment_write
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from app.services.vendors import read_csv_rows
 
 REFERENCE_COLUMNS = ("order", "po", "order_or_po", "order_number", "po_number")
 

@@ -7,19 +7,27 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
+from app.domain.outbound import Channel, Subject
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import (
     Carrier,
     Shipment,
-    ShipmentLine,
     ShipmentSource,
     ShipmentStatus,
+    assign_packages,
     clean_shipment_lines,
     clean_tracking_numbers,
     shipped_quantities,
 )
 from app.errors import Invalid, NotFound
 from app.services import tasks
+from app.services.outbound import (
+    SALEOR_WRITE_POLICY,
+    cancel_key,
+    fulfil_key,
+    request_outbound,
+    tracking_key,
+)
 from app.services.ports import CarrierDetector, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -65,36 +73,48 @@ def build_shipment(
     numbers = clean_tracking_numbers(tracking)
     if not numbers:
         raise Invalid("Enter the tracking number.", field="tracking")
-    split = bool(packages) and len(numbers) > 1
-    if split and packages is not None:
-        used = {packages.get(line.order_line_id, 0) for line in lines}
-        if not used <= set(range(len(numbers))) or len(used) != len(numbers):
-            raise Invalid(
-                "Put every line in one of the packages, and something in every package.",
-                field="packages",
-            )
-        lines = [
-            ShipmentLine(x.order_line_id, x.quantity, packages.get(x.order_line_id, 0))
-            for x in lines
-        ]
+    split_lines = assign_packages(lines, packages, len(numbers))
     return Shipment(
         purchase_order_id=po.id or 0,
         saleor_order_id=po.saleor_order_id,
         tracking_numbers=numbers,
-        lines=lines,
+        lines=split_lines or lines,
         carrier=choose_carrier(carriers, numbers, carrier_code),
         source=source,
         created_by=actor,
         created_at=_now(),
-        split_by_package=split,
+        split_by_package=split_lines is not None,
     )
+
+
+def _queue_saleor_write(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    shipment_id: int,
+    write: tuple[str, Channel, str],
+) -> None:
+    """Record the Saleor write in this transaction (so it shows even if its task never runs),
+    then queue its task after the commit."""
+    task, channel, key = write
+    request_outbound(
+        uow,
+        installation_id,
+        subject=Subject.SHIPMENT,
+        subject_id=shipment_id,
+        channel=channel,
+        key=key,
+        policy=SALEOR_WRITE_POLICY,
+    )
+    arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
+    uow.after_commit(lambda: queue.enqueue(task, **arguments))
 
 
 def queue_fulfilment_write(
     uow: UnitOfWork, queue: TaskQueue, installation_id: InstallationId, shipment_id: int
 ) -> None:
-    arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
-    uow.after_commit(lambda: queue.enqueue(tasks.WRITE_FULFILMENT, **arguments))
+    write = (tasks.WRITE_FULFILMENT, Channel.SALEOR_FULFIL, fulfil_key(shipment_id))
+    _queue_saleor_write(uow, queue, installation_id, shipment_id, write)
 
 
 def record_shipment(
@@ -162,7 +182,7 @@ def correct_tracking(
     """A corrected tracking number: stored now, and updated in Saleor if already written."""
     with uow_factory() as uow:
         shipment = _load(uow, installation_id, shipment_id)
-        if shipment.status is ShipmentStatus.CANCELLED:
+        if not shipment.can_correct:
             raise Invalid("This shipment is cancelled.")
         numbers = clean_tracking_numbers(tracking)
         if not numbers:
@@ -172,13 +192,14 @@ def correct_tracking(
         shipment.tracking_numbers = numbers
         shipment.carrier = choose_carrier(carriers, numbers, carrier_code)
         uow.shipments.save(installation_id, shipment)
-        arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
         if shipment.status is ShipmentStatus.WRITTEN:
-            uow.after_commit(lambda: queue.enqueue(tasks.UPDATE_TRACKING, **arguments))
+            key = tracking_key(shipment_id, numbers)
+            write = (tasks.UPDATE_TRACKING, Channel.SALEOR_TRACKING, key)
+            _queue_saleor_write(uow, queue, installation_id, shipment_id, write)
         elif shipment.status is ShipmentStatus.NOT_WRITTEN:  # the new number may fix it
             shipment.status, shipment.failure_reason = ShipmentStatus.PENDING, None
             uow.shipments.save(installation_id, shipment)
-            uow.after_commit(lambda: queue.enqueue(tasks.WRITE_FULFILMENT, **arguments))
+            queue_fulfilment_write(uow, queue, installation_id, shipment_id)
         uow.commit()
     return shipment
 
@@ -192,7 +213,7 @@ def retry_shipment(
     """Write a shipment Saleor refused again, once the merchant fixed the cause."""
     with uow_factory() as uow:
         shipment = _load(uow, installation_id, shipment_id)
-        if shipment.status is not ShipmentStatus.NOT_WRITTEN:
+        if not shipment.can_retry:
             raise Invalid("Only a shipment Saleor refused can be written again.")
         shipment.status, shipment.failure_reason = ShipmentStatus.PENDING, None
         uow.shipments.save(installation_id, shipment)
@@ -210,11 +231,15 @@ def cancel_shipment(
     """Cancel: the worker cancels its fulfilment(s) in Saleor; the quantities become free."""
     with uow_factory() as uow:
         shipment = _load(uow, installation_id, shipment_id)
-        if shipment.status is ShipmentStatus.CANCELLED:
+        if not shipment.can_cancel:
             raise Invalid("This shipment is already cancelled.")
         if shipment.status is ShipmentStatus.WRITTEN:
-            arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
-            uow.after_commit(lambda: queue.enqueue(tasks.CANCEL_SHIPMENT, **arguments))
+            write = (
+                tasks.CANCEL_SHIPMENT,
+                Channel.SALEOR_CANCEL_FULFILMENT,
+                cancel_key(shipment_id),
+            )
+            _queue_saleor_write(uow, queue, installation_id, shipment_id, write)
         else:
             shipment.status = ShipmentStatus.CANCELLED
             uow.shipments.save(installation_id, shipment)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 
 from app.domain.errors import DomainValidationError
@@ -11,6 +9,7 @@ from app.domain.installations import InstallationId
 from app.domain.spreadsheets import csv_text
 from app.domain.vendors import Vendor, VendorImportReport, clean_vendor
 from app.errors import NotFound
+from app.services.csv_files import read_csv_rows
 from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -104,21 +103,6 @@ def export_vendors_csv(uow_factory: UnitOfWorkFactory, installation_id: Installa
         for vendor in list_vendors(uow_factory, installation_id)
     ]
     return csv_text(VENDOR_COLUMNS, rows, lineterminator="\n")
-
-
-def read_csv_rows(text: str, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows as dicts keyed by lower-case header; a missing column fails the whole file."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [column for column in required if column not in headers]
-    if missing:
-        raise FormInvalid({"file": f"The CSV needs the column(s): {', '.join(missing)}."})
-    rows = []
-    for raw in reader:
-        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()})
-    if not rows:
-        raise FormInvalid({"file": "The CSV has no rows."})
-    return rows
 
 
 def import_vendors_csv(

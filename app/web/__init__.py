@@ -8,8 +8,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from app.adapters.logs import set_log_context, shop_domain
-from app.bootstrap import Container
+from app.bootstrap import Container, UseCases, start_log_context
 from app.errors import AppError, ErrorCode, Invalid
 
 logger = logging.getLogger(__name__)
@@ -38,6 +37,11 @@ def http_status(error: AppError) -> int:
 def container() -> Container:
     """The adapters of the running app (built by create_app)."""
     return current_app.extensions["container"]  # type: ignore[no-any-return]
+
+
+def use_cases() -> UseCases:
+    """The use cases with their ports bound: views pass ids and form values, by keyword."""
+    return container().use_cases
 
 
 def _wants_json() -> bool:
@@ -102,38 +106,30 @@ def _start_log_context() -> None:
     if not request.path.startswith("/api/webhooks/"):  # webhook bodies are read raw
         api_url = api_url or request.values.get("saleorApiUrl", "")
         order_id = request.values.get("orderId", "")
-    set_log_context(shop=shop_domain(api_url) if api_url else "", order_id=order_id)
+    start_log_context(api_url, order_id)
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import (
-        app_pages,
-        first_run_page,
-        forms,
-        install,
-        operations,
-        order_purchase_orders,
-        order_shipments,
-        order_widget,
-        product_widget,
-        settings_page,
-        shipment_imports_page,
-        vendor_pages,
-        webhooks,
-    )
+    """One folder per surface (api, order_widget, product_widget, app_pages), as in
+    dashboard_extension/templates/."""
+    from app.web import forms
+    from app.web.api import install, operations, webhooks
+    from app.web.app_pages import first_run, settings, shell, shipment_imports, vendors
+    from app.web.order_widget import order, purchase_orders, shipments
+    from app.web.product_widget import vendors as product_vendors
 
     for module in (
         install,
         webhooks,
-        app_pages,
-        order_widget,
-        product_widget,
-        order_purchase_orders,
-        vendor_pages,
-        settings_page,
-        order_shipments,
-        shipment_imports_page,
-        first_run_page,
+        shell,
+        order,
+        product_vendors,
+        purchase_orders,
+        vendors,
+        settings,
+        shipments,
+        shipment_imports,
+        first_run,
         operations,
     ):
         app.register_blueprint(module.blueprint)

@@ -17,8 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.domain.installations import InstallationId
 from app.errors import NotAllowed, Unauthenticated
-from app.services.dashboard_users import DashboardUser, authenticate_dashboard_user
-from app.web import container
+from app.services.dashboard_users import DashboardUser
+from app.web import container, use_cases
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SALT = "dashboard-context"
@@ -52,24 +52,18 @@ def _load_context(value: str) -> DashboardUser:
         user_id=str(data["user_id"]),
         permissions=frozenset(data["permissions"]),
     )
-    with container().uow_factory() as uow:
-        installation = uow.installations.get(user.installation_id)
-    if installation is None or not installation.is_active:
-        raise Unauthenticated("The app is no longer installed on this Saleor.")
+    use_cases().active_installation(installation_id=user.installation_id)
     return user
 
 
 def verify_dashboard_token(api_url: str, token: str, permission: str) -> DashboardUser:
-    parts = container()
-    return authenticate_dashboard_user(
-        parts.uow_factory,
-        parts.saleor,
-        parts.verifier,
+    user: DashboardUser = use_cases().authenticate_dashboard_user(
         api_url=api_url,
         token=token,
         required_permission=permission,
-        jwks_refetch_seconds=parts.settings.jwks_refetch_interval_seconds,
+        jwks_refetch_seconds=container().settings.jwks_refetch_interval_seconds,
     )
+    return user
 
 
 def current_user() -> DashboardUser:

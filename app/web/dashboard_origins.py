@@ -16,34 +16,48 @@ import re
 from flask import g, request
 
 from app.errors import Retryable
-from app.web import container
+from app.web import use_cases
 
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+# The one parser of a dashboard origin in the web layer: scheme, host name or bracketed IPv6
+# address, optional port; no path, no user info.
+_ORIGIN = re.compile(
+    r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$"
+)
+
+
+def is_origin(value: str) -> bool:
+    """``value`` is exactly an origin such as ``https://shop.example.com:9000``."""
+    return bool(_ORIGIN.match(value))
+
+
+def carried_origin() -> str:
+    """The dashboard origin a widget request carries: its ``dashboardOrigin`` field (the app's
+    own forms), else the ``Origin`` header of the dashboard's first POST; never the app's own."""
+    own = request.host_url.rstrip("/")
+    for value in (request.form.get("dashboardOrigin", ""), request.origin or ""):
+        value = value.strip()
+        if is_origin(value) and value != own:
+            return value
+    return ""
 
 
 def origin_of(url: str) -> str | None:
     """``https://shop.example.com/graphql/`` → ``https://shop.example.com``."""
     match = re.match(r"^(https?://[^/?#\s]+)", url)
-    return match.group(1) if match and _ORIGIN.match(match.group(1)) else None
+    return match.group(1) if match and is_origin(match.group(1)) else None
 
 
 def _verified_request_origin() -> str | None:
     """The dashboard origin this request carries, only once its user was verified."""
     if g.get("dashboard_user") is None:
         return None
-    own = request.host_url.rstrip("/")
-    for value in (request.form.get("dashboardOrigin", ""), request.origin or ""):
-        value = value.strip()
-        if _ORIGIN.match(value) and value != own:
-            return value
-    return None
+    return carried_origin() or None
 
 
 def framing_origins() -> list[str]:
     """Origins allowed in ``frame-ancestors`` for a dashboard page, sorted, without repeats."""
     try:
-        with container().uow_factory() as uow:
-            api_urls = uow.installations.active_api_urls()
+        api_urls = use_cases().active_api_urls()
     except Retryable:  # the database is down: the page is an error page anyway
         api_urls = []
     origins = {origin for url in api_urls if (origin := origin_of(url))}

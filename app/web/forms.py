@@ -17,6 +17,7 @@ from app.domain.money import quantize
 from app.domain.vendors import Vendor, VendorOption
 from app.errors import NotFound
 from app.services.forms import CONTROL_CHARACTER_MESSAGE, FormInvalid
+from app.web.dashboard_origins import is_origin
 
 VENDOR_FIELDS = (
     "name",
@@ -56,7 +57,6 @@ NEW_PRODUCT_VENDOR = {"priority": "100", "min_quantity": "1"}
 
 _CHECKED = {"on", "1", "true", "yes"}
 _CSV_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 def text_fields(names: Iterable[str]) -> dict[str, str]:
@@ -85,7 +85,7 @@ def record_id(name: str) -> int:
 def dashboard_origin() -> str:
     """The Dashboard's origin carried by POST-widget forms (their referrer is the app)."""
     value = request.form.get("dashboardOrigin", "").strip()
-    return value if _ORIGIN.match(value) else ""
+    return value if is_origin(value) else ""
 
 
 def vendor_form() -> dict[str, object]:

@@ -18,7 +18,8 @@ def test_import_contracts_hold():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+    assert "Web and CLI reach adapters only through the composition root KEPT" in result.stdout
 
 
 def test_only_settings_reads_the_environment():

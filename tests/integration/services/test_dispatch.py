@@ -1,10 +1,12 @@
 import pytest
 
 from app.adapters.documents import TemplateDocuments
+from app.bootstrap import purchase_order_channels
 from app.domain.purchase_orders import POStatus
+from app.domain.vendors import IntegrationKind
 from app.errors import NoOp
+from app.services.channels import MailDefaults
 from app.services.dispatch import (
-    MailDefaults,
     SendOutcome,
     dispatch_purchase_order,
     record_send,
@@ -43,10 +45,8 @@ def _dispatch(
 ):
     return dispatch_purchase_order(
         catalogue.uow_factory,
-        mailer,
-        FakeDocuments(),
+        purchase_order_channels(mailer, FakeDocuments(), defaults),
         queue or RecordingTaskQueue(),
-        defaults,
         installation_id=catalogue.installation_id,
         po_id=po.id,
         revision=revision,
@@ -223,10 +223,8 @@ def test_broken_merchant_template_marks_send_failed_with_the_line(catalogue, acm
 
     result = dispatch_purchase_order(
         catalogue.uow_factory,
-        mailer,
-        TemplateDocuments(),
+        purchase_order_channels(mailer, TemplateDocuments(), DEFAULTS),
         RecordingTaskQueue(),
-        DEFAULTS,
         installation_id=catalogue.installation_id,
         po_id=acme_po.id,
         revision=0,
@@ -256,3 +254,58 @@ def test_a_po_cancelled_before_its_send_runs_is_not_sent(catalogue, acme_po):
         _dispatch(catalogue, acme_po, mailer)
 
     assert mailer.sent == []
+
+
+class RecordingChannel:
+    """A vendor channel other than email (the shape EDI, HTTP and the portal will take)."""
+
+    via = "portal"
+
+    def __init__(self):
+        self.messages = []
+
+    def send(self, message):
+        self.messages.append(message)
+
+
+def _dispatch_over(catalogue, po, channels):
+    return dispatch_purchase_order(
+        catalogue.uow_factory,
+        channels,
+        RecordingTaskQueue(),
+        installation_id=catalogue.installation_id,
+        po_id=po.id,
+        revision=0,
+        actor="staff@shop.test",
+        claim_token="task-1",
+        final_attempt=False,
+    )
+
+
+def test_the_vendors_registered_channel_sends_and_names_itself(catalogue, acme_po, engine):
+    channel = RecordingChannel()
+
+    outcome = _dispatch_over(catalogue, acme_po, {IntegrationKind.EMAIL: channel})
+
+    assert outcome is SendOutcome.SENT
+    [message] = channel.messages
+    assert (message.po.id, message.vendor.code, message.idempotency_key) == (
+        acme_po.id,
+        "ACME",
+        send_key(catalogue.installation_id, acme_po),
+    )
+    assert _po(catalogue, acme_po).sent_via == "portal"
+    assert (
+        pending_notes(engine, catalogue.order_id)[-1] == "PO 1042-1 sent to Acme Supply by portal."
+    )
+
+
+def test_a_vendor_kind_without_a_channel_is_send_failed_with_the_reason(catalogue, acme_po):
+    outcome = _dispatch_over(catalogue, acme_po, {})
+
+    assert outcome is SendOutcome.FAILED
+    po = _po(catalogue, acme_po)
+    assert (po.status, po.failure_reason) == (
+        POStatus.SEND_FAILED,
+        "POs cannot be sent to email vendors yet.",
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.dispatch import MailDefaults
+from app.services.channels import MailDefaults
 from app.services.first_run import MailServer, dismiss_first_run, first_run_checklist
 from app.services.ports import SmtpSettings
 from app.services.shop_settings import save_settings

@@ -16,13 +16,16 @@ from app.domain.shipments import ShipmentStatus
 from app.errors import Invalid
 from app.services import tasks
 from app.services.forms import FormInvalid
-from app.services.fulfilment_changes import cancel_in_saleor, update_tracking_in_saleor
-from app.services.fulfilments import write_fulfilment
 from app.services.orders import refresh_order
 from app.services.ports import FulfilLine, SaleorUnavailable
 from app.services.product_vendors import save_product_vendor
 from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
 from app.services.reconcile import reconcile_fulfilments
+from app.services.saleor_writes.fulfilment_changes import (
+    cancel_in_saleor,
+    update_tracking_in_saleor,
+)
+from app.services.saleor_writes.fulfilments import write_fulfilment
 from app.services.shipment_imports import import_shipments_csv
 from app.services.shipments import correct_tracking, list_shipments, record_shipment
 from app.services.shop_settings import save_settings
@@ -241,7 +244,7 @@ def test_a_timeout_after_the_mutation_was_applied_makes_no_duplicate(shop):
 
 
 def test_a_package_without_lines_is_refused(shop):
-    with pytest.raises(Invalid, match="something in every package"):
+    with pytest.raises(Invalid, match="at least one line in each of the 2 packages"):
         shop.ship(
             shop.acme_po, {shop.line(0): 3}, tracking=f"{UPS}, {USPS}", packages={shop.line(0): 1}
         )

@@ -10,12 +10,12 @@ from sqlalchemy import update
 
 from app.adapters.db import tables
 from app.adapters.task_queue import build_celery
+from app.bootstrap import purchase_order_channels
 from app.domain.outbound import OutboundStatus, Subject
 from app.domain.purchase_orders import POStatus
 from app.errors import ErrorCode, Invalid
 from app.services import tasks
 from app.services.dispatch import SendOutcome, dispatch_purchase_order, record_send, send_key
-from app.services.order_writeback import WRITE_BACK_KEY, write_back_order
 from app.services.outbound import (
     CLAIM_STALE_AFTER,
     PO_SEND_POLICY,
@@ -25,6 +25,7 @@ from app.services.outbound import (
 )
 from app.services.ports import MailUnavailable, SaleorMutationFailed
 from app.services.purchase_orders import create_purchase_orders, send_purchase_order
+from app.services.saleor_writes.write_back import WRITE_BACK_KEY, write_back_order
 from app.services.writeback_queue import queue_waiting_write_backs, queue_write_back
 from tests.fakes import FakeDocuments, FakeMailer, FakeSaleorGateway, RecordingTaskQueue
 from tests.integration.services.conftest import pending_notes
@@ -155,10 +156,8 @@ def test_a_write_back_in_flight_is_not_sent_by_a_second_task(catalogue):
 def _dispatch(catalogue, po, mailer, token):
     return dispatch_purchase_order(
         catalogue.uow_factory,
-        mailer,
-        FakeDocuments(),
+        purchase_order_channels(mailer, FakeDocuments(), DEFAULTS),
         RecordingTaskQueue(),
-        DEFAULTS,
         installation_id=catalogue.installation_id,
         po_id=po.id,
         revision=0,

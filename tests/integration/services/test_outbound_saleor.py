@@ -7,12 +7,16 @@ import pytest
 
 from app.domain.outbound import Channel, OutboundStatus, Subject
 from app.errors import Retryable
-from app.services.fulfilment_changes import cancel_in_saleor, update_tracking_in_saleor
-from app.services.order_writeback import confirm_order, write_back_order
-from app.services.orders import refresh_order
+from app.services import tasks
+from app.services.orders import confirm_order, refresh_order
 from app.services.outbound import latest_outbound
 from app.services.ports import SaleorUnavailable
-from app.services.shipments import correct_tracking
+from app.services.saleor_writes.fulfilment_changes import (
+    cancel_in_saleor,
+    update_tracking_in_saleor,
+)
+from app.services.saleor_writes.write_back import write_back_order
+from app.services.shipments import cancel_shipment, correct_tracking
 from tests.integration.services.test_fulfilments import CARRIERS, UPS, USPS
 from tests.integration.services.test_fulfilments import shop as shop  # the fixture
 
@@ -140,3 +144,32 @@ def test_a_cancellation_saleor_cannot_take_is_recorded_and_retried_without_a_sec
     assert len(cancels) == 1
     done = _shipment_writes(shop, shipment.id)[Channel.SALEOR_CANCEL_FULFILMENT]
     assert (done.status, done.attempts) == (OutboundStatus.SENT, 3)
+
+
+def test_saleor_writes_are_recorded_when_asked_for_even_if_their_task_never_runs(shop):
+    shipment = shop.ship(shop.acme_po, {shop.line(0): 3})  # the queue runs nothing
+    fulfil = _shipment_writes(shop, shipment.id)[Channel.SALEOR_FULFIL]
+    assert (fulfil.status, fulfil.attempts, fulfil.idempotency_key) == (
+        OutboundStatus.PENDING,
+        0,
+        f"fulfil-{shipment.id}",
+    )
+    shop.write(shipment.id)
+
+    correct_tracking(
+        shop.uow_factory, shop.queue, CARRIERS, shop.installation_id, shipment.id, tracking=USPS
+    )
+    cancel_shipment(shop.uow_factory, shop.queue, shop.installation_id, shipment.id)
+
+    writes = _shipment_writes(shop, shipment.id)
+    tracking = writes[Channel.SALEOR_TRACKING]
+    cancel = writes[Channel.SALEOR_CANCEL_FULFILMENT]
+    assert (tracking.status, tracking.attempts, tracking.idempotency_key) == (
+        OutboundStatus.PENDING,
+        0,
+        f"tracking-{shipment.id}-{USPS}",
+    )
+    assert (cancel.status, cancel.attempts) == (OutboundStatus.PENDING, 0)
+    assert writes[Channel.SALEOR_FULFIL].status is OutboundStatus.SENT
+    queued = [task for task, _ in shop.queue.tasks]
+    assert queued[-2:] == [tasks.UPDATE_TRACKING, tasks.CANCEL_SHIPMENT]

@@ -220,6 +220,30 @@ def test_manual_vendor_is_marked_sent_not_sent_by_email(catalogue):
     assert [(e.actor, e.action) for e in sent.events] == [(STAFF, "created"), (STAFF, "sent")]
 
 
+def test_a_sent_po_is_not_marked_as_sent_again(catalogue, engine):
+    beta = _create(catalogue)[1]
+    queue = RecordingTaskQueue()
+    mark_purchase_order_sent(
+        catalogue.uow_factory, queue, catalogue.installation_id, beta.id, actor=STAFF
+    )
+    notes_before = pending_notes(engine, catalogue.order_id)
+
+    with pytest.raises(Invalid, match="cannot be marked as sent"):
+        mark_purchase_order_sent(
+            catalogue.uow_factory, queue, catalogue.installation_id, beta.id, actor=STAFF
+        )
+
+    [stored] = [
+        p
+        for p in list_purchase_orders(
+            catalogue.uow_factory, catalogue.installation_id, catalogue.order_id
+        )
+        if p.id == beta.id
+    ]
+    assert (stored.revision, [e.action for e in stored.events]) == (1, ["created", "sent"])
+    assert pending_notes(engine, catalogue.order_id) == notes_before
+
+
 def test_another_installation_cannot_see_or_touch_the_pos(catalogue, other_shop):
     acme = _create(catalogue)[0]
     queue = RecordingTaskQueue()

@@ -8,6 +8,7 @@ import pytest
 
 from app.adapters.bounded_render import RenderBudget
 from app.adapters.documents import TemplateDocuments
+from app.bootstrap import purchase_order_channels
 from app.services.dispatch import SendOutcome, dispatch_purchase_order
 from app.services.forms import FormInvalid
 from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
@@ -38,10 +39,8 @@ def _send(catalogue, documents):
     mailer = FakeMailer()
     outcome = dispatch_purchase_order(
         catalogue.uow_factory,
-        mailer,
-        documents,
+        purchase_order_channels(mailer, documents, DEFAULTS),
         RecordingTaskQueue(),
-        DEFAULTS,
         installation_id=catalogue.installation_id,
         po_id=po.id,
         revision=0,

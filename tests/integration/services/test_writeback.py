@@ -4,9 +4,10 @@ import pytest
 
 from app.errors import NoOp
 from app.services import tasks
-from app.services.order_writeback import complete_order, write_back_order
+from app.services.orders import complete_order
 from app.services.ports import SaleorUnavailable
 from app.services.purchase_orders import create_purchase_orders
+from app.services.saleor_writes.write_back import write_back_order
 from app.services.writeback_queue import queue_waiting_write_backs
 from tests.fakes import FakeSaleorGateway, RecordingTaskQueue
 from tests.integration.services.conftest import pending_notes

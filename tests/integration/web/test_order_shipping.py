@@ -18,7 +18,6 @@ from app.domain.orders import DropShipState
 from app.domain.purchase_orders import POStatus
 from app.domain.shipments import Shipment, ShipmentSource, ShipmentStatus
 from app.services import tasks
-from app.services.fulfilments import write_fulfilment
 from app.services.orders import refresh_order, view_order
 from app.services.product_vendors import save_product_vendor
 from app.services.purchase_orders import (
@@ -27,6 +26,7 @@ from app.services.purchase_orders import (
     list_purchase_orders,
     mark_purchase_order_sent,
 )
+from app.services.saleor_writes.fulfilments import write_fulfilment
 from app.services.shipments import list_shipments
 from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor

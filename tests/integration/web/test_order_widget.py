@@ -283,7 +283,7 @@ def test_create_and_send_makes_one_po_per_vendor(shop):
 
     assert answer.status_code == 200
     assert banner(answer.text) == (
-        "2 PO(s) created 1042-1 (Acme), 1042-2 (Bolt Supply). Email vendors' POs are being sent."
+        "2 PO(s) created 1042-1 (Acme), 1042-2 (Bolt Supply). Its POs are on their way."
     )
     assert po_statuses(answer.text) == {"1042-1": "created", "1042-2": "created"}
     assert [(po.number, po.vendor_name) for po in pos(shop)] == [
@@ -435,7 +435,7 @@ def test_send_queues_the_email_vendor_po(shop):
 
     answer = act(shop, page, f"/widgets/order/purchase-orders/{acme_po.id}/send")
 
-    assert banner(answer.text) == "Sending PO 1042-1 is being sent to Acme by email."
+    assert banner(answer.text) == "Sending PO 1042-1 is being sent to Acme."
     [send] = queued(shop, tasks.SEND_PURCHASE_ORDER)
     assert (send["po_id"], send["installation_id"]) == (acme_po.id, shop.installation_id)
 

@@ -7,8 +7,17 @@ import re
 
 import pytest
 
+from app.bootstrap import purchase_order_channels
+from app.domain.outbound import Channel, OutboundStatus, Subject
 from app.services import tasks
-from app.services.dispatch import MailDefaults, dispatch_purchase_order
+from app.services.channels import MailDefaults
+from app.services.dispatch import dispatch_purchase_order
+from app.services.outbound import (
+    SALEOR_WRITE_POLICY,
+    claim_outbound,
+    outbound_failed,
+    record_outbound,
+)
 from app.services.ports import MailRejected, MailUnavailable, SmtpSettings
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
 from tests.integration.web.test_order_widget import (
@@ -34,10 +43,8 @@ class WorkerKilled(BaseException):
 def _dispatch(shop, po, mailer, token="task-1"):
     return dispatch_purchase_order(
         shop.live.container.uow_factory,
-        mailer,
-        FakeDocuments(),
+        purchase_order_channels(mailer, FakeDocuments(), DEFAULTS),
         RecordingTaskQueue(),
-        DEFAULTS,
         installation_id=shop.installation_id,
         po_id=po.id,
         revision=0,
@@ -106,3 +113,66 @@ def test_send_while_a_send_is_in_flight_says_so_and_queues_nothing(shop):
     assert answer.status_code == 409
     assert re.search(r"PO 1042-1 is being sent now \(attempt 1 of 6, since ", banner(answer.text))
     assert queued(shop, tasks.SEND_PURCHASE_ORDER) == []
+
+
+def _saleor_write(page: str) -> str:
+    match = re.search(
+        r'<li class="notice[^"]*" data-channel="saleor.write_back">(.*?)</li>', page, re.S
+    )
+    assert match, "no write-back shown"
+    return match.group(1)
+
+
+def _write_back_row(uow, shop):
+    return record_outbound(
+        uow,
+        shop.installation_id,
+        subject=Subject.ORDER,
+        subject_id=shop.order_id,
+        channel=Channel.SALEOR_WRITE_BACK,
+        key="wb-widget-test",
+        policy=SALEOR_WRITE_POLICY,
+    )
+
+
+def test_a_failed_saleor_write_shows_a_retry_that_writes_again_with_the_same_key(shop):
+    _created(shop)  # the PO note waits for a write-back
+    uow_factory = shop.live.container.uow_factory
+    with uow_factory() as uow:
+        attempt = _write_back_row(uow, shop)
+        claim_outbound(uow, shop.installation_id, attempt.idempotency_key, "t", SALEOR_WRITE_POLICY)
+        outbound_failed(uow, shop.installation_id, attempt.idempotency_key, "Saleor said no.")
+        uow.commit()
+    writes_before = len(queued(shop, tasks.WRITE_BACK_ORDER))
+    page = open_widget(shop).text
+    shown = _saleor_write(page)
+    assert "failed after attempt 1: Saleor said no." in shown and "Retry" in shown
+
+    answer = act(shop, page, "/widgets/order/saleor-writes/retry", key=attempt.idempotency_key)
+
+    assert answer.status_code == 200
+    assert banner(answer.text) == "Trying again Saleor is being written to again."
+    assert queued(shop, tasks.WRITE_BACK_ORDER)[writes_before:] == [
+        {"installation_id": shop.installation_id, "order_id": shop.order_id}
+    ]
+    with uow_factory() as uow:
+        again = uow.outbound.get_by_key(shop.installation_id, attempt.idempotency_key)
+    assert (again.status, again.attempts) == (OutboundStatus.PENDING, 0)  # a fresh round
+    assert 'data-channel="saleor.write_back"' not in answer.text  # pending, not yet tried
+
+
+def test_a_write_that_did_not_fail_cannot_be_retried(shop):
+    _created(shop)
+    with shop.live.container.uow_factory() as uow:
+        attempt = _write_back_row(uow, shop)
+        uow.commit()
+    writes_before = len(queued(shop, tasks.WRITE_BACK_ORDER))
+    page = open_widget(shop).text
+
+    answers = [
+        act(shop, page, "/widgets/order/saleor-writes/retry", key=attempt.idempotency_key),
+        act(shop, page, "/widgets/order/saleor-writes/retry", key="wb-not-ours"),
+    ]
+
+    assert [a.status_code for a in answers] == [400, 404]
+    assert len(queued(shop, tasks.WRITE_BACK_ORDER)) == writes_before

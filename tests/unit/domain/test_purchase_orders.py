@@ -225,3 +225,40 @@ def test_allowed_transitions(current, target, allowed):
 def test_number_pattern():
     assert po_number("{order}-{n}", "1042", 2) == "1042-2"
     assert po_number("PO-{order}/{n}", "7", 1) == "PO-7/1"
+
+
+def test_a_sent_po_is_resent_not_marked_as_sent_again():
+    po = _draft(build_plan(ORDER, CATALOGUE))[0]
+    po.mark_sent_by_hand(actor="staff@shop.test", at=NOW)
+    assert (po.status, po.sent_via, po.revision) == (POStatus.SENT, "manual", 1)
+
+    assert not po.can_mark_sent
+    with pytest.raises(RuleViolation, match="cannot be marked as sent"):
+        po.mark_sent_by_hand(actor="staff@shop.test", at=NOW)
+    assert (po.revision, [e.action for e in po.events]) == (1, ["created", "sent"])
+    assert po.can_resend(sends_automatically=True)
+    assert not po.can_resend(sends_automatically=False)
+
+
+@pytest.mark.parametrize("status_case", list(POStatus))
+def test_the_offered_actions_are_the_ones_the_lifecycle_allows(status_case):
+    po = _draft(build_plan(ORDER, CATALOGUE))[0]
+    po.status = status_case
+
+    def allowed(action):
+        try:
+            action()
+        except RuleViolation:
+            return False
+        return True
+
+    marked = _draft(build_plan(ORDER, CATALOGUE))[0]
+    marked.status = status_case
+    assert po.can_mark_sent == allowed(lambda: marked.mark_sent_by_hand(actor="x", at=NOW))
+    cancelled = _draft(build_plan(ORDER, CATALOGUE))[0]
+    cancelled.status = status_case
+    assert po.can_cancel == allowed(lambda: cancelled.cancel(actor="x", at=NOW, reason="r"))
+    sendable = allowed(po.ensure_sendable)
+    assert po.can_send(True) or po.can_resend(True) or not sendable
+    assert not (po.can_send(True) and po.can_resend(True))
+    assert not po.can_send(False) and not po.can_resend(False)

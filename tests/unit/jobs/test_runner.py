@@ -48,3 +48,27 @@ def test_temporary_errors_retry_with_capped_backoff(retries, countdown):
 def test_final_attempt():
     assert is_final_attempt(FakeTask(retries=3, max_retries=3))
     assert not is_final_attempt(FakeTask(retries=2, max_retries=3))
+
+
+def test_app_task_converts_ids_sorts_errors_and_counts_the_outcome():
+    from celery import Celery
+
+    from app.domain.installations import InstallationId
+    from app.jobs.runner import AppTask
+
+    counted, seen = [], []
+    celery = Celery("runner-test", broker="memory://")
+    celery.conf.task_always_eager = True
+
+    @celery.task(base=AppTask, bind=True, name="runner_test_task", count_outcome=counted.append)
+    def task(self, installation_id, po_id, fail=False):
+        seen.append((installation_id, type(installation_id), self.claim_token != ""))
+        if fail:
+            raise Permanent("refused")
+        return "sent"
+
+    assert task.apply(kwargs={"installation_id": "7", "po_id": 3}).get() == "sent"
+    assert task.apply(kwargs={"installation_id": 7, "po_id": 3, "fail": True}).get() == "failed"
+
+    assert counted == ["sent", "failed"]
+    assert seen == [(InstallationId(7), int, True), (InstallationId(7), int, True)]

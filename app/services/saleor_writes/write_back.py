@@ -10,7 +10,6 @@ from app.domain.installations import InstallationId
 from app.domain.outbound import Channel, OutboundAttempt, Subject
 from app.domain.purchase_orders import PurchaseOrder
 from app.errors import NoOp, NotFound, Permanent, Retryable
-from app.services.orders import load_plan, store_order_info
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     claim_outbound,
@@ -20,9 +19,9 @@ from app.services.outbound import (
     outbound_sent,
     record_outbound,
 )
-from app.services.ports import SaleorGateway, SaleorUnavailable, TaskQueue
+from app.services.ports import SaleorGateway, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from app.services.writeback_queue import queue_write_back, queue_write_back_after_commit
+from app.services.writeback_queue import queue_write_back_after_commit
 
 SUMMARY_KEY = "dropship.purchase_orders"
 STATE_KEY = "dropship.state"
@@ -122,65 +121,3 @@ def write_back_order(
             queue_write_back_after_commit(uow, queue, installation_id, order_id)
         uow.commit()
     return len(notes)
-
-
-def confirm_order(
-    uow_factory: UnitOfWorkFactory,
-    saleor: SaleorGateway,
-    installation_id: InstallationId,
-    order_id: str,
-) -> str:
-    """Confirm an UNCONFIRMED order in Saleor from the widget; returns its new status.
-
-    The app's copy is updated from the order the mutation returns (its own ORDER_CONFIRMED
-    event is skipped at ingest). A refusal is a SaleorMutationFailed (HTTP 502).
-    """
-    with uow_factory() as uow:
-        installation = uow.installations.get(installation_id)
-        order = uow.orders.get(installation_id, order_id)
-    if installation is None or order is None:
-        raise NotFound("This order has not reached the app yet.")
-    order.ensure_confirmable()
-    api = saleor.api(installation.saleor_api_url, installation.token)
-    try:
-        info = api.confirm_order(order_id)
-    except SaleorUnavailable:
-        # unknown outcome: Saleor may have confirmed it before the timeout; read it back
-        # rather than let the next click send orderConfirm again
-        info = api.fetch_order(order_id)
-        if info is None or info.status == "UNCONFIRMED":
-            raise
-    if info is None:
-        raise NotFound(f"Saleor has no order {order_id}.")
-    with uow_factory() as uow:
-        store_order_info(uow, installation_id, info)
-        uow.commit()
-    return info.status
-
-
-def complete_order(
-    uow_factory: UnitOfWorkFactory,
-    queue: TaskQueue,
-    installation_id: InstallationId,
-    order_id: str,
-    *,
-    actor: str,
-    reason: str = "",
-) -> str:
-    """ "Complete" only when every drop-shipped line is fulfilled, or with an explicit reason.
-
-    Returns the note, which is also queued for Saleor.
-    """
-    with uow_factory() as uow:
-        order = uow.orders.get(installation_id, order_id)
-        if order is None:
-            raise NotFound("This order has not reached the app yet.")
-        plan = load_plan(uow, installation_id, order)
-        order.complete(plan.drop_shipped_line_ids, reason=reason)
-        note = f"Drop-ship order complete ({actor})" + (
-            f": {order.state_note}" if order.state_note else "."
-        )
-        uow.orders.set_state(installation_id, order_id, order.state, order.state_note)
-        queue_write_back(uow, queue, installation_id, order_id, note)
-        uow.commit()
-    return note

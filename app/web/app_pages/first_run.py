@@ -9,11 +9,10 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from app.services.first_run import dismiss_first_run, send_test_po
 from app.services.forms import FormInvalid
-from app.web import container
+from app.web import use_cases
+from app.web.app_pages.vendors import vendors_home
 from app.web.auth import current_user, require_dashboard_context
-from app.web.vendor_pages import vendors_home
 
 blueprint = Blueprint("first_run_page", __name__)
 PERMISSION = "MANAGE_ORDERS"
@@ -22,15 +21,8 @@ PERMISSION = "MANAGE_ORDERS"
 @blueprint.post("/app/first-run/test-po")
 @require_dashboard_context(PERMISSION)
 def test_po() -> ResponseReturnValue:
-    parts = container()
     try:
-        outcome = send_test_po(
-            parts.uow_factory,
-            parts.mailer,
-            parts.documents,
-            parts.mail_defaults,
-            current_user().installation_id,
-        )
+        outcome = use_cases().send_test_po(installation_id=current_user().installation_id)
     except FormInvalid as error:
         return vendors_home(400, test_po_errors=error.errors)
     if not outcome.sent:
@@ -41,5 +33,5 @@ def test_po() -> ResponseReturnValue:
 @blueprint.post("/app/first-run/dismiss")
 @require_dashboard_context(PERMISSION)
 def dismiss() -> ResponseReturnValue:
-    dismiss_first_run(container().uow_factory, current_user().installation_id)
+    use_cases().dismiss_first_run(installation_id=current_user().installation_id)
     return vendors_home(notice="The checklist is hidden. Vendors and Settings are in the tabs.")

@@ -7,7 +7,6 @@ import hmac
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from app.adapters import health, metrics
 from app.errors import NotFound, Unauthenticated
 from app.web import container
 
@@ -17,15 +16,7 @@ blueprint = Blueprint("operations", __name__)
 @blueprint.get("/readyz")
 def readyz() -> ResponseReturnValue:
     """Database reachable, migrations at head, broker reachable; 503 naming what is down."""
-    parts = container()
-    problems = {
-        name: problem
-        for name, problem in (
-            ("database", health.database_problem(parts.engine)),
-            ("broker", health.broker_problem(parts.celery)),
-        )
-        if problem
-    }
+    problems = container().readiness_problems()
     if problems:
         return jsonify({"status": "unavailable", "problems": problems}), 503
     return jsonify({"status": "ready"})
@@ -40,8 +31,5 @@ def metrics_page() -> ResponseReturnValue:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ")
     if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
         raise Unauthenticated("Metrics need the bearer token METRICS_TOKEN.")
-    engine = container().engine
-    body, content_type = metrics.exposition(
-        settings.metrics_dir, lambda: health.inbox_backlog(engine)
-    )
+    body, content_type = container().metrics_exposition()
     return Response(body, content_type=content_type)

@@ -1,7 +1,7 @@
 """The order page's "Purchase orders" widget (ORDER_DETAILS_WIDGETS, POST): order-level actions.
 
 Every follow-up form carries the signed ``context``, the ``orderId`` and ``drawn_at`` (the order's
-``updatedAt`` when the widget was drawn). PO actions live in ``order_purchase_orders``.
+``updatedAt`` when the widget was drawn). PO actions live in ``purchase_orders``.
 """
 
 from __future__ import annotations
@@ -10,12 +10,9 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from app.errors import AppError, Invalid, NotFound
-from app.services.order_writeback import complete_order, confirm_order
-from app.services.orders import change_line_vendor, refresh_order_by_id
-from app.services.purchase_orders import create_purchase_orders
-from app.web import container
+from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context, require_dashboard_token
-from app.web.order_view import Outcome, render_failure, render_widget, widget_action
+from app.web.order_widget.view import Outcome, render_failure, render_widget, widget_action
 
 blueprint = Blueprint("order_widget", __name__)
 PERMISSION = "MANAGE_ORDERS"
@@ -49,11 +46,11 @@ def widget() -> ResponseReturnValue:
 @require_dashboard_context(PERMISSION)
 def refresh() -> ResponseReturnValue:
     """Read the order from Saleor again, store it, and redraw the widget from it."""
-    order_id, parts = _order_id(), container()
+    order_id = _order_id()
     if order_id:
         try:
-            refresh_order_by_id(
-                parts.uow_factory, parts.saleor, current_user().installation_id, order_id
+            use_cases().refresh_order_by_id(
+                installation_id=current_user().installation_id, order_id=order_id
             )
         except NotFound:
             pass  # Saleor has no such order: the widget says the order has not reached the app
@@ -66,9 +63,8 @@ def refresh() -> ResponseReturnValue:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def confirm() -> Outcome:
-    parts = container()
-    status = confirm_order(
-        parts.uow_factory, parts.saleor, current_user().installation_id, _order_id()
+    status = use_cases().confirm_order(
+        installation_id=current_user().installation_id, order_id=_order_id()
     )
     text = f"Saleor now shows it as {status.replace('_', ' ').lower()}."
     return Outcome("success", "Order confirmed", text, notify=True, refresh_entity=True)
@@ -79,12 +75,11 @@ def confirm() -> Outcome:
 @widget_action
 def choose_line_vendor() -> Outcome:
     line_id = request.form.get("line_id", "")
-    plan = change_line_vendor(
-        container().uow_factory,
-        current_user().installation_id,
-        _order_id(),
-        line_id,
-        _vendor_id(),
+    plan = use_cases().change_line_vendor(
+        installation_id=current_user().installation_id,
+        order_id=_order_id(),
+        order_line_id=line_id,
+        vendor_id=_vendor_id(),
         drawn_at=_drawn_at(),
     )
     line = plan.line(line_id)
@@ -100,18 +95,16 @@ def choose_line_vendor() -> Outcome:
 @widget_action
 def create() -> Outcome:
     send = request.form.get("send") == "1"
-    parts, user = container(), current_user()
-    created = create_purchase_orders(
-        parts.uow_factory,
-        parts.task_queue,
-        user.installation_id,
-        _order_id(),
+    user = current_user()
+    created = use_cases().create_purchase_orders(
+        installation_id=user.installation_id,
+        order_id=_order_id(),
         actor=user.email,
         send=send,
         drawn_at=_drawn_at(),
     )
     numbers = ", ".join(f"{po.number} ({po.vendor_name})" for po in created)
-    text = numbers + (". Email vendors' POs are being sent." if send else ".")
+    text = numbers + (". Its POs are on their way." if send else ".")
     return Outcome("success", f"{len(created)} PO(s) created", text, notify=True)
 
 
@@ -119,13 +112,22 @@ def create() -> Outcome:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def complete() -> Outcome:
-    parts, user = container(), current_user()
-    note = complete_order(
-        parts.uow_factory,
-        parts.task_queue,
-        user.installation_id,
-        _order_id(),
+    user = current_user()
+    note = use_cases().complete_order(
+        installation_id=user.installation_id,
+        order_id=_order_id(),
         actor=user.email,
         reason=request.form.get("reason", ""),
     )
     return Outcome("success", "Order complete", note, notify=True)
+
+
+@blueprint.post("/widgets/order/saleor-writes/retry")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def retry_write() -> Outcome:
+    """A failed write to Saleor (notes, tracking, a cancellation), tried again."""
+    use_cases().retry_saleor_write(
+        installation_id=current_user().installation_id, key=request.form.get("key", "")[:200]
+    )
+    return Outcome("success", "Trying again", "Saleor is being written to again.")

@@ -1,7 +1,7 @@
 """The app's own page (NAVIGATION_ORDERS) and the public pages the manifest links to.
 
 The page is a shell: AppBridge hands it the token, it trades it for a signed context and then
-loads every tab (vendor_pages, settings_page) with fetch, sending the context in the
+loads every tab (app_pages.vendors, app_pages.settings) with fetch, sending the context in the
 ``X-Dashboard-Context`` header and swapping the answer into ``#app-body``.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from app.errors import Invalid, Unauthenticated
+from app.errors import Invalid
 from app.services.ports import SaleorApi
-from app.web import container
+from app.web import use_cases
 from app.web.auth import current_user, issue_context, verify_dashboard_token
 
 blueprint = Blueprint("app_pages", __name__)
@@ -42,12 +42,10 @@ def open_session() -> ResponseReturnValue:
 
 def current_saleor_api() -> SaleorApi:
     """Saleor's API with the app's own token, for the shop of the signed-in dashboard user."""
-    parts = container()
-    with parts.uow_factory() as uow:
-        installation = uow.installations.get(current_user().installation_id)
-    if installation is None or not installation.is_active:
-        raise Unauthenticated("The app is no longer installed on this Saleor.")
-    return parts.saleor.api(installation.saleor_api_url, installation.token)
+    api: SaleorApi = use_cases().installation_saleor_api(
+        installation_id=current_user().installation_id
+    )
+    return api
 
 
 @blueprint.get("/")

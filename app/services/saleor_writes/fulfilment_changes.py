@@ -11,16 +11,22 @@ from app.domain.orders import OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, Subject
 from app.domain.shipments import ShipmentStatus
 from app.errors import NoOp, Permanent, Retryable
-from app.services.fulfilments import load_write_context, update_progress, warehouse_for
 from app.services.orders import store_order_info
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     begin_outbound,
+    cancel_key,
     outbound_failed,
     outbound_retrying,
     outbound_sent,
+    tracking_key,
 )
 from app.services.ports import SaleorGateway, TaskQueue
+from app.services.saleor_writes.fulfilments import (
+    load_write_context,
+    update_progress,
+    warehouse_for,
+)
 from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 
@@ -105,7 +111,7 @@ def update_tracking_in_saleor(
             uow, installation_id, shipment_id
         )
     numbers = list(shipment.tracking_numbers)
-    key = f"tracking-{shipment_id}-{'|'.join(numbers)}"[:200]
+    key = tracking_key(shipment_id, numbers)
     attempt = _start(
         uow_factory, installation_id, shipment_id, Channel.SALEOR_TRACKING, key, claim_token
     )
@@ -142,7 +148,7 @@ def cancel_in_saleor(
         installation_id,
         shipment_id,
         Channel.SALEOR_CANCEL_FULFILMENT,
-        f"cancel-{shipment_id}",
+        cancel_key(shipment_id),
         claim_token,
     )
     api = saleor.api(installation.saleor_api_url, installation.token)

@@ -7,10 +7,10 @@ import time
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from app.adapters import metrics
+from app.bootstrap import count_delivery_received
 from app.domain.webhooks import WebhookEvent
 from app.errors import AppError, NotFound, TooLarge
-from app.services.deliveries import WebhookRequest, ingest_webhook
+from app.services.deliveries import WebhookRequest
 from app.web import container
 
 blueprint = Blueprint("webhooks", __name__)
@@ -32,11 +32,8 @@ def receive(slug: str) -> ResponseReturnValue:
         raise TooLarge(f"The body is larger than {limit} bytes.")
     started, outcome = time.perf_counter(), "error"
     try:
-        result = ingest_webhook(
-            parts.uow_factory,
-            parts.saleor,
-            parts.verifier,
-            WebhookRequest(
+        result = parts.use_cases.ingest_webhook(
+            request=WebhookRequest(
                 endpoint_event=event,
                 api_url=request.headers.get("Saleor-Api-Url", ""),
                 event_header=request.headers.get("Saleor-Event", ""),
@@ -50,5 +47,5 @@ def receive(slug: str) -> ResponseReturnValue:
         outcome = error.code.value
         raise
     finally:
-        metrics.delivery_received(event.value, outcome, time.perf_counter() - started)
+        count_delivery_received(event.value, outcome, time.perf_counter() - started)
     return jsonify({"success": True, "outcome": result.outcome.value})

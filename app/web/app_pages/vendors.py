@@ -11,21 +11,10 @@ from collections.abc import Mapping
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 
-from app.services.first_run import first_run_checklist
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
-from app.services.product_vendors import import_product_vendors_csv
-from app.services.shop_schemas import shop_schema
-from app.services.vendors import (
-    export_vendors_csv,
-    get_vendor,
-    import_vendors_csv,
-    list_vendors,
-    save_vendor,
-    set_vendor_active,
-)
-from app.web import container, http_status
-from app.web.app_pages import current_saleor_api
+from app.web import http_status, use_cases
+from app.web.app_pages.shell import current_saleor_api
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import (
     NEW_VENDOR,
@@ -42,11 +31,10 @@ PERMISSION = "MANAGE_ORDERS"
 
 def _list(status: int = 200, **page: object) -> ResponseReturnValue:
     user = current_user()
-    vendors = list_vendors(container().uow_factory, user.installation_id)
-    schema = shop_schema(container().uow_factory, user.installation_id)
-    checklist = first_run_checklist(
-        container().uow_factory, user.installation_id, container().mail_defaults
-    )
+    cases = use_cases()
+    vendors = cases.list_vendors(installation_id=user.installation_id)
+    schema = cases.shop_schema(installation_id=user.installation_id)
+    checklist = cases.first_run_checklist(installation_id=user.installation_id)
     html = render_template(
         "app_pages/vendors.html",
         user=user,
@@ -102,7 +90,7 @@ def new_vendor() -> ResponseReturnValue:
 def create_vendor() -> ResponseReturnValue:
     data = vendor_form()
     try:
-        vendor = save_vendor(container().uow_factory, current_user().installation_id, data)
+        vendor = use_cases().save_vendor(installation_id=current_user().installation_id, data=data)
     except FormInvalid as error:
         return _form(None, data, error.errors, 400)
     return _list(notice=f"{vendor.name} ({vendor.code}) was created.")
@@ -111,7 +99,9 @@ def create_vendor() -> ResponseReturnValue:
 @blueprint.get("/app/vendors/<int:vendor_id>")
 @require_dashboard_context(PERMISSION)
 def edit_vendor(vendor_id: int) -> ResponseReturnValue:
-    vendor = get_vendor(container().uow_factory, current_user().installation_id, vendor_id)
+    vendor = use_cases().get_vendor(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
     return _form(vendor_id, vendor_values(vendor))
 
 
@@ -120,8 +110,8 @@ def edit_vendor(vendor_id: int) -> ResponseReturnValue:
 def update_vendor(vendor_id: int) -> ResponseReturnValue:
     data = vendor_form()
     try:
-        vendor = save_vendor(
-            container().uow_factory, current_user().installation_id, data, vendor_id
+        vendor = use_cases().save_vendor(
+            installation_id=current_user().installation_id, data=data, vendor_id=vendor_id
         )
     except FormInvalid as error:
         return _form(vendor_id, data, error.errors, 400)
@@ -132,8 +122,8 @@ def update_vendor(vendor_id: int) -> ResponseReturnValue:
 @require_dashboard_context(PERMISSION)
 def change_active(vendor_id: int) -> ResponseReturnValue:
     active = checkbox("active")
-    vendor = set_vendor_active(
-        container().uow_factory, current_user().installation_id, vendor_id, active
+    vendor = use_cases().set_vendor_active(
+        installation_id=current_user().installation_id, vendor_id=vendor_id, active=active
     )
     if active:
         return _list(notice=f"{vendor.name} is active again.")
@@ -143,7 +133,7 @@ def change_active(vendor_id: int) -> ResponseReturnValue:
 @blueprint.get("/app/vendors/export")
 @require_dashboard_context(PERMISSION)
 def export_vendors() -> ResponseReturnValue:
-    text = export_vendors_csv(container().uow_factory, current_user().installation_id)
+    text = use_cases().export_vendors_csv(installation_id=current_user().installation_id)
     return Response(
         text,
         mimetype="text/csv",
@@ -155,8 +145,8 @@ def export_vendors() -> ResponseReturnValue:
 @require_dashboard_context(PERMISSION)
 def import_vendors() -> ResponseReturnValue:
     try:
-        report = import_vendors_csv(
-            container().uow_factory, current_user().installation_id, csv_upload()
+        report = use_cases().import_vendors_csv(
+            installation_id=current_user().installation_id, text=csv_upload()
         )
     except FormInvalid as error:
         return _import_failed(error, "vendors")
@@ -167,11 +157,10 @@ def import_vendors() -> ResponseReturnValue:
 @require_dashboard_context("MANAGE_PRODUCTS")
 def import_product_vendors() -> ResponseReturnValue:
     try:
-        report = import_product_vendors_csv(
-            container().uow_factory,
-            current_saleor_api(),
-            current_user().installation_id,
-            csv_upload(),
+        report = use_cases().import_product_vendors_csv(
+            api=current_saleor_api(),
+            installation_id=current_user().installation_id,
+            text=csv_upload(),
         )
     except FormInvalid as error:
         return _import_failed(error, "products")

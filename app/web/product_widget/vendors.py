@@ -17,14 +17,8 @@ from app.domain.vendors import VendorOption
 from app.errors import NotFound
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
-from app.services.product_vendors import (
-    list_product_vendors,
-    remove_product_vendor,
-    save_product_vendor,
-)
-from app.services.vendors import list_vendors
-from app.web import container
-from app.web.app_pages import current_saleor_api
+from app.web import use_cases
+from app.web.app_pages.shell import current_saleor_api
 from app.web.auth import (
     current_user,
     issue_context,
@@ -74,8 +68,10 @@ def _render(
     status: int = 200,
 ) -> ResponseReturnValue:
     user = current_user()
-    uow_factory = container().uow_factory
-    entries = _sorted(list_product_vendors(uow_factory, user.installation_id, product_id))
+    cases = use_cases()
+    entries = _sorted(
+        cases.list_product_vendors(installation_id=user.installation_id, product_id=product_id)
+    )
     html = render_template(
         "product_widget/widget.html",
         user=user,
@@ -83,7 +79,7 @@ def _render(
         dashboard_origin=dashboard_origin(),
         product=_fetch_product(product_id),
         entries=entries,
-        vendors=list_vendors(uow_factory, user.installation_id),
+        vendors=cases.list_vendors(installation_id=user.installation_id),
         entry_values={o.product_vendor.id: product_vendor_values(o) for o in entries},
         new_values=NEW_PRODUCT_VENDOR,
         notice=notice,
@@ -101,8 +97,8 @@ def _product_id() -> str:
 def _entry(product_id: str) -> tuple[VendorOption, int]:
     """The posted entry, which must belong to the posted product of this shop."""
     entry_id = record_id("entryId")
-    for option in list_product_vendors(
-        container().uow_factory, current_user().installation_id, product_id
+    for option in use_cases().list_product_vendors(
+        installation_id=current_user().installation_id, product_id=product_id
     ):
         if option.product_vendor.id == entry_id:
             return option, entry_id
@@ -116,6 +112,12 @@ def _check_scope(data: Mapping[str, object]) -> None:
     product = _fetch_product(str(data["product_id"]))
     if variant_id not in {variant.id for variant in product.variants}:
         raise FormInvalid({"variant_id": "Choose All variants or one of this product's variants."})
+
+
+def _save(data: Mapping[str, object], entry_id: int | None) -> None:
+    use_cases().save_product_vendor(
+        installation_id=current_user().installation_id, data=data, entry_id=entry_id
+    )
 
 
 @blueprint.post("/widgets/product")
@@ -134,7 +136,7 @@ def save() -> ResponseReturnValue:
         data["is_default"] = existing.product_vendor.is_default  # "Make default" changes it
     try:
         _check_scope(data)
-        save_product_vendor(container().uow_factory, current_user().installation_id, data, entry_id)
+        _save(data, entry_id)
     except FormInvalid as error:
         editing = entry_id if entry_id is not None else "new"
         return _render(product_id, editing=editing, values=data, errors=error.errors, status=400)
@@ -148,7 +150,7 @@ def make_default() -> ResponseReturnValue:
     option, entry_id = _entry(product_id)
     data = {**product_vendor_values(option), "is_default": True}
     try:
-        save_product_vendor(container().uow_factory, current_user().installation_id, data, entry_id)
+        _save(data, entry_id)
     except FormInvalid as error:
         return _render(product_id, editing=entry_id, values=data, errors=error.errors, status=400)
     return _render(product_id, notice=f"{option.vendor.name} is now the default vendor.")
@@ -159,5 +161,7 @@ def make_default() -> ResponseReturnValue:
 def remove() -> ResponseReturnValue:
     product_id = _product_id()
     option, entry_id = _entry(product_id)
-    remove_product_vendor(container().uow_factory, current_user().installation_id, entry_id)
+    use_cases().remove_product_vendor(
+        installation_id=current_user().installation_id, entry_id=entry_id
+    )
     return _render(product_id, notice=f"{option.vendor.name} was removed from this product.")

@@ -15,9 +15,8 @@ from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN
 from app.domain.shop_settings import SMTP_SECURITY, ShopSettings
 from app.errors import Permanent, Retryable
 from app.services.forms import FormInvalid
-from app.services.shop_settings import get_settings, save_settings
-from app.web import container
-from app.web.app_pages import current_saleor_api
+from app.web import use_cases
+from app.web.app_pages.shell import current_saleor_api
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import settings_form
 
@@ -61,7 +60,7 @@ def _warehouses() -> list[tuple[str, str]] | None:
 @blueprint.get("/app/settings")
 @require_dashboard_context(PERMISSION)
 def settings_page() -> ResponseReturnValue:
-    stored = get_settings(container().uow_factory, current_user().installation_id)
+    stored = use_cases().get_settings(installation_id=current_user().installation_id)
     return _render(stored.public_values(), stored)
 
 
@@ -69,9 +68,10 @@ def settings_page() -> ResponseReturnValue:
 @require_dashboard_context(PERMISSION)
 def save() -> ResponseReturnValue:
     data = settings_form()
-    uow_factory, installation_id = container().uow_factory, current_user().installation_id
+    cases, installation_id = use_cases(), current_user().installation_id
     try:
-        saved = save_settings(uow_factory, installation_id, data, container().documents)
+        saved = cases.save_settings(installation_id=installation_id, data=data)
     except FormInvalid as error:
-        return _render(data, get_settings(uow_factory, installation_id), error.errors, 400)
+        stored = cases.get_settings(installation_id=installation_id)
+        return _render(data, stored, error.errors, 400)
     return _render(saved.public_values(), saved, notice="Settings saved.")

@@ -12,15 +12,9 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from app.errors import AppError
-from app.services.purchase_orders import (
-    cancel_purchase_order,
-    mark_purchase_order_sent,
-    purchase_order_file,
-    send_purchase_order,
-)
-from app.web import container
+from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context
-from app.web.order_view import Outcome, render_failure, widget_action
+from app.web.order_widget.view import Outcome, render_failure, widget_action
 
 blueprint = Blueprint("order_purchase_orders", __name__)
 PERMISSION = "MANAGE_ORDERS"
@@ -32,12 +26,12 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 @require_dashboard_context(PERMISSION)
 @widget_action
 def send(po_id: int) -> Outcome:
-    parts, user = container(), current_user()
-    po = send_purchase_order(
-        parts.uow_factory, parts.task_queue, user.installation_id, po_id, actor=user.email
+    user = current_user()
+    po = use_cases().send_purchase_order(
+        installation_id=user.installation_id, po_id=po_id, actor=user.email
     )
     verb = "sent again" if request.form.get("resend") == "1" else "sent"
-    text = f"PO {po.number} is being {verb} to {po.vendor_name} by email."
+    text = f"PO {po.number} is being {verb} to {po.vendor_name}."
     return Outcome("success", "Sending", text)
 
 
@@ -45,9 +39,9 @@ def send(po_id: int) -> Outcome:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def mark_sent(po_id: int) -> Outcome:
-    parts, user = container(), current_user()
-    po = mark_purchase_order_sent(
-        parts.uow_factory, parts.task_queue, user.installation_id, po_id, actor=user.email
+    user = current_user()
+    po = use_cases().mark_purchase_order_sent(
+        installation_id=user.installation_id, po_id=po_id, actor=user.email
     )
     text = f"PO {po.number} to {po.vendor_name} is marked as sent."
     return Outcome("success", "Marked as sent", text, notify=True)
@@ -57,12 +51,10 @@ def mark_sent(po_id: int) -> Outcome:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def cancel(po_id: int) -> Outcome:
-    parts, user = container(), current_user()
-    po = cancel_purchase_order(
-        parts.uow_factory,
-        parts.task_queue,
-        user.installation_id,
-        po_id,
+    user = current_user()
+    po = use_cases().cancel_purchase_order(
+        installation_id=user.installation_id,
+        po_id=po_id,
         actor=user.email,
         reason=request.form.get("reason", ""),
     )
@@ -73,10 +65,9 @@ def cancel(po_id: int) -> Outcome:
 @blueprint.post(f"{PREFIX}/file/<kind>")
 @require_dashboard_context(PERMISSION)
 def download(po_id: int, kind: str) -> ResponseReturnValue:
-    parts = container()
     try:
-        filename, content_type, data = purchase_order_file(
-            parts.uow_factory, parts.documents, current_user().installation_id, po_id, kind
+        filename, content_type, data = use_cases().purchase_order_file(
+            installation_id=current_user().installation_id, po_id=po_id, kind=kind
         )
     except AppError as error:
         return render_failure(request.form.get("orderId", ""), error)

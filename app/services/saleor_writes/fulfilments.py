@@ -31,6 +31,7 @@ from app.services.orders import load_plan, store_order_info
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     begin_outbound,
+    fulfil_key,
     outbound_failed,
     outbound_retrying,
     outbound_sent,
@@ -157,7 +158,7 @@ def write_fulfilment(
             subject=Subject.SHIPMENT,
             subject_id=shipment_id,
             channel=Channel.SALEOR_FULFIL,
-            key=f"fulfil-{shipment_id}",
+            key=fulfil_key(shipment_id),
             token=claim_token,
             policy=SALEOR_WRITE_POLICY,
         )

@@ -12,20 +12,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, g, request
 
-from app.domain.errors import RuleViolation
-from app.domain.shipments import Shipment, ShipmentStatus, clean_tracking_numbers
+from app.domain.shipments import Shipment, ShipmentStatus
 from app.errors import Invalid
-from app.services.shipments import (
-    cancel_shipment,
-    correct_tracking,
-    record_shipment,
-    retry_shipment,
-)
-from app.web import container
+from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import record_id
-from app.web.order_shipping import CARRIER_CODES
-from app.web.order_view import Outcome, widget_action
+from app.web.order_widget.shipping import CARRIER_CODES
+from app.web.order_widget.view import Outcome, widget_action
 
 blueprint = Blueprint("order_shipments", __name__)
 PERMISSION = "MANAGE_ORDERS"
@@ -84,36 +77,16 @@ def _carrier_code(raw: str) -> str | None:
 
 
 def _packages(draft: ShipmentDraft, quantities: dict[str, int]) -> dict[str, int] | None:
-    """Which package (index into the tracking numbers) each shipped line travels in.
-
-    Checked against the numbers typed: every line in a package that has a number, every number
-    with something in it (the service would otherwise store a line no fulfilment carries).
-    """
+    """Which package (index into the tracking numbers) each shipped line travels in; the
+    domain (``assign_packages``) checks them against the numbers."""
     if not draft.per_package:
         return None
     message = "Choose a package for each line."
-    chosen = {
+    return {
         line_id: _whole(draft.packages.get(line_id, "0"), message, "package")
         for line_id, quantity in quantities.items()
         if quantity > 0
     }
-    try:
-        count = len(clean_tracking_numbers(draft.tracking))
-    except RuleViolation:
-        return chosen  # the service reports the bad number
-    if count < 2:
-        return chosen  # one number: one package, nothing to split
-    if any(index >= count for index in chosen.values()):
-        raise Invalid(
-            f"You entered {count} tracking numbers: choose package 1 to {count} for each line.",
-            field="package",
-        )
-    if len(set(chosen.values())) < count:
-        raise Invalid(
-            f"Put at least one line in each of the {count} packages, or enter fewer numbers.",
-            field="package",
-        )
-    return chosen
 
 
 def _tracking_text(shipment: Shipment) -> str:
@@ -129,13 +102,10 @@ def add() -> Outcome:
     g.shipment_draft = draft = ShipmentDraft.posted(po_id)
     quantities = _quantities(draft)
     packages = _packages(draft, quantities)
-    parts, user = container(), current_user()
-    shipment = record_shipment(
-        parts.uow_factory,
-        parts.task_queue,
-        parts.carriers,
-        user.installation_id,
-        po_id,
+    user = current_user()
+    shipment = use_cases().record_shipment(
+        installation_id=user.installation_id,
+        po_id=po_id,
         quantities=quantities,
         tracking=draft.tracking,
         carrier_code=_carrier_code(draft.carrier),
@@ -153,13 +123,9 @@ def add() -> Outcome:
 def correct(shipment_id: int) -> Outcome:
     tracking, carrier = request.form.get("tracking", ""), request.form.get("carrier", "")
     g.tracking_draft = {"shipment_id": shipment_id, "tracking": tracking, "carrier": carrier}
-    parts = container()
-    shipment = correct_tracking(
-        parts.uow_factory,
-        parts.task_queue,
-        parts.carriers,
-        current_user().installation_id,
-        shipment_id,
+    shipment = use_cases().correct_tracking(
+        installation_id=current_user().installation_id,
+        shipment_id=shipment_id,
         tracking=tracking,
         carrier_code=_carrier_code(carrier),
     )
@@ -176,9 +142,8 @@ def correct(shipment_id: int) -> Outcome:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def retry(shipment_id: int) -> Outcome:
-    parts = container()
-    shipment = retry_shipment(
-        parts.uow_factory, parts.task_queue, current_user().installation_id, shipment_id
+    shipment = use_cases().retry_shipment(
+        installation_id=current_user().installation_id, shipment_id=shipment_id
     )
     text = f"The shipment with {_tracking_text(shipment)} is being written to Saleor again."
     return Outcome("success", "Writing again", text)
@@ -188,9 +153,8 @@ def retry(shipment_id: int) -> Outcome:
 @require_dashboard_context(PERMISSION)
 @widget_action
 def cancel(shipment_id: int) -> Outcome:
-    parts = container()
-    shipment = cancel_shipment(
-        parts.uow_factory, parts.task_queue, current_user().installation_id, shipment_id
+    shipment = use_cases().cancel_shipment(
+        installation_id=current_user().installation_id, shipment_id=shipment_id
     )
     numbers = ", ".join(shipment.tracking_numbers)
     if shipment.status is ShipmentStatus.WRITTEN:

@@ -11,8 +11,8 @@ from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 
 from app.services.forms import FormInvalid
-from app.services.shipment_imports import ShipmentImportReport, import_shipments_csv
-from app.web import container
+from app.services.shipment_imports import ShipmentImportReport
+from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context
 from app.web.forms import csv_upload, multiline
 
@@ -46,15 +46,10 @@ def import_page() -> ResponseReturnValue:
 @blueprint.post("/app/shipments/import")
 @require_dashboard_context(PERMISSION)
 def import_shipments() -> ResponseReturnValue:
-    parts, user = container(), current_user()
+    user = current_user()
     try:
-        report = import_shipments_csv(
-            parts.uow_factory,
-            parts.task_queue,
-            parts.carriers,
-            user.installation_id,
-            csv_upload(),
-            actor=user.email,
+        report = use_cases().import_shipments_csv(
+            installation_id=user.installation_id, text=csv_upload(), actor=user.email
         )
     except FormInvalid as error:
         return _render(400, import_error=error, import_text=multiline("text"))

@@ -101,15 +101,15 @@ class ShipmentRow:
 
     @property
     def can_correct(self) -> bool:
-        return self.shipment.status is not ShipmentStatus.CANCELLED
+        return self.shipment.can_correct
 
     @property
     def can_retry(self) -> bool:
-        return self.shipment.status is ShipmentStatus.NOT_WRITTEN
+        return self.shipment.can_retry
 
     @property
     def can_cancel(self) -> bool:
-        return self.shipment.status is not ShipmentStatus.CANCELLED
+        return self.shipment.can_cancel
 
 
 def shipment_row(shipment: Shipment, labels: dict[str, str]) -> ShipmentRow:

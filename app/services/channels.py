@@ -1,0 +1,123 @@
+"""Purchase order channels: how a PO reaches a vendor of each integration kind.
+
+The composition root registers one channel per kind (``IntegrationKind -> PurchaseOrderChannel``);
+``dispatch`` asks the vendor's channel to send and never knows it is email. EDI, HTTP and the
+vendor portal add a channel here (or in an adapter) and a line in ``app/bootstrap.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.purchase_orders import PurchaseOrder
+from app.domain.shop_settings import ShopSettings
+from app.domain.vendors import Vendor
+from app.errors import Permanent
+from app.services.ports import (
+    Attachment,
+    DocumentContext,
+    DocumentRenderer,
+    Mailer,
+    OutgoingEmail,
+    PurchaseOrderMessage,
+    SmtpSettings,
+)
+
+
+class SendRefused(Permanent):
+    """The channel cannot send this PO (not set up, or the vendor's side refused it)."""
+
+
+@dataclass(frozen=True)
+class MailDefaults:
+    """The deployment's SMTP server (from the environment) for shops that set none,
+    and the domain of Message-IDs."""
+
+    smtp: SmtpSettings | None
+    message_domain: str
+
+
+def smtp_for(settings: ShopSettings, defaults: MailDefaults) -> SmtpSettings | None:
+    """The shop's own SMTP server when it set one, else the deployment's."""
+    if settings.has_own_smtp:
+        return SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            security=settings.smtp_security,
+        )
+    return defaults.smtp
+
+
+def build_email(
+    po: PurchaseOrder,
+    vendor: Vendor,
+    settings: ShopSettings,
+    documents: DocumentRenderer,
+    sender: str,
+    message_id: str,
+) -> OutgoingEmail:
+    """The PO email: PDF and/or CSV as the vendor wants, reply-to the merchant.
+
+    The Message-ID names the PO and the revision being sent, so a retried send of the same
+    revision carries the same id and the vendor's mail system can drop the copy.
+    """
+    context = DocumentContext(
+        shop_name=settings.shop_name or "Our shop",
+        merchant_email=settings.merchant_email or sender,
+        vendor_code=vendor.code,
+        po_notes=vendor.po_notes,
+        template_html=settings.po_template_html or None,
+    )
+    attachments = []
+    if vendor.file_format.wants_pdf:
+        pdf = documents.purchase_order_pdf(po, context)
+        attachments.append(Attachment(f"PO-{po.number}.pdf", "application/pdf", pdf))
+    if vendor.file_format.wants_csv:
+        csv_bytes = documents.purchase_order_csv(po)
+        attachments.append(Attachment(f"PO-{po.number}.csv", "text/csv", csv_bytes))
+    subject, body = documents.purchase_order_email(
+        po, context, settings.email_subject_template or None, settings.email_body_template or None
+    )
+    return OutgoingEmail(
+        sender=sender,
+        to=vendor.emails_to,
+        cc=vendor.emails_cc,
+        reply_to=settings.merchant_email or None,
+        subject=subject,
+        text_body=body,
+        message_id=message_id,
+        attachments=tuple(attachments),
+    )
+
+
+class EmailChannel:
+    """POs by email over the shop's SMTP server (or the deployment's), with the documents
+    attached; the idempotency key is the Message-ID's local part."""
+
+    via = "email"
+
+    def __init__(self, mailer: Mailer, documents: DocumentRenderer, defaults: MailDefaults):
+        self._mailer = mailer
+        self._documents = documents
+        self._defaults = defaults
+
+    def send(self, message: PurchaseOrderMessage) -> None:
+        """Raises ``SendRefused`` or ``MailRejected`` (permanent), ``MailUnavailable`` (retry),
+        or ``Invalid`` when the merchant's template does not render."""
+        smtp = smtp_for(message.settings, self._defaults)
+        if smtp is None:
+            raise SendRefused(
+                "No mail server is set up: enter your SMTP server in Settings, then resend."
+            )
+        email = build_email(
+            message.po,
+            message.vendor,
+            message.settings,
+            self._documents,
+            smtp.sender,
+            f"<{message.idempotency_key}@{self._defaults.message_domain}>",
+        )
+        self._mailer.send(email, smtp)

@@ -1,0 +1,1 @@
+"""The product page's "Vendors" widget."""
