@@ -247,7 +247,7 @@ def report(result: SoakResult) -> str:
         + ", ".join(f"{k} {v}" for k, v in sorted(result.figures.merchant.items())),
         "outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(result.verdict.figures.items())),
         f"violations: {len(result.violations)}",
-        *(f"  {v}" for v in result.violations[:50]),
+        *(f"  {v}" for v in result.violations[:30]),
     ]
     return "\n".join(lines)
 

@@ -151,3 +151,4 @@ def _check_saleor(
         metadata = {m["key"]: m["value"] for m in saleor.get("metadata") or []}
         if metadata.get("dropship.state") != "Complete":
             verdict.add(f"order {number}: dropship.state {metadata.get('dropship.state')!r}")
+            verdict.add(f"order {number}: notes in Saleor {list(notes)} ({order['id']})")

@@ -213,6 +213,19 @@ def completed_orders(engine: Engine) -> int:
 class Chaos:
     """One fault at a time, every ``interval`` seconds on average, each counted by kind."""
 
+    KINDS = (
+        "Saleor 500",
+        "Saleor timeout before applying",
+        "Saleor timeout after applying",
+        "SMTP refusal (451)",
+        "SMTP dropped mid-DATA",
+        "SMTP dropped after accepting",
+        "worker SIGKILL",
+        "broker restart",
+        "database connections cut (proxy)",
+        "database backends terminated",
+    )
+
     def __init__(self, stack: Stack, figures: Figures, rng: random.Random, interval: float) -> None:
         self.stack, self.figures, self.rng, self.interval = stack, figures, rng, interval
         self.stopping = threading.Event()
@@ -232,6 +245,7 @@ class Chaos:
             "database connections cut (proxy)": self._cut_database,
             "database backends terminated": self._terminate_backends,
         }
+        assert tuple(self.faults) == self.KINDS
 
     def start(self) -> None:
         self._thread.start()
@@ -241,11 +255,17 @@ class Chaos:
         self._thread.join()
 
     def _run(self) -> None:
-        kinds = list(self.faults)
+        kinds: list[str] = []
         while not self.stopping.wait(self.rng.uniform(0.5, 1.5) * self.interval):
-            kind = self.rng.choice(kinds)
-            self.faults[kind]()
-            self.figures.count("faults", kind)
+            if not kinds:  # every kind once per round, in a random order
+                kinds = self.rng.sample(list(self.faults), len(self.faults))
+            kind = kinds.pop()
+            try:
+                self.faults[kind]()
+            except Exception as error:  # a fault that could not be injected is reported
+                self.figures.count("faults", f"{kind} not injected ({type(error).__name__})")
+            else:
+                self.figures.count("faults", kind)
 
     def _kill_worker(self) -> None:
         self.stack.kill_random_worker(self.rng, self.rng.uniform(0.5, 3.0))

@@ -214,10 +214,13 @@ class Stack:
         for process in [*self.workers, self.beat, self.web]:
             if process is not None:
                 process.stop()
-        for server in (self.fake, self.smtp, self.redis_proxy, self.postgres_proxy):
+        for server in (self.fake, self.smtp):
             if server is not None:
                 server.stop()
-        if self.database_name:
+        for proxy in (self.redis_proxy, self.postgres_proxy):
+            if proxy is not None:
+                proxy.close()
+        if self.database_name and not os.environ.get("SOAK_KEEP_DATABASE"):
             admin = _admin(self.config.postgres_url)
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)'))

@@ -27,7 +27,7 @@ def compress_recovery_windows(window: float) -> None:
     """Scale the claim, visibility, hand-over and sweep windows and the retry backoffs."""
     import importlib
 
-    from app.services import inbox_relay, outbound, writeback_queue
+    from app.services import inbox_relay, lost_writes, outbound, writeback_queue
 
     stale = timedelta(seconds=window)
     cap = max(2, int(window / 4))
@@ -48,7 +48,7 @@ def compress_recovery_windows(window: float) -> None:
     kwdefaults = inbox_relay.relay_received_deliveries.__kwdefaults__
     assert kwdefaults is not None and "rehand_after" in kwdefaults, "the relay changed"
     kwdefaults["rehand_after"] = inbox_relay.REHAND_AFTER = stale * 0.75
-    writeback_queue.SWEEP_GRACE = stale * 0.75
+    writeback_queue.SWEEP_GRACE = lost_writes.LOST_AFTER = stale * 0.75
     from app.adapters.task_queue import _transport_options
 
     assert _transport_options("redis://x")["visibility_timeout"] == window, "task_queue changed"
@@ -66,6 +66,10 @@ _USERS = (
 def main() -> None:
     window, role, *options = sys.argv[1:]
     compress_recovery_windows(float(window))
+    from app.celery_app import celery
+
+    for entry in celery.conf.beat_schedule.values():  # the minute's sweeps, scaled too
+        entry["schedule"] = min(entry["schedule"], max(2.0, float(window) / 4))
     from celery.__main__ import main as celery_main
 
     sys.argv = ["celery", "-A", "app.celery_app", role, *options]

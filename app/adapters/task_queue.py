@@ -84,6 +84,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
                 "task": "app.jobs.purchase_orders.queue_waiting_write_backs_task",
                 "schedule": 60.0,
             },
+            "queue-lost-writes": {
+                "task": "app.jobs.purchase_orders.queue_lost_writes_task",
+                "schedule": 60.0,
+            },
             "recheck-shop-schemas": {
                 "task": "app.jobs.shop_schemas.recheck_shop_schemas_task",
                 "schedule": 86400.0,

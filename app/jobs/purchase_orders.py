@@ -7,7 +7,7 @@ from celery import Task
 from app.adapters import metrics
 from app.celery_app import celery, container
 from app.jobs.runner import is_final_attempt, run
-from app.services import dispatch, order_writeback, writeback_queue
+from app.services import dispatch, lost_writes, order_writeback, writeback_queue
 from app.services.outbound import PO_SEND_POLICY, SALEOR_WRITE_POLICY
 
 SEND_RETRIES = PO_SEND_POLICY.max_retries
@@ -79,3 +79,10 @@ def queue_waiting_write_backs_task() -> int:
     """Every minute (beat): write-backs for notes a broker outage left waiting."""
     parts = container()
     return writeback_queue.queue_waiting_write_backs(parts.uow_factory, parts.task_queue)
+
+
+@celery.task(name="app.jobs.purchase_orders.queue_lost_writes_task")  # type: ignore[untyped-decorator]
+def queue_lost_writes_task() -> int:
+    """Every minute (beat): PO sends and fulfilment writes a broker outage left without a task."""
+    parts = container()
+    return lost_writes.queue_lost_writes(parts.uow_factory, parts.task_queue)

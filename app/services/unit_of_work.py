@@ -201,6 +201,8 @@ class ShipmentRepository(Protocol):
         self, installation_id: InstallationId, saleor_order_id: str
     ) -> list[Shipment]: ...
 
+    def lost_writes(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, int]]: ...
+
 
 class OutboundRepository(Protocol):
     """Every outbound write, one row per idempotency key (see app/domain/outbound.py)."""
@@ -274,6 +276,8 @@ class NoteRepository(Protocol):
     def orders_waiting(
         self, now: datetime, grace: timedelta
     ) -> list[tuple[InstallationId, str]]: ...
+
+    def lost_sends(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, str]]: ...
 
 
 class ShopSchemaRepository(Protocol):
