@@ -55,7 +55,9 @@ def _check_deliveries(engine: Engine, verdict: Verdict) -> None:
 
 
 def _expected_vendors(order: dict[str, Any]) -> set[str]:
-    return {"ACME" if line["productSku"] in ("SOAK-0", "SOAK-1") else "BETA" for line in order["lines"]}
+    return {
+        "ACME" if line["productSku"] in ("SOAK-0", "SOAK-1") else "BETA" for line in order["lines"]
+    }
 
 
 def _check_orders(

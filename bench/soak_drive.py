@@ -64,7 +64,9 @@ class Saleor:
             self._send("ORDER_CONFIRMED", order, "reordered")
         created = self._send("ORDER_CREATED", order, "sent")
         if 0.15 <= roll < 0.35:  # Saleor's retry of a delivery that did arrive: same bytes
-            again = WebhookDelivery(created.event, created.target_url, created.body, created.headers)
+            again = WebhookDelivery(
+                created.event, created.target_url, created.body, created.headers
+            )
             deliver(again, retry_delays=self.fake.retry_delays, timeout=self.fake.timeout)
             self.figures.count("deliveries", "duplicate (same body)")
             self._check(again)
@@ -193,14 +195,16 @@ class MerchantLoop:
 _PO = tables.purchase_orders
 _PLANNED_WITHOUT_POS = (
     select(tables.plan_lines.c.saleor_order_id)
-    .where(~select(_PO.c.id).where(_PO.c.saleor_order_id == tables.plan_lines.c.saleor_order_id).exists())
+    .where(
+        ~select(_PO.c.id)
+        .where(_PO.c.saleor_order_id == tables.plan_lines.c.saleor_order_id)
+        .exists()
+    )
     .distinct()
 )
 _SENT_WITHOUT_SHIPMENT = select(_PO.c.id, _PO.c.saleor_order_id).where(
     _PO.c.status == "sent",
-    ~select(tables.shipments.c.id)
-    .where(tables.shipments.c.purchase_order_id == _PO.c.id)
-    .exists(),
+    ~select(tables.shipments.c.id).where(tables.shipments.c.purchase_order_id == _PO.c.id).exists(),
 )
 
 

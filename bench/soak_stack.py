@@ -223,5 +223,7 @@ class Stack:
         if self.database_name and not os.environ.get("SOAK_KEEP_DATABASE"):
             admin = _admin(self.config.postgres_url)
             with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)'))
+                connection.execute(
+                    text(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+                )
             admin.dispose()

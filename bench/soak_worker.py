@@ -6,7 +6,7 @@ In production a worker killed with SIGKILL is recovered after 20 minutes (the se
 staleness window and the Redis visibility timeout), a lost hand-over of the inbox relay after 15
 and a lost write-back by the minute's sweep after 15; PO sends retry after 30 s, 60 s, ...
 A soak of a few minutes would end before any of that happens, so this entry point scales those
-windows down to ``window`` seconds (retries to 1 s doubling, capped at a quarter of the window)
+windows down to ``window`` seconds (retries from 1-2 s doubling, capped at half the window)
 before the app's modules are imported. The mechanisms are the app's own; only the clock's
 constants change. It fails loudly if a module no longer takes its constant from where this
 patches it (the app was restructured: update this file).
@@ -30,11 +30,11 @@ def compress_recovery_windows(window: float) -> None:
     from app.services import inbox_relay, lost_writes, outbound, writeback_queue
 
     stale = timedelta(seconds=window)
-    cap = max(2, int(window / 4))
+    cap = max(2, int(window / 2))
     constants = {
         "CLAIM_STALE_AFTER": stale,
         "PO_SEND_POLICY": replace(
-            outbound.PO_SEND_POLICY, backoff_seconds=1, cap_seconds=cap, stale_after=stale
+            outbound.PO_SEND_POLICY, backoff_seconds=2, cap_seconds=cap, stale_after=stale
         ),
         "SALEOR_WRITE_POLICY": replace(
             outbound.SALEOR_WRITE_POLICY, backoff_seconds=1, cap_seconds=cap, stale_after=stale

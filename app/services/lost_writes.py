@@ -31,8 +31,8 @@ def queue_lost_writes(
     now = now or datetime.now(UTC)
     with uow_factory() as uow:
         sends = []
-        for installation_id, po_id in uow.outbound.lost_sends(now, LOST_AFTER):
-            po = uow.purchase_orders.get(installation_id, int(po_id))
+        for installation_id, subject_id in uow.outbound.lost_sends(now, LOST_AFTER):
+            po = uow.purchase_orders.get(installation_id, int(subject_id))
             if po is not None and po.id is not None:
                 sends.append((installation_id, po.id, po.revision))
         shipments = uow.shipments.lost_writes(now, LOST_AFTER)

@@ -253,6 +253,8 @@ class OutboundRepository(Protocol):
         channel: str | None = None,
     ) -> list[OutboundAttempt]: ...
 
+    def lost_sends(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, str]]: ...
+
 
 class NoteRepository(Protocol):
     """Insert-only notes for the Saleor order."""
@@ -276,8 +278,6 @@ class NoteRepository(Protocol):
     def orders_waiting(
         self, now: datetime, grace: timedelta
     ) -> list[tuple[InstallationId, str]]: ...
-
-    def lost_sends(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, str]]: ...
 
 
 class ShopSchemaRepository(Protocol):

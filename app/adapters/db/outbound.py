@@ -277,4 +277,3 @@ class SqlNoteRepository:
             )
         )
         return [(InstallationId(row[0]), row[1]) for row in rows]
-

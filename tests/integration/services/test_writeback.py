@@ -2,15 +2,15 @@ import json
 
 import pytest
 
+from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.errors import NoOp
 from app.services import tasks
 from app.services.order_writeback import complete_order, write_back_order
 from app.services.ports import SaleorUnavailable
 from app.services.purchase_orders import create_purchase_orders
 from app.services.writeback_queue import queue_waiting_write_backs
-from tests.fakes import FakeSaleorGateway, RecordingTaskQueue
-from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from tests.conftest import POSTGRES_URL
+from tests.fakes import FakeSaleorGateway, RecordingTaskQueue
 from tests.integration.services.conftest import CIPHER, pending_notes
 
 
