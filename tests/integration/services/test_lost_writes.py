@@ -11,7 +11,10 @@ from app.services.purchase_orders import create_purchase_orders
 from app.services.shipments import record_shipment
 from tests.fakes import RecordingTaskQueue
 
-LATER = datetime.now(UTC) + timedelta(minutes=6)
+
+def _later():
+    """Six minutes from now: past the sweep's five."""
+    return datetime.now(UTC) + timedelta(minutes=6)
 
 
 def _create_and_send(catalogue):
@@ -31,7 +34,7 @@ def test_a_send_whose_task_was_lost_is_queued_again_after_five_minutes(catalogue
     queue = RecordingTaskQueue()
 
     assert queue_lost_writes(catalogue.uow_factory, queue, now=datetime.now(UTC)) == 0
-    assert queue_lost_writes(catalogue.uow_factory, queue, now=LATER) == 1
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 1
 
     assert queue.tasks == [
         (
@@ -60,7 +63,7 @@ def test_a_shipment_whose_write_was_never_queued_is_queued_again(catalogue):
     )
     queue = RecordingTaskQueue()
 
-    assert queue_lost_writes(catalogue.uow_factory, queue, now=LATER) == 2  # and Acme's send
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 2  # and Acme's send
 
     assert (
         tasks.WRITE_FULFILMENT,
@@ -75,5 +78,5 @@ def test_the_sweep_skips_removed_installations(catalogue):
         uow.commit()
     queue = RecordingTaskQueue()
 
-    assert queue_lost_writes(catalogue.uow_factory, queue, now=LATER) == 0
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 0
     assert queue.tasks == []
