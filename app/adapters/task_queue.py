@@ -73,6 +73,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
                 "task": TaskName.QUEUE_WAITING_WRITE_BACKS.value,
                 "schedule": 60.0,
             },
+            "queue-lost-writes": {
+                "task": TaskName.QUEUE_LOST_WRITES.value,
+                "schedule": 60.0,
+            },
             "recheck-shop-schemas": {
                 "task": TaskName.RECHECK_SHOP_SCHEMAS.value,
                 "schedule": 86400.0,

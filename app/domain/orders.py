@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -111,6 +112,23 @@ class Fulfilment:
     def ships_goods(self) -> bool:
         """Fulfilled, or waiting for approval: the goods are (about to be) on their way."""
         return self.status in (FulfilmentStatus.FULFILLED, FulfilmentStatus.WAITING_FOR_APPROVAL)
+
+
+def is_older_answer(incoming_updated_at: str, stored_updated_at: str) -> bool:
+    """Whether an answer about an order is older than the copy already stored.
+
+    Saleor bumps ``updatedAt`` on every save of the order (``updated_at`` is ``auto_now`` in
+    saleor/order/models.py), so of two answers that race (two workers fulfilling two POs of one
+    order) the one with the earlier ``updatedAt`` is stale and must not replace the later one.
+    Unknown or unreadable times are never "older" (the answer is stored, as before)."""
+    try:
+        incoming = datetime.fromisoformat(incoming_updated_at)
+        stored = datetime.fromisoformat(stored_updated_at)
+    except ValueError:
+        return False
+    if (incoming.tzinfo is None) != (stored.tzinfo is None):
+        return False
+    return incoming < stored
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,9 @@ def write_back_order_task(self: AppTask, installation_id: InstallationId, order_
 def queue_waiting_write_backs_task() -> int:
     """Every minute (beat): write-backs for notes a broker outage left waiting."""
     return container().use_cases.queue_waiting_write_backs()  # type: ignore[no-any-return]
+
+
+@celery.task(name=TaskName.QUEUE_LOST_WRITES)  # type: ignore[untyped-decorator]
+def queue_lost_writes_task() -> int:
+    """Every minute (beat): PO sends and fulfilment writes a broker outage left without a task."""
+    return container().use_cases.queue_lost_writes()  # type: ignore[no-any-return]

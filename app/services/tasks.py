@@ -14,6 +14,7 @@ class TaskName(StrEnum):
     SEND_PURCHASE_ORDER = "app.jobs.purchase_orders.send_purchase_order_task"
     WRITE_BACK_ORDER = "app.jobs.purchase_orders.write_back_order_task"
     QUEUE_WAITING_WRITE_BACKS = "app.jobs.purchase_orders.queue_waiting_write_backs_task"
+    QUEUE_LOST_WRITES = "app.jobs.purchase_orders.queue_lost_writes_task"
     WRITE_FULFILMENT = "app.jobs.shipments.write_fulfilment_task"
     UPDATE_TRACKING = "app.jobs.shipments.update_tracking_task"
     CANCEL_SHIPMENT = "app.jobs.shipments.cancel_shipment_task"

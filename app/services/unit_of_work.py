@@ -205,6 +205,8 @@ class ShipmentRepository(Protocol):
         self, installation_id: InstallationId, saleor_order_id: str
     ) -> list[Shipment]: ...
 
+    def lost_writes(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, int]]: ...
+
 
 class OutboundRepository(Protocol):
     """Every outbound write, one row per idempotency key (see app/domain/outbound.py)."""
@@ -254,6 +256,8 @@ class OutboundRepository(Protocol):
         subject_ids: Iterable[str],
         channel: str | None = None,
     ) -> list[OutboundAttempt]: ...
+
+    def lost_sends(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, str]]: ...
 
 
 class NoteRepository(Protocol):

@@ -39,7 +39,7 @@ def broker_proxy(database_url):
     proxy = TcpProxy(address.hostname or "127.0.0.1", address.port or 6379)
     proxy.start()
     yield proxy
-    proxy.stop()
+    proxy.close()
 
 
 @pytest.fixture(scope="session")

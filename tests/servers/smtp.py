@@ -1,7 +1,10 @@
 """A loopback SMTP server (aiosmtpd in a thread) that captures messages, with failure switches.
 
 Switches, settable between sends: ``require_auth(user, password)``, ``refuse_recipients``
-(a regex: matching RCPT TO get 550), ``fail_data_temporarily`` (DATA gets 451). TLS: pass
+(a regex: matching RCPT TO get 550), ``fail_data_temporarily`` (DATA gets 451); one-shot faults
+for the next N messages: ``refuse_next(n)`` (451 to DATA), ``drop_next(n, accepted=False)`` (the
+connection is cut after the data arrived, before the reply; with ``accepted`` the message was
+kept first, so the client cannot know it got through). TLS: pass
 ``starttls=True`` (offers STARTTLS) or ``implicit_tls=True`` (TLS from the first byte) and
 trust ``client_tls_context()``. ``offer_auth=False``: no AUTH offered before TLS.
 ``stop()`` leaves the port closed: the server is unreachable.
@@ -54,6 +57,7 @@ class SmtpServer:
         self.refuse_recipients: str | None = None
         self.fail_data_temporarily = False
         self.port = 0
+        self._faults: list[str] = []
         self._credentials: tuple[str, str] | None = None
         self._cert_pem = b""
         self._running = False
@@ -68,6 +72,14 @@ class SmtpServer:
     def require_auth(self, username: str, password: str) -> None:
         """MAIL FROM gets 530 until the client logs in with these credentials."""
         self._credentials = (username, password)
+
+    def refuse_next(self, count: int = 1) -> None:
+        """The next ``count`` messages get 451 to DATA (a temporary refusal)."""
+        self._faults.extend(["refuse"] * count)
+
+    def drop_next(self, count: int = 1, *, accepted: bool = False) -> None:
+        """The next ``count`` connections are cut at the end of DATA, before the reply."""
+        self._faults.extend(["drop-accepted" if accepted else "drop"] * count)
 
     def settings(self, **changes: Any) -> SmtpSettings:
         """SmtpSettings pointing here: plain SMTP, sender orders@shop.example, 5 s timeout."""
@@ -128,8 +140,11 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.fail_data_temporarily:
+        fault = self._faults.pop(0) if self._faults else None
+        if self.fail_data_temporarily or fault == "refuse":
             return "451 4.3.0 Temporary local problem, try again later"
+        if fault == "drop":
+            return _cut(server)
         raw = envelope.original_content or b""
         message = BytesParser(policy=policy.default).parsebytes(raw.replace(b"\r\n", b"\n"))
         assert isinstance(message, EmailMessage)
@@ -140,7 +155,16 @@ class SmtpServer:
                 envelope.mail_from or "", tuple(envelope.rcpt_tos), message, raw, user, tls
             )
         )
+        if fault == "drop-accepted":
+            return _cut(server)
         return "250 2.0.0 OK: queued"
+
+
+def _cut(server: SMTP) -> str:
+    """Drop the connection (no reply reaches the client); the returned reply goes nowhere."""
+    if server.transport is not None:
+        server.transport.abort()
+    return "421 4.4.2 Connection dropped"
 
 
 class _EphemeralController(Controller):

@@ -171,6 +171,23 @@ class SqlOutboundRepository:
             _to_attempt(row) for row in self._connection.execute(query.order_by(_T.c.id.desc()))
         ]
 
+    def lost_sends(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, str]]:
+        """Every shop's PO sends (email) waiting, unclaimed, for longer than ``grace`` past their
+        time: recorded but never queued (the broker was down), or a retry that was lost.
+        Returns (shop, PO id)."""
+        installations = tables.installations
+        rows = self._connection.execute(
+            select(_T.c.installation_id, _T.c.subject_id)
+            .join(installations, installations.c.id == _T.c.installation_id)
+            .where(
+                installations.c.status == InstallationStatus.ACTIVE.value,
+                _T.c.subject_kind == Subject.PURCHASE_ORDER.value,
+                _T.c.status == OutboundStatus.PENDING.value,
+                func.coalesce(_T.c.next_try_at, _T.c.created_at) < now - grace,
+            )
+        )
+        return [(InstallationId(row[0]), row[1]) for row in rows]
+
 
 class SqlNoteRepository:
     """Insert-only notes for the Saleor order; marked sent when Saleor accepted them."""

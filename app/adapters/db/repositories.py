@@ -20,7 +20,7 @@ from app.domain.installations import (
     InstallationStatus,
     SaleorApiUrl,
 )
-from app.domain.orders import DropShipState, Order, OrderInfo
+from app.domain.orders import DropShipState, Order, OrderInfo, is_older_answer
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 from app.services.unit_of_work import Delivery
 
@@ -343,7 +343,8 @@ class SqlOrderRepository:
         )
 
     def save(self, installation_id: InstallationId, info: OrderInfo) -> None:
-        """Store what Saleor says about the order; the drop-ship state is left as it is."""
+        """Store what Saleor says about the order; the drop-ship state is left as it is. An
+        answer older (``updatedAt``) than the stored copy is dropped: it lost a race."""
         table = tables.orders
         values = {
             "number": info.number,
@@ -360,7 +361,7 @@ class SqlOrderRepository:
             )
             .returning(table.c.id)
         ).scalar()
-        if inserted is None:
+        if inserted is None and not self._has_newer(installation_id, info):
             self._connection.execute(
                 update(table)
                 .where(
@@ -369,3 +370,17 @@ class SqlOrderRepository:
                 )
                 .values(**values)
             )
+
+    def _has_newer(self, installation_id: InstallationId, info: OrderInfo) -> bool:
+        """Lock the stored order; is it newer than ``info`` (a late answer that lost a race)?"""
+        table = tables.orders
+        stored = self._connection.execute(
+            select(table.c.snapshot)
+            .where(
+                table.c.installation_id == installation_id,
+                table.c.saleor_order_id == info.id,
+            )
+            .with_for_update()
+        ).scalar()
+        stored_at = stored.get("updatedAt") if isinstance(stored, dict) else None
+        return isinstance(stored_at, str) and is_older_answer(info.updated_at, stored_at)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, String, cast, func, insert, literal, or_, select, update
 
 from app.adapters.db import tables
-from app.domain.installations import InstallationId
+from app.domain.installations import InstallationId, InstallationStatus
+from app.domain.outbound import OutboundStatus
 from app.domain.shipments import Carrier, Shipment, ShipmentLine, ShipmentSource, ShipmentStatus
 
 
@@ -135,3 +136,30 @@ class SqlShipmentRepository:
             )
             for row in rows
         ]
+
+    def lost_writes(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, int]]:
+        """Every shop's shipments still to be written whose write was never tried, older than
+        ``grace``: recorded while the broker was down, so their task was never queued. The write's
+        outbound row, recorded with the shipment, still pending past ``grace`` (never claimed, or
+        a retry whose task was lost) counts as never tried."""
+        table, attempts = tables.shipments, tables.outbound_attempts
+        installations = tables.installations
+        tried = select(attempts.c.id).where(
+            attempts.c.installation_id == table.c.installation_id,
+            attempts.c.idempotency_key == literal("fulfil-") + cast(table.c.id, String),
+            or_(
+                attempts.c.status != OutboundStatus.PENDING.value,
+                func.coalesce(attempts.c.next_try_at, attempts.c.created_at) >= now - grace,
+            ),
+        )
+        rows = self._connection.execute(
+            select(table.c.installation_id, table.c.id)
+            .join(installations, installations.c.id == table.c.installation_id)
+            .where(
+                installations.c.status == InstallationStatus.ACTIVE.value,
+                table.c.status == ShipmentStatus.PENDING.value,
+                table.c.created_at < now - grace,
+                ~tried.exists(),
+            )
+        )
+        return [(InstallationId(row[0]), int(row[1])) for row in rows]

@@ -179,6 +179,10 @@ def write_fulfilment(
             fulfilled = _fulfil(api, order, request, settings)
             written.extend(fulfilled.fulfilments)
             latest = fulfilled.order or latest
+        if latest is None and retrying:
+            # every fulfilment was adopted: no answer carries the order. Read it, so the copy
+            # stored is Saleor's (with its updatedAt), which a late, older read cannot replace
+            latest = api.fetch_order(shipment.saleor_order_id)
     except (SaleorMutationFailed, NoWarehouse, SaleorRefused) as error:
         reason = _explain(error) if isinstance(error, SaleorMutationFailed) else str(error)
         return _not_written(uow_factory, installation_id, shipment_id, reason, written)

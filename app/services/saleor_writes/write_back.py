@@ -78,8 +78,7 @@ def write_back_order(
         installation = uow.installations.get(installation_id)
         if installation is None or not installation.is_active:
             raise NoOp("The app was removed from this Saleor.")
-        snapshot = uow.orders.get(installation_id, order_id)
-        if snapshot is None:
+        if uow.orders.get(installation_id, order_id) is None:
             raise NotFound(f"Order {order_id} is unknown.")
         opened = _open_write_back(uow, installation_id, order_id)
         if opened is None:
@@ -94,6 +93,10 @@ def write_back_order(
         if attempt is None:
             raise NoOp(f"The write-back for order {order_id} is in flight in another task.")
         notes = uow.notes.carried_by(installation_id, attempt.id)
+        # the state is read after the notes: a change commits its state with its note, so the
+        # state written is never older than the notes carried ("complete" with "In Process")
+        snapshot = uow.orders.get(installation_id, order_id)
+        assert snapshot is not None
         pos = uow.purchase_orders.list_for_order(installation_id, order_id)
         uow.commit()
     api = saleor.api(installation.saleor_api_url, installation.token)

@@ -144,6 +144,41 @@ def test_order_snapshot_upsert_keeps_one_row(engine):
         assert len(connection.execute(select(tables.orders)).all()) == 1
 
 
+@pytest.mark.parametrize("later_case", ["older_answer_case", "newer_answer_case"])
+def test_an_answer_older_than_the_stored_order_does_not_replace_it(engine, later_case):
+    # given two workers' answers about one order: Saleor's later one (both POs fulfilled) stored
+    installation = _install(engine)
+    answers = {
+        "FULFILLED": "2026-11-29T00:40:00.000002+00:00",
+        "PARTIALLY_FULFILLED": "2026-11-29T00:40:00.000001+00:00",
+    }
+    first, second = (
+        ("FULFILLED", "PARTIALLY_FULFILLED")
+        if later_case == "older_answer_case"
+        else ("PARTIALLY_FULFILLED", "FULFILLED")
+    )
+    for status in (first, second):
+        # when each answer is stored in the order the workers commit
+        with _uow(engine) as uow:
+            uow.orders.save(
+                installation.id,
+                parse_order(
+                    {
+                        "id": "T3JkZXI6MQ==",
+                        "number": "21",
+                        "status": status,
+                        "updatedAt": answers[status],
+                    }
+                ),
+            )
+            uow.commit()
+
+    # then the copy is Saleor's latest, whichever worker committed last
+    with _uow(engine) as uow:
+        order = uow.orders.get(installation.id, "T3JkZXI6MQ==")
+    assert (order.status, order.updated_at) == ("FULFILLED", answers["FULFILLED"])
+
+
 def test_second_installation_cannot_read_or_change_the_firsts_data(engine):
     shop_a = _install(engine, api_url="https://a.example.com/graphql/", app_id="QXBwOjE=")
     shop_b = _install(engine, api_url="https://b.example.com/graphql/", app_id="QXBwOjI=")

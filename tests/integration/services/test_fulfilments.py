@@ -9,6 +9,7 @@ import pytest
 from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.saleor.documents import load_documents, load_schema
 from app.adapters.saleor.gateway import SaleorHttpGateway
+from app.adapters.saleor.parsing import parse_order
 from app.domain.installations import Installation, SaleorApiUrl
 from app.domain.orders import DropShipState
 from app.domain.purchase_orders import POStatus
@@ -16,7 +17,7 @@ from app.domain.shipments import ShipmentStatus
 from app.errors import Invalid
 from app.services import tasks
 from app.services.forms import FormInvalid
-from app.services.orders import refresh_order
+from app.services.orders import refresh_order, store_order_info
 from app.services.ports import FulfilLine, SaleorUnavailable
 from app.services.product_vendors import save_product_vendor
 from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
@@ -241,6 +242,27 @@ def test_a_timeout_after_the_mutation_was_applied_makes_no_duplicate(shop):
     [stored] = list_shipments(shop.uow_factory, shop.installation_id, shop.order_id)
     assert stored.fulfillment_ids == (fulfilment["id"],)
     assert stored.write_attempts == 2
+
+
+def test_an_adopted_fulfilment_survives_a_late_read_of_the_order_from_before_it(shop):
+    # given the only shipments of the order, Saleor applied each and answered too late
+    first = shop.ship(shop.acme_po, {shop.line(0): 3})
+    second = shop.ship(shop.beta_po, {shop.line(1): 1}, tracking=USPS)
+    before = parse_order(shop.fake.order(shop.order_id))  # a read still on its way
+    for shipment in (first, second):
+        shop.fake.delay_next_mutation(3.0)
+        with pytest.raises(SaleorUnavailable):
+            shop.write(shipment.id)
+        assert shop.write(shipment.id) is ShipmentStatus.WRITTEN  # adopted on the retry
+    assert shop.state() is DropShipState.COMPLETE
+
+    # when the read from before the fulfilments is stored (a delivery processed late)
+    with shop.uow_factory() as uow:
+        order = store_order_info(uow, shop.installation_id, before)
+        uow.commit()
+
+    # then the stored order is still Saleor's latest: both lines fulfilled
+    assert [line.quantity_fulfilled for line in order.info.lines] == [3, 1]
 
 
 def test_a_package_without_lines_is_refused(shop):

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.errors import NoOp
 from app.services import tasks
 from app.services.orders import complete_order
@@ -9,8 +10,9 @@ from app.services.ports import SaleorUnavailable
 from app.services.purchase_orders import create_purchase_orders
 from app.services.saleor_writes.write_back import write_back_order
 from app.services.writeback_queue import queue_waiting_write_backs
+from tests.conftest import POSTGRES_URL
 from tests.fakes import FakeSaleorGateway, RecordingTaskQueue
-from tests.integration.services.conftest import pending_notes
+from tests.integration.services.conftest import CIPHER, pending_notes
 
 
 def _create(catalogue, queue):
@@ -118,3 +120,53 @@ def test_the_sweep_skips_removed_installations(catalogue):
 
     assert queue_waiting_write_backs(catalogue.uow_factory, queue) == 0
     assert queue.tasks == []
+
+
+def _completed_meanwhile(catalogue, engine):
+    """A UoW factory whose first write-back, between reading the order and picking up the
+    waiting notes, lets another transaction complete the order (state and note, one commit)."""
+    raced = []
+
+    def complete(*_args):
+        if not raced:
+            raced.append(True)
+            complete_order(
+                catalogue.uow_factory,
+                RecordingTaskQueue(),
+                catalogue.installation_id,
+                catalogue.order_id,
+                actor="m@shop.test",
+                reason="done by phone",
+            )
+
+    class RacedUnitOfWork(SqlAlchemyUnitOfWork):
+        def __enter__(self):
+            entered = super().__enter__()
+            attach = entered.notes.attach_unsent
+            entered.notes.attach_unsent = lambda *args: complete() or attach(*args)
+            return entered
+
+    return lambda: RacedUnitOfWork(engine, CIPHER)
+
+
+@pytest.mark.parametrize(
+    "database_url", ["postgresql"] if POSTGRES_URL else [], indirect=True
+)  # SQLite has one writer at a time: the race cannot happen there
+def test_the_state_written_is_never_older_than_the_notes_it_carries(catalogue, engine):
+    # given POs created (state "In Process", a note waiting)
+    _create(catalogue, RecordingTaskQueue())
+    saleor = FakeSaleorGateway()
+
+    # when the order is completed while the write-back is being prepared
+    write_back_order(
+        _completed_meanwhile(catalogue, engine),
+        saleor,
+        RecordingTaskQueue(),
+        installation_id=catalogue.installation_id,
+        order_id=catalogue.order_id,
+    )
+
+    # then the write-back that carries the "complete" note also writes the "Complete" state
+    [(_, note, _, public)] = saleor.write_backs
+    assert note.endswith("Drop-ship order complete (m@shop.test): done by phone")
+    assert public == {"dropship.state": "Complete"}

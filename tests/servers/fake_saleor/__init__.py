@@ -9,7 +9,8 @@ Mutations (orderFulfill, orderNoteAdd, updateMetadata, ...) change the stored or
 the webhooks Saleor would, from a background thread: `saleor.wait_for_events()`, then look at
 `saleor.deliveries`, `saleor.emitted_events` and `saleor.order(order_id)`. Test data:
 `add_product`, `add_warehouse`, `set_stock`, `shop_settings`, `add_app`; faults:
-`fail_next_graphql`, `delay_next_mutation`.
+`fail_next_graphql`, `stall_next_graphql` (timed out before applying), `delay_next_mutation`
+(applied, answered late).
 """
 
 from .events import EmittedEvent

@@ -127,6 +127,10 @@ class FakeSaleor(StateAccess, EventControls):
         """The next `count` GraphQL requests answer `status` with an HTML page."""
         self._endpoint.fail_next(status, count)
 
+    def stall_next_graphql(self, seconds: float, count: int = 1) -> None:
+        """The next `count` GraphQL requests answer 504 after `seconds`, unexecuted."""
+        self._endpoint.stall_next(seconds, count)
+
     def delay_next_mutation(self, seconds: float, count: int = 1) -> None:
         """Apply the next `count` mutations, then answer each `seconds` late (unknown outcome)."""
         self._endpoint.delay_next_mutation(seconds, count)

@@ -61,6 +61,7 @@ class GraphQLEndpoint:
         self._on_started, self._on_answered = on_started, on_answered
         self._failures: list[int] = []
         self._delays: list[float] = []
+        self._stalls: list[float] = []
         self._lock = threading.Lock()
 
     def fail_next(self, status: int, count: int) -> None:
@@ -81,6 +82,16 @@ class GraphQLEndpoint:
         with self._lock:
             return self._delays.pop(0) if self._delays else 0.0
 
+    def stall_next(self, seconds: float, count: int) -> None:
+        """The next `count` requests wait `seconds`, then answer 504 without being executed
+        (a gateway that timed out before Saleor applied anything)."""
+        with self._lock:
+            self._stalls.extend([seconds] * count)
+
+    def _pop_stall(self) -> float | None:
+        with self._lock:
+            return self._stalls.pop(0) if self._stalls else None
+
     def __call__(self, request: Request) -> Response:
         """Answer one HTTP request."""
         headers = dict(request.headers.items())
@@ -96,6 +107,10 @@ class GraphQLEndpoint:
             headers=headers,
         )
         failure = self._pop_failure()
+        stall = self._pop_stall() if failure is None else None
+        if stall is not None:
+            time.sleep(stall)
+            failure = 504
         if failure is not None:
             call.http_status = failure
             self.calls.append(call)
