@@ -154,7 +154,7 @@ class Stack:
         )
         port = free_port()
         self.app_url = f"http://127.0.0.1:{port}"
-        self.env = worker_environment(replace(settings, app_url=self.app_url))
+        self.env = worker_environment(replace(settings, app_url=self.app_url), relay=True)
         self.env.update(
             OUTBOUND_TIMEOUT_SECONDS=str(OUTBOUND_TIMEOUT_SECONDS),
             PROMETHEUS_MULTIPROC_DIR=os.environ.get("PROMETHEUS_MULTIPROC_DIR", str(self._dir)),

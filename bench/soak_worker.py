@@ -57,9 +57,10 @@ def compress_recovery_windows(window: float) -> None:
 _USERS = (
     "adapters.task_queue",
     "services.dispatch",
-    "services.order_writeback",
-    "services.fulfilments",
-    "services.fulfilment_changes",
+    "services.shipments",
+    "services.saleor_writes.write_back",
+    "services.saleor_writes.fulfilments",
+    "services.saleor_writes.fulfilment_changes",
 )
 
 
