@@ -8,7 +8,7 @@ export APP_URL ?= http://localhost:$(PORT)
 # gunicorn's and Celery's processes add their Prometheus figures up here (emptied at start).
 export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/var/metrics
 
-.PHONY: run test install lint bench
+.PHONY: run test install lint bench soak
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/webhook_ingest.py
+
+## The fault-injection soak in its small size (needs PostgreSQL and Redis on loopback).
+soak: install
+	@export PROMETHEUS_MULTIPROC_DIR="$$(mktemp -d -t dropship-metrics-XXXXXX)" && source .ci/services.sh && $(BIN)/python -m pytest -p no:cacheprovider bench/test_soak_small.py
