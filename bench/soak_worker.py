@@ -58,6 +58,7 @@ _USERS = (
     "adapters.task_queue",
     "services.dispatch",
     "services.shipments",
+    "services.lost_writes",
     "services.saleor_writes.write_back",
     "services.saleor_writes.fulfilments",
     "services.saleor_writes.fulfilment_changes",

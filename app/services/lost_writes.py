@@ -2,9 +2,12 @@
 
 A send or a shipment is stored first and its task queued after the commit. When the broker is
 down at that moment (or a retry cannot be published) the row waits with no task to carry it:
-the merchant saw an error, yet the PO says "Created" and the shipment "pending" for ever. Every
-minute (beat) the tasks of such rows are queued again; the task's claim (ADR 6) makes a copy of
-a task that was not lost after all a no-op.
+the merchant saw an error, yet the PO says "Created" and the shipment "pending" for ever. A
+worker killed while it holds a claim leaves the row "in flight": the broker redelivers its task
+after the visibility timeout, but that can come before the claim is stale, find it held and end.
+Every minute (beat) the tasks of such rows (pending past five minutes, or claimed longer ago than
+the staleness window) are queued again; the task's claim (ADR 6) makes a copy of a task that was
+not lost after all a no-op, and a stale claim is taken over.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.errors import Retryable
 from app.services import tasks
+from app.services.outbound import CLAIM_STALE_AFTER
 from app.services.ports import TaskQueue
 from app.services.unit_of_work import UnitOfWorkFactory
 
@@ -31,11 +35,13 @@ def queue_lost_writes(
     now = now or datetime.now(UTC)
     with uow_factory() as uow:
         sends = []
-        for installation_id, subject_id in uow.outbound.lost_sends(now, LOST_AFTER):
+        for installation_id, subject_id in uow.outbound.lost_sends(
+            now, LOST_AFTER, CLAIM_STALE_AFTER
+        ):
             po = uow.purchase_orders.get(installation_id, int(subject_id))
             if po is not None and po.id is not None:
                 sends.append((installation_id, po.id, po.revision))
-        shipments = uow.shipments.lost_writes(now, LOST_AFTER)
+        shipments = uow.shipments.lost_writes(now, LOST_AFTER, CLAIM_STALE_AFTER)
     try:
         for installation_id, po_id, revision in sends:
             queue.enqueue(

@@ -205,7 +205,9 @@ class ShipmentRepository(Protocol):
         self, installation_id: InstallationId, saleor_order_id: str
     ) -> list[Shipment]: ...
 
-    def lost_writes(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, int]]: ...
+    def lost_writes(
+        self, now: datetime, grace: timedelta, stale_after: timedelta
+    ) -> list[tuple[InstallationId, int]]: ...
 
 
 class OutboundRepository(Protocol):
@@ -257,7 +259,9 @@ class OutboundRepository(Protocol):
         channel: str | None = None,
     ) -> list[OutboundAttempt]: ...
 
-    def lost_sends(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, str]]: ...
+    def lost_sends(
+        self, now: datetime, grace: timedelta, stale_after: timedelta
+    ) -> list[tuple[InstallationId, str]]: ...
 
 
 class NoteRepository(Protocol):

@@ -171,9 +171,12 @@ class SqlOutboundRepository:
             _to_attempt(row) for row in self._connection.execute(query.order_by(_T.c.id.desc()))
         ]
 
-    def lost_sends(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, str]]:
-        """Every shop's PO sends (email) waiting, unclaimed, for longer than ``grace`` past their
-        time: recorded but never queued (the broker was down), or a retry that was lost.
+    def lost_sends(
+        self, now: datetime, grace: timedelta, stale_after: timedelta
+    ) -> list[tuple[InstallationId, str]]:
+        """Every shop's PO sends whose task is gone: waiting, unclaimed, for longer than ``grace``
+        past their time (recorded but never queued while the broker was down, or a retry that was
+        lost), or claimed longer ago than ``stale_after`` by a worker that died holding the claim.
         Returns (shop, PO id)."""
         installations = tables.installations
         rows = self._connection.execute(
@@ -182,11 +185,26 @@ class SqlOutboundRepository:
             .where(
                 installations.c.status == InstallationStatus.ACTIVE.value,
                 _T.c.subject_kind == Subject.PURCHASE_ORDER.value,
-                _T.c.status == OutboundStatus.PENDING.value,
-                func.coalesce(_T.c.next_try_at, _T.c.created_at) < now - grace,
+                lost_or_stale(now, grace, stale_after),
             )
         )
         return [(InstallationId(row[0]), row[1]) for row in rows]
+
+
+def lost_or_stale(now: datetime, grace: timedelta, stale_after: timedelta) -> Any:
+    """An outbound row no task carries any more: pending past ``grace``, or in flight under a
+    claim older than ``stale_after`` (its worker died; the broker's redelivery of that task may
+    have come before the claim went stale, found it held and ended)."""
+    return or_(
+        and_(
+            _T.c.status == OutboundStatus.PENDING.value,
+            func.coalesce(_T.c.next_try_at, _T.c.created_at) < now - grace,
+        ),
+        and_(
+            _T.c.status == OutboundStatus.IN_FLIGHT.value,
+            _T.c.claimed_at < now - stale_after,
+        ),
+    )
 
 
 class SqlNoteRepository:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, String, cast, insert, literal, select, update
 
 from app.adapters.db import tables
+from app.adapters.db.outbound import lost_or_stale
 from app.domain.installations import InstallationId, InstallationStatus
-from app.domain.outbound import OutboundStatus
 from app.domain.shipments import Carrier, Shipment, ShipmentLine, ShipmentSource, ShipmentStatus
 
 
@@ -137,20 +137,19 @@ class SqlShipmentRepository:
             for row in rows
         ]
 
-    def lost_writes(self, now: datetime, grace: timedelta) -> list[tuple[InstallationId, int]]:
-        """Every shop's shipments still to be written whose write was never tried, older than
-        ``grace``: recorded while the broker was down, so their task was never queued. The write's
-        outbound row, recorded with the shipment, still pending past ``grace`` (never claimed, or
-        a retry whose task was lost) counts as never tried."""
+    def lost_writes(
+        self, now: datetime, grace: timedelta, stale_after: timedelta
+    ) -> list[tuple[InstallationId, int]]:
+        """Every shop's shipments still to be written whose write no task carries any more, older
+        than ``grace``: recorded while the broker was down (their task was never queued), a retry
+        whose task was lost (the outbound row pending past ``grace``), or a write claimed longer
+        ago than ``stale_after`` by a worker that died."""
         table, attempts = tables.shipments, tables.outbound_attempts
         installations = tables.installations
-        tried = select(attempts.c.id).where(
+        carried = select(attempts.c.id).where(
             attempts.c.installation_id == table.c.installation_id,
             attempts.c.idempotency_key == literal("fulfil-") + cast(table.c.id, String),
-            or_(
-                attempts.c.status != OutboundStatus.PENDING.value,
-                func.coalesce(attempts.c.next_try_at, attempts.c.created_at) >= now - grace,
-            ),
+            ~lost_or_stale(now, grace, stale_after),
         )
         rows = self._connection.execute(
             select(table.c.installation_id, table.c.id)
@@ -159,7 +158,7 @@ class SqlShipmentRepository:
                 installations.c.status == InstallationStatus.ACTIVE.value,
                 table.c.status == ShipmentStatus.PENDING.value,
                 table.c.created_at < now - grace,
-                ~tried.exists(),
+                ~carried.exists(),
             )
         )
         return [(InstallationId(row[0]), int(row[1])) for row in rows]

@@ -1,4 +1,5 @@
-"""A PO send or a shipment stored while the broker was down has no task: the sweep queues it."""
+"""A PO send or a shipment whose task is gone (stored while the broker was down, or claimed by a
+worker that died) is queued again by the sweep."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from app.adapters.carriers import TrackingNumberCarriers
 from app.services import tasks
+from app.services.dispatch import send_key
 from app.services.lost_writes import SWEEP_ACTOR, queue_lost_writes
+from app.services.outbound import CLAIM_STALE_AFTER, fulfil_key
 from app.services.purchase_orders import create_purchase_orders
 from app.services.shipments import record_shipment
 from tests.fakes import RecordingTaskQueue
@@ -80,3 +83,55 @@ def test_the_sweep_skips_removed_installations(catalogue):
 
     assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 0
     assert queue.tasks == []
+
+
+def _claim_as_a_worker_that_dies(catalogue, key, claimed_at):
+    """A worker takes the write's claim at ``claimed_at`` and is killed before it finishes."""
+    with catalogue.uow_factory() as uow:
+        assert uow.outbound.claim(
+            catalogue.installation_id, key, "dead-worker", claimed_at, CLAIM_STALE_AFTER
+        )
+        uow.commit()
+
+
+def test_a_send_claimed_by_a_worker_that_died_is_queued_again_once_the_claim_is_stale(catalogue):
+    acme_po, _ = _create_and_send(catalogue)
+    claimed_at = datetime.now(UTC)
+    _claim_as_a_worker_that_dies(
+        catalogue, send_key(catalogue.installation_id, acme_po), claimed_at
+    )
+    queue = RecordingTaskQueue()
+
+    # in flight under a fresh claim: its worker may still be sending it
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 0
+    stale = claimed_at + CLAIM_STALE_AFTER + timedelta(seconds=1)
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=stale) == 1
+    assert [task for task, _ in queue.tasks] == [tasks.SEND_PURCHASE_ORDER]
+
+
+def test_a_fulfilment_write_claimed_by_a_worker_that_died_is_queued_again(catalogue):
+    _, manual_po = _create_and_send(catalogue)
+    shipment = record_shipment(
+        catalogue.uow_factory,
+        RecordingTaskQueue(),
+        TrackingNumberCarriers(),
+        catalogue.installation_id,
+        manual_po.id,
+        quantities={catalogue.line_id(1): 1},
+        tracking="1Z999AA10123456784",
+        actor="m@shop.test",
+    )
+    claimed_at = datetime.now(UTC)
+    _claim_as_a_worker_that_dies(catalogue, fulfil_key(shipment.id), claimed_at)
+    queue = RecordingTaskQueue()
+    fulfil_task = (
+        tasks.WRITE_FULFILMENT,
+        {"installation_id": catalogue.installation_id, "shipment_id": shipment.id},
+    )
+
+    queue_lost_writes(catalogue.uow_factory, queue, now=_later())
+    assert fulfil_task not in queue.tasks
+    queue_lost_writes(
+        catalogue.uow_factory, queue, now=claimed_at + CLAIM_STALE_AFTER + timedelta(seconds=1)
+    )
+    assert fulfil_task in queue.tasks
