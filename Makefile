@@ -47,4 +47,4 @@ bench: install
 
 ## The fault-injection soak in its small size (needs PostgreSQL and Redis on loopback).
 soak: install
-	@export PROMETHEUS_MULTIPROC_DIR="$$(mktemp -d -t dropship-metrics-XXXXXX)" && source .ci/services.sh && $(BIN)/python -m pytest -p no:cacheprovider bench/test_soak_small.py
+	@export PROMETHEUS_MULTIPROC_DIR="$$(mktemp -d -t dropship-metrics-XXXXXX)" && source .ci/services.sh && $(BIN)/python -m pytest -p no:cacheprovider tests/e2e/test_soak.py

@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import ClosingIterator
 
 Handler = Callable[[Request], Response]
 
@@ -49,11 +50,39 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, content_type="application/json")
 
 
+class _InFlight:
+    """Counts the requests the wrapped WSGI app is serving, until their response is closed."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with self._idle:
+            self._count += 1
+        try:
+            body = self._app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return ClosingIterator(body, [self._done])
+
+    def _done(self) -> None:
+        with self._idle:
+            self._count -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._count == 0, timeout)
+
+
 class BackgroundServer:
     """Serve a WSGI app on 127.0.0.1:<ephemeral> from a daemon thread."""
 
     def __init__(self, app: Any) -> None:
-        self._app = app
+        self._app = _InFlight(app)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -78,11 +107,17 @@ class BackgroundServer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving, let the requests in progress finish, and close the socket.
+
+        Request threads are daemons that shutdown() does not wait for: one still running after
+        the test would use (and return) a database connection after the test's engine was
+        disposed, leaving it open until the garbage collector finds it in a later test."""
         if self._server is None:
             return
         self._server.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if not self._app.wait_idle(timeout=30):
+            raise RuntimeError("requests still in progress 30 s after the server stopped")
         self._server.server_close()
         self._server, self._thread = None, None

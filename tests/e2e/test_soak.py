@@ -1,11 +1,8 @@
 """The fault-injection soak (bench/soak.py) in a small size: orders from the fake Saleor through
 the app under gunicorn, real Celery workers and beat, PostgreSQL and Redis behind switchable
 proxies and an SMTP server, with every kind of fault injected; the invariant check finds nothing
-lost, doubled or left waiting. The large run is by hand (docs/benchmarks.md).
-
-Run with `make soak` (pytest on this file). It is not in `make test`: inside the whole suite, on a
-loaded 2-core machine, one run left a fulfilment write in flight past the drain window and leaked
-a database connection into a later test (issue 10 stays open on it)."""
+lost, doubled or left waiting. The large run is by hand (docs/benchmarks.md); `make soak` runs
+this one alone."""
 
 from __future__ import annotations
 
