@@ -361,6 +361,11 @@ class BrokenTaskQueue:
 
         raise QueueUnavailable("The task queue is unavailable: connection refused")
 
+    def enqueue(self, task: str, **arguments: Any) -> None:
+        from app.adapters.task_queue import QueueUnavailable
+
+        raise QueueUnavailable("The task queue is unavailable: connection refused")
+
 
 class FakeMailer:
     """Records sent emails; ``fail_with`` makes the next sends raise that error."""

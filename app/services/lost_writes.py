@@ -1,4 +1,5 @@
-"""The sweep for PO sends and fulfilment writes whose task was lost.
+"""The sweep for PO sends and fulfilment writes (and tracking corrections, cancellations) whose
+task was lost.
 
 A send or a shipment is stored first and its task queued after the commit. When the broker is
 down at that moment (or a retry cannot be published) the row waits with no task to carry it:
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from app.domain.outbound import Channel
 from app.errors import Retryable
 from app.services import tasks
 from app.services.outbound import CLAIM_STALE_AFTER
@@ -26,12 +28,17 @@ logger = logging.getLogger(__name__)
 # longer than a queued task takes to start under load; shorter than a merchant's patience
 LOST_AFTER = timedelta(minutes=5)
 SWEEP_ACTOR = "Drop-ship (queued again after an outage)"
+_CHANGE_TASKS = {
+    Channel.SALEOR_TRACKING: tasks.UPDATE_TRACKING,
+    Channel.SALEOR_CANCEL_FULFILMENT: tasks.CANCEL_SHIPMENT,
+}
 
 
 def queue_lost_writes(
     uow_factory: UnitOfWorkFactory, queue: TaskQueue, now: datetime | None = None
 ) -> int:
-    """Queue again every PO send and fulfilment write waiting without a task; returns how many."""
+    """Queue again every PO send and Saleor fulfilment write or change waiting without a task;
+    returns how many."""
     now = now or datetime.now(UTC)
     with uow_factory() as uow:
         sends = []
@@ -42,6 +49,7 @@ def queue_lost_writes(
             if po is not None and po.id is not None:
                 sends.append((installation_id, po.id, po.revision))
         shipments = uow.shipments.lost_writes(now, LOST_AFTER, CLAIM_STALE_AFTER)
+        changes = uow.outbound.lost_saleor_changes(now, LOST_AFTER, CLAIM_STALE_AFTER)
     try:
         for installation_id, po_id, revision in sends:
             queue.enqueue(
@@ -55,6 +63,10 @@ def queue_lost_writes(
             queue.enqueue(
                 tasks.WRITE_FULFILMENT, installation_id=installation_id, shipment_id=shipment_id
             )
+        for installation_id, channel, shipment in changes:
+            queue.enqueue(
+                _CHANGE_TASKS[channel], installation_id=installation_id, shipment_id=int(shipment)
+            )
     except Retryable as error:
         logger.warning("lost writes not queued (%s); the next sweep will", error.message)
-    return len(sends) + len(shipments)
+    return len(sends) + len(shipments) + len(changes)

@@ -10,7 +10,7 @@ from typing import Any, Protocol, Self
 
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
 from app.domain.orders import DropShipState, Order, OrderInfo
-from app.domain.outbound import OutboundAttempt, OutboundStatus, Subject
+from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shipments import Shipment
@@ -262,6 +262,10 @@ class OutboundRepository(Protocol):
     def lost_sends(
         self, now: datetime, grace: timedelta, stale_after: timedelta
     ) -> list[tuple[InstallationId, str]]: ...
+
+    def lost_saleor_changes(
+        self, now: datetime, grace: timedelta, stale_after: timedelta
+    ) -> list[tuple[InstallationId, Channel, str]]: ...
 
 
 class NoteRepository(Protocol):

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 from app.adapters.db import tables
 from app.adapters.db.repositories import insert_ignoring_conflicts
 from app.domain.installations import InstallationId, InstallationStatus
-from app.domain.outbound import OutboundAttempt, OutboundStatus, Subject
+from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
 
 _T = tables.outbound_attempts
 _N = tables.order_notes
@@ -189,6 +189,24 @@ class SqlOutboundRepository:
             )
         )
         return [(InstallationId(row[0]), row[1]) for row in rows]
+
+    def lost_saleor_changes(
+        self, now: datetime, grace: timedelta, stale_after: timedelta
+    ) -> list[tuple[InstallationId, Channel, str]]:
+        """Every shop's tracking corrections and fulfilment cancellations whose task is gone
+        (see ``lost_sends``). Returns (shop, channel, shipment id)."""
+        installations = tables.installations
+        channels = (Channel.SALEOR_TRACKING.value, Channel.SALEOR_CANCEL_FULFILMENT.value)
+        rows = self._connection.execute(
+            select(_T.c.installation_id, _T.c.channel, _T.c.subject_id)
+            .join(installations, installations.c.id == _T.c.installation_id)
+            .where(
+                installations.c.status == InstallationStatus.ACTIVE.value,
+                _T.c.channel.in_(channels),
+                lost_or_stale(now, grace, stale_after),
+            )
+        )
+        return [(InstallationId(row[0]), Channel(row[1]), row[2]) for row in rows]
 
 
 def lost_or_stale(now: datetime, grace: timedelta, stale_after: timedelta) -> Any:

@@ -112,7 +112,12 @@ class SqlAlchemyUnitOfWork:
             self.installations.changed = False
         callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
-            callback()
+            try:
+                callback()
+            except Retryable as error:
+                # The change is committed: the broker being down must not answer the merchant
+                # with an error. The minute's sweeps (services/lost_writes.py) queue it.
+                logger.warning("task not queued after commit (%s); a sweep will", error.message)
         self._connection.begin()
 
     def rollback(self) -> None:

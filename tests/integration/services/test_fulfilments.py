@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,6 +18,7 @@ from app.domain.shipments import ShipmentStatus
 from app.errors import Invalid
 from app.services import tasks
 from app.services.forms import FormInvalid
+from app.services.lost_writes import queue_lost_writes
 from app.services.orders import refresh_order, store_order_info
 from app.services.ports import FulfilLine, SaleorUnavailable
 from app.services.product_vendors import save_product_vendor
@@ -33,7 +35,7 @@ from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
 from tests.conftest import ROOT, SCHEMA_PATH
-from tests.fakes import RecordingTaskQueue
+from tests.fakes import BrokenTaskQueue, RecordingTaskQueue
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 
 UPS = "1Z999AA10123456784"
@@ -446,3 +448,27 @@ def test_cancelling_the_last_shipment_moves_the_po_and_order_back(shop):
     assert shop.po(shop.acme_po).status is POStatus.SHIPPED
     assert shop.state() is DropShipState.IN_PROCESS
     assert shop.fake.order(shop.order_id)["status"] == "PARTIALLY_FULFILLED"
+
+
+def test_a_tracking_correction_queued_while_the_broker_is_down_is_swept_later(shop):
+    shipment = shop.ship(shop.acme_po, {shop.line(0): 3})
+    shop.write(shipment.id)
+
+    # the broker is down: the correction is stored and the merchant gets no error
+    correct_tracking(
+        shop.uow_factory,
+        BrokenTaskQueue(),
+        CARRIERS,
+        shop.installation_id,
+        shipment.id,
+        tracking=USPS,
+    )
+    queue = RecordingTaskQueue()
+    queue_lost_writes(shop.uow_factory, queue, now=datetime.now(UTC) + timedelta(minutes=6))
+
+    assert queue.tasks == [
+        (
+            tasks.UPDATE_TRACKING,
+            {"installation_id": shop.installation_id, "shipment_id": shipment.id},
+        )
+    ]

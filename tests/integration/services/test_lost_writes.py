@@ -12,7 +12,7 @@ from app.services.lost_writes import SWEEP_ACTOR, queue_lost_writes
 from app.services.outbound import CLAIM_STALE_AFTER, fulfil_key
 from app.services.purchase_orders import create_purchase_orders
 from app.services.shipments import record_shipment
-from tests.fakes import RecordingTaskQueue
+from tests.fakes import BrokenTaskQueue, RecordingTaskQueue
 
 
 def _later():
@@ -135,3 +135,18 @@ def test_a_fulfilment_write_claimed_by_a_worker_that_died_is_queued_again(catalo
         catalogue.uow_factory, queue, now=claimed_at + CLAIM_STALE_AFTER + timedelta(seconds=1)
     )
     assert fulfil_task in queue.tasks
+
+
+def test_creating_and_sending_while_the_broker_is_down_answers_and_the_sweep_sends(catalogue):
+    acme_po, manual_po = create_purchase_orders(
+        catalogue.uow_factory,
+        BrokenTaskQueue(),
+        catalogue.installation_id,
+        catalogue.order_id,
+        actor="m@shop.test",
+        send=True,
+    )  # no error: the POs and the send are committed, the task waits for the sweep
+    queue = RecordingTaskQueue()
+
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 1
+    assert queue.tasks[0][1]["po_id"] == acme_po.id
