@@ -32,6 +32,20 @@ def _create_and_send(catalogue):
     )
 
 
+def _ship_one_line(catalogue, po):
+    """A shipment recorded with its write's task recorded (not run): as a broker that lost it."""
+    return record_shipment(
+        catalogue.uow_factory,
+        RecordingTaskQueue(),
+        TrackingNumberCarriers(),
+        catalogue.installation_id,
+        po.id,
+        quantities={catalogue.line_id(1): 1},
+        tracking="1Z999AA10123456784",
+        actor="m@shop.test",
+    )
+
+
 def test_a_send_whose_task_was_lost_is_queued_again_after_five_minutes(catalogue, other_shop):
     acme_po, _manual_po = _create_and_send(catalogue)
     queue = RecordingTaskQueue()
@@ -54,16 +68,7 @@ def test_a_send_whose_task_was_lost_is_queued_again_after_five_minutes(catalogue
 
 def test_a_shipment_whose_write_was_never_queued_is_queued_again(catalogue):
     _, manual_po = _create_and_send(catalogue)
-    shipment = record_shipment(
-        catalogue.uow_factory,
-        RecordingTaskQueue(),
-        TrackingNumberCarriers(),
-        catalogue.installation_id,
-        manual_po.id,
-        quantities={catalogue.line_id(1): 1},
-        tracking="1Z999AA10123456784",
-        actor="m@shop.test",
-    )
+    shipment = _ship_one_line(catalogue, manual_po)
     queue = RecordingTaskQueue()
 
     assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 2  # and Acme's send
@@ -111,16 +116,7 @@ def test_a_send_claimed_by_a_worker_that_died_is_queued_again_once_the_claim_is_
 
 def test_a_fulfilment_write_claimed_by_a_worker_that_died_is_queued_again(catalogue):
     _, manual_po = _create_and_send(catalogue)
-    shipment = record_shipment(
-        catalogue.uow_factory,
-        RecordingTaskQueue(),
-        TrackingNumberCarriers(),
-        catalogue.installation_id,
-        manual_po.id,
-        quantities={catalogue.line_id(1): 1},
-        tracking="1Z999AA10123456784",
-        actor="m@shop.test",
-    )
+    shipment = _ship_one_line(catalogue, manual_po)
     claimed_at = datetime.now(UTC)
     _claim_as_a_worker_that_dies(catalogue, fulfil_key(shipment.id), claimed_at)
     queue = RecordingTaskQueue()
