@@ -99,6 +99,7 @@ ORDER_MUTATIONS = (
     "order_fulfill.graphql",
     "fulfillment_cancel.graphql",
     "fulfillment_approve.graphql",
+    "order_cancel.graphql",
 )
 
 

@@ -306,6 +306,14 @@ def radar_reasons(result: RadarResult, settings: RiskSettings) -> list[Reason]:
                 0,
             )
         ]
+    if not result.risk_level and result.risk_score is None:
+        return [
+            Reason(
+                "radar_not_assessed",
+                f"Stripe Radar: no risk assessment on the charge of {result.payment_intent}.",
+                0,
+            )
+        ]
     level = result.risk_level or "not assessed"
     weight, setting = 0, ""
     if level == "highest":

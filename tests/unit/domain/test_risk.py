@@ -402,3 +402,9 @@ def test_settings_form_keeps_forwarder_words_one_per_line():
 def test_stored_values_out_of_bounds_are_clamped_and_unknown_ones_ignored():
     stored = RiskSettings.from_values({"review_threshold": 900, "nonsense": 3, "weight_guest": -4})
     assert (stored.review_threshold, stored.weight_guest) == (100, 0)
+
+
+def test_a_charge_without_radar_outcome_is_said_as_such():
+    (reason,) = radar_reasons(RadarResult(RadarStatus.READ, "pi_1"), SETTINGS)
+    assert (reason.code, reason.weight) == ("radar_not_assessed", 0)
+    assert reason.text == "Stripe Radar: no risk assessment on the charge of pi_1."
