@@ -21,7 +21,7 @@ from app.domain.risk.review import RiskErrorCode, RiskReview
 from app.domain.risk.scoring import Decision, RiskSettings, assess, clean_risk_settings
 from app.domain.risk.signals import order_reasons, radar_reasons
 from app.errors import Invalid, NoOp, NotFound
-from app.services import orders
+from app.services import orders, tasks
 from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
@@ -332,3 +332,18 @@ def save_risk_settings(
             uow.risk_settings.set_stripe_key(installation_id, key)
         uow.commit()
     return get_risk_settings(uow_factory, installation_id)
+
+
+def request_risk_review(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    *,
+    installation_id: InstallationId,
+    order_id: str,
+) -> None:
+    """The widget's "Review again": queue the review of an order the app holds."""
+    with uow_factory() as uow:
+        order = uow.orders.get(installation_id, order_id)
+    if order is None:
+        raise NotFound("This order has not reached the app yet.")
+    queue.enqueue(tasks.REVIEW_ORDER_RISK, installation_id=installation_id, order_id=order_id)

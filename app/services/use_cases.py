@@ -74,6 +74,7 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     risk_reviews.risk_review,
     risk_reviews.approve_order,
     risk_reviews.reject_order,
+    risk_reviews.request_risk_review,
     risk_reviews.get_risk_settings,
     risk_reviews.save_risk_settings,
     # shipments and Saleor fulfilments
