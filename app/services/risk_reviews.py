@@ -123,7 +123,9 @@ def _load(
         order = uow.orders.get(installation_id, order_id)
     if installation is None or not installation.is_active:
         raise NotFound("The app is not installed in this Saleor.")
-    if review is None or order is None:
+    if order is None:
+        raise NotFound("This order has not reached the app yet.")
+    if review is None:
         raise Invalid(
             "This order has no risk review yet: refresh in a moment.",
             code=RiskErrorCode.NOT_REVIEWED,
