@@ -88,7 +88,7 @@ class SqlRiskReviewRepository:
         rows = self._connection.execute(
             select(table)
             .where(table.c.installation_id == installation_id)
-            .order_by(table.c.order_created_at.desc(), table.c.id.desc())
+            .order_by(table.c.order_created_at.desc().nulls_last(), table.c.id.desc())
             .limit(limit)
         ).all()
         return [
