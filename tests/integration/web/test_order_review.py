@@ -196,7 +196,13 @@ def test_a_cancellation_saleor_refuses_records_nothing_and_says_why(installed):
     page = open_widget(shop).text
     with shop.fake.store.lock:  # shipped meanwhile: Saleor refuses to cancel
         shop.fake.store.get_order(shop.order_id)["fulfillments"] = [
-            {"id": "RnVsZmlsbG1lbnQ6MQ==", "status": "FULFILLED", "lines": []}
+            {
+                "id": "RnVsZmlsbG1lbnQ6MQ==",
+                "status": "FULFILLED",
+                "trackingNumber": "",
+                "warehouse": None,
+                "lines": [],
+            }
         ]
 
     answer = act(shop, page, "/widgets/order/review/reject", confirm="1", reason="Fraud")
@@ -206,6 +212,19 @@ def test_a_cancellation_saleor_refuses_records_nothing_and_says_why(installed):
     assert risk_review(shop.uow_factory, shop.installation_id, shop.order_id).decision is None
     assert pending_notes(shop) == []
     assert "Reject…" in answer.text  # the merchant may try again
+    assert re.search(
+        r"Cancelling the order in Saleor \(risk review: Reject\):\s+failed after attempt 1: "
+        r"Saleor refused OrderCancel: This order can&#39;t be canceled.",
+        answer.text,
+    )
+    with shop.fake.store.lock:  # the fulfilment was cancelled: Reject again goes through
+        shop.fake.store.get_order(shop.order_id)["fulfillments"][0]["status"] = "CANCELED"
+    again = act(shop, page, "/widgets/order/review/reject", confirm="1", reason="Fraud")
+    assert again.status_code == 200, banner(again.text)
+    assert shop.fake.store.get_order(shop.order_id)["status"] == "CANCELED"
+    assert "Cancelling the order in Saleor" not in again.text
+    events = shop.fake.store.get_order(shop.order_id).get("events") or []
+    assert [e["type"] for e in events].count("CANCELED") == 1
 
 
 def test_another_shop_cannot_decide_this_shops_review(installed):
