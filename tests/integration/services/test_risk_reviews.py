@@ -13,16 +13,22 @@ from app.adapters.saleor.documents import load_documents, load_schema
 from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.stripe_radar import StripeRadar
 from app.domain.installations import Installation, SaleorApiUrl
+from app.domain.outbound import OutboundStatus, Subject
 from app.domain.risk.scoring import Verdict
+from app.errors import Invalid
 from app.services.forms import FormInvalid
+from app.services.orders import refresh_order
 from app.services.risk_reviews import (
+    approve_order,
     get_risk_settings,
+    reject_order,
     review_order_risk,
     risk_review,
     save_risk_settings,
 )
 from tests.builders import global_id, make_address, make_line, make_order
 from tests.conftest import ROOT, SCHEMA_PATH
+from tests.fakes import RecordingTaskQueue
 from tests.servers.localstripe import WORKING_KEY, LocalStripe
 from tests.servers.tcp_proxy import free_port
 
@@ -367,3 +373,55 @@ def test_without_a_stripe_key_stripe_is_not_called(risk_shop):
     review = risk_shop.review(order_id)
 
     assert not [r for r in review.reasons if r.code.startswith("radar")]
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def test_a_cancellation_applied_before_a_timeout_is_not_sent_again(risk_shop):
+    order_id = risk_shop.add("680", user=None)
+    with risk_shop.uow_factory() as uow:
+        installation = uow.installations.get(risk_shop.installation_id)
+    refresh_order(risk_shop.uow_factory, risk_shop.saleor, installation, order_id)
+    risk_shop.review(order_id)
+    impatient = SaleorHttpGateway(
+        schema=load_schema(SCHEMA_PATH),
+        documents=load_documents(ROOT / "graphql"),
+        subscriptions=load_documents(ROOT / "webhooks"),
+        timeout=1,
+        read_retries=1,
+        backoff_seconds=0.01,
+    )
+    risk_shop.fake.delay_next_mutation(2.0)  # Saleor cancels, then answers too late
+
+    decided = reject_order(
+        risk_shop.uow_factory,
+        impatient,
+        RecordingTaskQueue(),
+        installation_id=risk_shop.installation_id,
+        order_id=order_id,
+        actor="staff@example.com",
+        reason="Card reported stolen",
+    )
+
+    assert decided.order_status == "CANCELED"
+    events = risk_shop.fake.store.get_order(order_id).get("events") or []
+    assert [e["type"] for e in events].count("CANCELED") == 1
+    with risk_shop.uow_factory() as uow:
+        [write] = uow.outbound.latest(risk_shop.installation_id, Subject.ORDER, [order_id])
+        order = uow.orders.get(risk_shop.installation_id, order_id)
+    assert (write.channel, write.status, write.attempts) == (
+        "saleor.cancel_order",
+        OutboundStatus.SENT,
+        1,
+    )
+    assert order.status == "CANCELED"
+    with pytest.raises(Invalid, match=r"already rejected by staff@example\.com"):
+        approve_order(
+            risk_shop.uow_factory,
+            risk_shop.saleor,
+            RecordingTaskQueue(),
+            installation_id=risk_shop.installation_id,
+            order_id=order_id,
+            actor="other@example.com",
+        )
