@@ -167,6 +167,8 @@ def approve_order(
     """The merchant approves: the review is done, and an UNCONFIRMED order is confirmed in
     Saleor first (orderConfirm; after a timeout it is read back, never sent twice blindly)."""
     _, review, status = _load(uow_factory, installation_id, order_id)
+    if status == "UNCONFIRMED":  # the copy may be stale (confirmed in the dashboard): read it
+        status = orders.refresh_order_by_id(uow_factory, saleor, installation_id, order_id).status
     if status == "UNCONFIRMED":  # confirm_order stores the order Saleor answers
         status = orders.confirm_order(uow_factory, saleor, installation_id, order_id)
     decided = review.decide(Decision.APPROVED, actor, _now())

@@ -154,6 +154,37 @@ def test_approve_of_a_confirmed_order_only_marks_the_review_done(installed):
     assert "Approve…" not in answer.text
 
 
+def test_approve_of_an_order_confirmed_meanwhile_in_the_dashboard_does_not_confirm_it(installed):
+    shop = _risky_shop(installed, status="UNCONFIRMED")
+    page = open_widget(shop).text
+    with shop.fake.store.lock:  # confirmed in the dashboard; the app has not heard yet
+        shop.fake.store.get_order(shop.order_id)["status"] = "UNFULFILLED"
+
+    answer = act(shop, page, "/widgets/order/review/approve", confirm="1")
+
+    assert answer.status_code == 200
+    assert banner(answer.text) == (
+        "Order approved Review done; Saleor shows the order as unfulfilled."
+    )
+    assert 'data-decision="approved"' in answer.text
+
+
+def test_review_actions_need_the_signed_context(installed):
+    shop = _risky_shop(installed)
+    data = {"orderId": shop.order_id, "confirm": "1", "reason": "x"}
+
+    answers = [
+        requests.post(f"{shop.live.url}/widgets/order/review/{action}", data=data, timeout=10)
+        for action in ("approve", "reject", "run")
+    ]
+    settings = requests.post(f"{shop.live.url}/app/settings/risk", data={}, timeout=10)
+
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert settings.status_code == 401
+    assert risk_review(shop.uow_factory, shop.installation_id, shop.order_id).decision is None
+    assert shop.fake.store.get_order(shop.order_id)["status"] == "UNFULFILLED"
+
+
 def test_reject_cancels_the_order_in_saleor_with_a_note(installed):
     shop = _risky_shop(installed)
     page = open_widget(shop).text
