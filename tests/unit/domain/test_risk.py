@@ -408,3 +408,16 @@ def test_a_charge_without_radar_outcome_is_said_as_such():
     (reason,) = radar_reasons(RadarResult(RadarStatus.READ, "pi_1"), SETTINGS)
     assert (reason.code, reason.weight) == ("radar_not_assessed", 0)
     assert reason.text == "Stripe Radar: no risk assessment on the charge of pi_1."
+
+
+def test_a_review_is_decided_once_and_says_who_decided():
+    from app.domain.errors import RuleViolation
+    from app.domain.risk.review import RiskReview
+    from app.domain.risk.scoring import Decision
+
+    review = RiskReview.of("O1", "1042", assess([], SETTINGS), NOW)
+    approved = review.decide(Decision.APPROVED, "ada@shop.test", NOW)
+
+    assert approved.is_done and not review.is_done
+    with pytest.raises(RuleViolation, match=r"already approved by ada@shop\.test"):
+        approved.decide(Decision.REJECTED, "bob@shop.test", NOW, "fraud")
