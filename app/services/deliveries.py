@@ -194,8 +194,9 @@ def process_delivery(
 
 
 # The order arrived or changed in a way that can change its risk (paid: a transaction, its
-# events and its PaymentIntent exist now). ORDER_UPDATED is not subscribed: every note the app
-# writes back would echo as one and recompute the review for nothing.
+# events and its PaymentIntent exist now). ORDER_UPDATED is not subscribed yet: Saleor sends it on
+# every staff edit and note (a Saleor and maybe a Stripe call each), and it is a new webhook
+# (subscription, manifest, sync to installed shops); "Review again" covers edits until then.
 RISK_REVIEW_EVENTS = frozenset(
     {WebhookEvent.ORDER_CREATED, WebhookEvent.ORDER_CONFIRMED, WebhookEvent.ORDER_FULLY_PAID}
 )
