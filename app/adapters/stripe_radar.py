@@ -58,16 +58,24 @@ class StripeRadar:
             return RadarResult(RadarStatus.UNAVAILABLE, payment_intent)
         finally:
             session.close()
-        charge = _get(intent.to_dict(), "latest_charge")
-        outcome = _get(charge, "outcome") or {}
-        score = _get(outcome, "risk_score")
-        rule = _get(outcome, "rule")
-        return RadarResult(
-            RadarStatus.READ,
-            payment_intent,
-            risk_level=str(_get(outcome, "risk_level") or ""),
-            risk_score=score if isinstance(score, int) else None,
-            rule=str(_get(rule, "id") or rule or "") if rule else "",
-            outcome_type=str(_get(outcome, "type") or ""),
-            seller_message=str(_get(outcome, "seller_message") or "")[:200],
-        )
+        return radar_result(payment_intent, intent.to_dict())
+
+
+def radar_result(payment_intent: str, intent: Mapping[str, Any]) -> RadarResult:
+    """Radar's outcome on the intent's latest charge (expanded), and the card's fingerprint
+    (Stripe's own: the same card gives the same one across customers)."""
+    charge = _get(intent, "latest_charge")
+    outcome = _get(charge, "outcome") or {}
+    score = _get(outcome, "risk_score")
+    rule = _get(outcome, "rule")
+    card = _get(_get(charge, "payment_method_details"), "card")
+    return RadarResult(
+        RadarStatus.READ,
+        payment_intent,
+        risk_level=str(_get(outcome, "risk_level") or ""),
+        risk_score=score if isinstance(score, int) else None,
+        rule=str(_get(rule, "id") or "") if isinstance(rule, Mapping) else str(rule or ""),
+        outcome_type=str(_get(outcome, "type") or ""),
+        seller_message=str(_get(outcome, "seller_message") or "")[:200],
+        card_fingerprint=str(_get(card, "fingerprint") or "")[:100],
+    )

@@ -9,7 +9,7 @@ with the shop's thresholds; the settings that produced it are stored with it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from app.domain.errors import DomainValidationError
@@ -87,10 +87,16 @@ def review_order_risk(
     facts = api.fetch_risk_facts(order_id)
     if facts is None:
         raise NoOp(f"Saleor has no order {order_id}.")
+    radar_results = [
+        radar.read(stripe_key, intent)
+        for intent in (facts.stripe_payment_intents[:MAX_PAYMENT_INTENTS] if stripe_key else ())
+    ]
+    fingerprint = next((r.card_fingerprint for r in radar_results if r.card_fingerprint), "")
+    if fingerprint:  # Stripe knows the card: a better "same card" key than brand and digits
+        facts = replace(facts, card_key=f"stripe:{fingerprint}")
     reasons = order_reasons(facts, history, settings)
-    if stripe_key:
-        for intent in facts.stripe_payment_intents[:MAX_PAYMENT_INTENTS]:
-            reasons += radar_reasons(radar.read(stripe_key, intent), settings)
+    for result in radar_results:
+        reasons += radar_reasons(result, settings)
     review = RiskReview.of(facts.order_id, facts.number, assess(reasons, settings), _now())
     with uow_factory() as uow:
         uow.risk_reviews.save(installation_id, review, past_order(facts))

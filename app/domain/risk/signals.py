@@ -289,6 +289,7 @@ class RadarResult:
     rule: str = ""
     outcome_type: str = ""  # authorized | manual_review | issuer_declined | blocked | invalid
     seller_message: str = ""
+    card_fingerprint: str = ""  # Stripe's card fingerprint: the real "same card" key
 
 
 def radar_reasons(result: RadarResult, settings: RiskSettings) -> list[Reason]:

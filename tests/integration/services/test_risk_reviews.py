@@ -15,6 +15,7 @@ from app.adapters.stripe_radar import StripeRadar
 from app.domain.installations import Installation, SaleorApiUrl
 from app.domain.outbound import OutboundStatus, Subject
 from app.domain.risk.scoring import Verdict
+from app.domain.risk.signals import RadarResult, RadarStatus
 from app.errors import Invalid
 from app.services.forms import FormInvalid
 from app.services.orders import refresh_order
@@ -425,3 +426,29 @@ def test_a_cancellation_applied_before_a_timeout_is_not_sent_again(risk_shop):
             order_id=order_id,
             actor="other@example.com",
         )
+
+
+class FingerprintRadar:
+    """Stripe as it answers for a card it knows: normal risk, and the card's fingerprint."""
+
+    def read(self, api_key: str, payment_intent: str) -> RadarResult:
+        return RadarResult(RadarStatus.READ, payment_intent, "normal", 8, card_fingerprint="fp_1")
+
+
+def test_stripes_card_fingerprint_finds_the_same_card_across_emails(risk_shop):
+    _with_stripe(risk_shop, WORKING_KEY)
+    radar = FingerprintRadar()
+    for number in ("690", "691", "692"):  # three buyers, three addresses, one card
+        elsewhere = make_address(companyName="", streetAddress1=f"{number} Elm Street")
+        email = f"buyer{number}@example.com"
+        transaction = card_transaction(f"pi_{number}")
+        transaction["paymentMethodDetails"] = None  # Saleor knows nothing of the card
+        order_id = risk_shop.add(
+            number, userEmail=email, user=customer(email), shippingAddress=elsewhere,
+            transactions=[transaction],
+        )  # fmt: skip
+        review = risk_shop.review(order_id, radar)
+
+    texts = {r.code: r.text for r in review.reasons}
+    assert texts["several_orders"] == "Several orders within 24 h: 3 from the same card."
+    assert texts["radar"] == "Stripe Radar: normal risk, score 8."
