@@ -30,6 +30,7 @@ from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.manifest import build_manifest
 from app.adapters.saleor.parsing import manifest_subscriptions
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
+from app.adapters.stripe_radar import StripeRadar
 from app.adapters.task_queue import CeleryTaskQueue, QueueUnavailable, build_celery
 from app.domain.vendors import IntegrationKind
 from app.domain.webhooks import WebhookSubscription
@@ -40,6 +41,7 @@ from app.services.ports import (
     CarrierDetector,
     DocumentRenderer,
     Mailer,
+    RadarReader,
     SaleorGateway,
     SmtpSettings,
     TaskQueue,
@@ -67,6 +69,7 @@ class Container:
     mail_defaults: MailDefaults
     carriers: CarrierDetector
     channels: Channels  # one PurchaseOrderChannel per vendor integration kind that sends
+    radar: RadarReader  # Stripe Radar for the risk review (the shop's own restricted key)
 
     @cached_property
     def use_cases(self) -> UseCases:
@@ -125,6 +128,7 @@ PORT_PARTS = {
     "verifier": "verifier",
     "mailer": "mailer",
     "defaults": "mail_defaults",  # the deployment's SMTP server and Message-ID domain
+    "radar": "radar",
 }
 
 
@@ -233,6 +237,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ),
         "mail_defaults": mail_defaults(settings),
         "carriers": TrackingNumberCarriers(),
+        "radar": StripeRadar(
+            timeout_seconds=settings.stripe_timeout_seconds, api_base=settings.stripe_api_base
+        ),
     }
     unknown = set(overrides) - set(parts) - {"channels"}
     if unknown:

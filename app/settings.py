@@ -54,6 +54,8 @@ class Settings:
     smtp_sender: str = ""
     metrics_token: str = field(default="", repr=False)
     metrics_dir: Path | None = None
+    stripe_timeout_seconds: float = 5.0  # Radar reads in the risk review: never long
+    stripe_api_base: str = ""  # empty: Stripe itself (tests: localstripe on loopback)
 
     @property
     def is_development(self) -> bool:
@@ -153,6 +155,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ("TEMPLATE_MAX_BYTES", int),
         ("TEMPLATE_MEMORY_BYTES", int),
         ("DELIVERY_PAYLOAD_RETENTION_DAYS", int),
+        ("STRIPE_TIMEOUT_SECONDS", float),
     ):
         if name in env:
             optional[name.lower()] = _positive_number(name, env[name], kind)
@@ -163,6 +166,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
 
     optional.update(_smtp_defaults(env))
+    if env.get("STRIPE_API_BASE"):
+        optional["stripe_api_base"] = _url("STRIPE_API_BASE", env["STRIPE_API_BASE"])
     return Settings(
         app_url=_url("APP_URL", env.get("APP_URL", "http://localhost:8000")),
         database_url=database_url,

@@ -46,6 +46,7 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "app.jobs.purchase_orders",
             "app.jobs.shipments",
             "app.jobs.shop_schemas",
+            "app.jobs.risk",
         ],
     )
     celery.conf.update(

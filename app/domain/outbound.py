@@ -31,6 +31,7 @@ class Channel(StrEnum):
     SALEOR_FULFIL = "saleor.fulfil"
     SALEOR_TRACKING = "saleor.tracking"
     SALEOR_CANCEL_FULFILMENT = "saleor.cancel_fulfilment"
+    SALEOR_CANCEL_ORDER = "saleor.cancel_order"
 
 
 class Subject(StrEnum):

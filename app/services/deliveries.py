@@ -10,8 +10,8 @@ from typing import Any
 
 from app.domain.installations import Installation
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
-from app.errors import Invalid, NoOp, Permanent, Unauthenticated
-from app.services import orders, reconcile, signing_keys
+from app.errors import Invalid, NoOp, Permanent, Retryable, Unauthenticated
+from app.services import orders, reconcile, signing_keys, tasks
 from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -181,6 +181,8 @@ def process_delivery(
         if order_id is None:
             raise Permanent("The order event carries no order id.")
         orders.refresh_order(uow_factory, saleor, installation, order_id)
+        if delivery.event in RISK_REVIEW_EVENTS and queue is not None:
+            _queue_risk_review(queue, delivery.installation_id, order_id)
         if delivery.event.is_fulfilment_event and queue is not None:
             reconcile.reconcile_fulfilments(uow_factory, queue, delivery.installation_id, order_id)
     with uow_factory() as uow:
@@ -189,6 +191,24 @@ def process_delivery(
     if not finished_here:
         logger.info("delivery %s was finished by another run (handed over twice)", delivery_id)
     return DeliveryStatus.PROCESSED
+
+
+# The order arrived or changed in a way that can change its risk (paid: a transaction, its
+# events and its PaymentIntent exist now). ORDER_UPDATED is not subscribed yet: Saleor sends it on
+# every staff edit and note (a Saleor and maybe a Stripe call each), and it is a new webhook
+# (subscription, manifest, sync to installed shops); "Review again" covers edits until then.
+RISK_REVIEW_EVENTS = frozenset(
+    {WebhookEvent.ORDER_CREATED, WebhookEvent.ORDER_CONFIRMED, WebhookEvent.ORDER_FULLY_PAID}
+)
+
+
+def _queue_risk_review(queue: TaskQueue, installation_id: int, order_id: str) -> None:
+    """Best effort: the delivery is processed either way; the widget says "not reviewed yet"
+    with a button that queues it again."""
+    try:
+        queue.enqueue(tasks.REVIEW_ORDER_RISK, installation_id=installation_id, order_id=order_id)
+    except Retryable as error:
+        logger.warning("risk review of %s not queued: %s", order_id, error.message)
 
 
 def mark_delivery_failed(uow_factory: UnitOfWorkFactory, delivery_id: int, reason: str) -> None:

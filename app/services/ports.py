@@ -9,6 +9,8 @@ from typing import Any, Protocol
 from app.domain.orders import Fulfilment, OrderInfo
 from app.domain.products import ProductInfo
 from app.domain.purchase_orders import PurchaseOrder
+from app.domain.risk.facts import RiskFacts
+from app.domain.risk.signals import RadarResult
 from app.domain.shop_schemas import ShopSchema
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
@@ -83,6 +85,11 @@ class SaleorApi(Protocol):
 
     def fetch_order(self, order_id: str) -> OrderInfo | None: ...
 
+    def fetch_risk_facts(self, order_id: str) -> RiskFacts | None:
+        """The order as the risk review reads it (graphql/order_risk.graphql), with how many
+        orders Saleor holds under the customer's email; None when Saleor has no such order."""
+        ...
+
     def variants_by_sku(self, skus: list[str]) -> dict[str, VariantRef]:
         """At most 100 SKUs per call; unknown SKUs are missing from the answer."""
         ...
@@ -103,6 +110,10 @@ class SaleorApi(Protocol):
 
     def confirm_order(self, order_id: str) -> OrderInfo | None:
         """The order as confirmed; raises SaleorMutationFailed if Saleor refuses."""
+        ...
+
+    def cancel_order(self, order_id: str) -> OrderInfo | None:
+        """The order as cancelled; raises SaleorMutationFailed if Saleor refuses."""
         ...
 
     def fulfil(
@@ -148,6 +159,13 @@ class SaleorApi(Protocol):
     def fetch_saleor_version(self) -> str:
         """``shop { version }``: the Saleor release the shop runs."""
         ...
+
+
+class RadarReader(Protocol):
+    """Stripe Radar's view of a PaymentIntent, read with the shop's restricted key. Never
+    raises: an outage or a refused key is a RadarResult that says so."""
+
+    def read(self, api_key: str, payment_intent: str) -> RadarResult: ...
 
 
 class CarrierDetector(Protocol):

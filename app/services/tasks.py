@@ -21,6 +21,7 @@ class TaskName(StrEnum):
     RECHECK_SHOP_SCHEMA = "app.jobs.shop_schemas.recheck_shop_schema_task"
     RECHECK_INSTALLATION_SCHEMA = "app.jobs.shop_schemas.recheck_installation_schema_task"
     RECHECK_SHOP_SCHEMAS = "app.jobs.shop_schemas.recheck_shop_schemas_task"
+    REVIEW_ORDER_RISK = "app.jobs.risk.review_order_risk_task"
 
     @property
     def short_name(self) -> str:
@@ -35,3 +36,4 @@ WRITE_FULFILMENT = TaskName.WRITE_FULFILMENT
 UPDATE_TRACKING = TaskName.UPDATE_TRACKING
 CANCEL_SHIPMENT = TaskName.CANCEL_SHIPMENT
 RECHECK_SHOP_SCHEMA = TaskName.RECHECK_SHOP_SCHEMA
+REVIEW_ORDER_RISK = TaskName.REVIEW_ORDER_RISK

@@ -13,6 +13,9 @@ from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
+from app.domain.risk.facts import PastOrder
+from app.domain.risk.review import RiskReview
+from app.domain.risk.scoring import RiskSettings
 from app.domain.shipments import Shipment
 from app.domain.shop_schemas import ShopSchema, ShopSchemaRecord
 from app.domain.shop_settings import ShopSettings
@@ -298,6 +301,30 @@ class ShopSchemaRepository(Protocol):
     def get(self, installation_id: InstallationId) -> ShopSchemaRecord | None: ...
 
 
+class RiskReviewRepository(Protocol):
+    def save(self, installation_id: InstallationId, review: RiskReview, order: PastOrder) -> None:
+        """Store the computed review and the order's history facts; a decision stays."""
+        ...
+
+    def get(self, installation_id: InstallationId, order_id: str) -> RiskReview | None: ...
+
+    def history(self, installation_id: InstallationId, limit: int) -> list[PastOrder]: ...
+
+    def decide(self, installation_id: InstallationId, review: RiskReview) -> bool:
+        """Record the review's decision unless one is recorded; False when one was."""
+        ...
+
+
+class RiskSettingsRepository(Protocol):
+    def get(self, installation_id: InstallationId) -> RiskSettings: ...
+
+    def save(self, installation_id: InstallationId, settings: RiskSettings) -> None: ...
+
+    def stripe_key(self, installation_id: InstallationId) -> str: ...
+
+    def set_stripe_key(self, installation_id: InstallationId, key: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -313,6 +340,8 @@ class UnitOfWork(Protocol):
     outbound: OutboundRepository
     notes: NoteRepository
     shop_schemas: ShopSchemaRepository
+    risk_reviews: RiskReviewRepository
+    risk_settings: RiskSettingsRepository
 
     def __enter__(self) -> Self: ...
 

@@ -25,6 +25,7 @@ from app.services import (
     product_vendors,
     purchase_orders,
     queries,
+    risk_reviews,
     shipment_imports,
     shipments,
     shop_schemas,
@@ -68,6 +69,14 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     purchase_orders.cancel_purchase_order,
     purchase_orders.purchase_order_file,
     dispatch.dispatch_purchase_order,
+    # risk review
+    risk_reviews.review_order_risk,
+    risk_reviews.risk_review,
+    risk_reviews.approve_order,
+    risk_reviews.reject_order,
+    risk_reviews.request_risk_review,
+    risk_reviews.get_risk_settings,
+    risk_reviews.save_risk_settings,
     # shipments and Saleor fulfilments
     shipments.record_shipment,
     shipments.correct_tracking,

@@ -114,8 +114,15 @@ def register_blueprints(app: Flask) -> None:
     dashboard_extension/templates/."""
     from app.web import forms
     from app.web.api import install, operations, webhooks
-    from app.web.app_pages import first_run, settings, shell, shipment_imports, vendors
-    from app.web.order_widget import order, purchase_orders, shipments
+    from app.web.app_pages import (
+        first_run,
+        risk_settings,
+        settings,
+        shell,
+        shipment_imports,
+        vendors,
+    )
+    from app.web.order_widget import order, purchase_orders, review, shipments
     from app.web.product_widget import vendors as product_vendors
 
     for module in (
@@ -131,6 +138,8 @@ def register_blueprints(app: Flask) -> None:
         shipment_imports,
         first_run,
         operations,
+        review,
+        risk_settings,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

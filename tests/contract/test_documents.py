@@ -75,14 +75,17 @@ def test_client_loads_every_operation_by_name():
     assert documents.names() == [
         "AppId",
         "AppWebhooks",
+        "CustomerOrderCount",
         "FulfillmentApprove",
         "FulfillmentCancel",
         "FulfillmentUpdateTracking",
+        "OrderCancel",
         "OrderConfirm",
         "OrderDetails",
         "OrderFulfill",
         "OrderFulfillments",
         "OrderPrivateMetafield",
+        "OrderRisk",
         "OrderWriteBack",
         "ProductVariants",
         "ShopVersion",
@@ -99,6 +102,7 @@ ORDER_MUTATIONS = (
     "order_fulfill.graphql",
     "fulfillment_cancel.graphql",
     "fulfillment_approve.graphql",
+    "order_cancel.graphql",
 )
 
 

@@ -10,11 +10,12 @@ from app.adapters.db import tables
 _ENCRYPTED_COLUMNS = (
     (tables.installations, "token_encrypted"),
     (tables.installation_settings, "smtp_password_encrypted"),
+    (tables.risk_settings, "stripe_key_encrypted"),
 )
 
 
 def rotate_stored_secrets(engine: Engine, cipher: TokenCipher) -> int:
-    """Re-encrypt app tokens and SMTP passwords in one transaction; returns how many."""
+    """Re-encrypt every stored secret (tokens, SMTP passwords, Stripe keys); returns the count."""
     rotated = 0
     with engine.begin() as connection:
         for table, column_name in _ENCRYPTED_COLUMNS:

@@ -377,3 +377,49 @@ installation_schemas = Table(
     Column("problems", JSON, nullable=False),
     Column("checked_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Risk review (issue 11): one row per order, recomputed when the order arrives or changes; the
+# merchant's decision columns are never touched by a recomputation. The email, address, card,
+# IP, total and creation time are the shop's own order history the next reviews compare with.
+risk_reviews = Table(
+    "risk_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("saleor_order_id", String(200), nullable=False),
+    Column("order_number", String(40), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("verdict", String(10), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+    Column("email", String(320), nullable=False, server_default=""),
+    Column("address_key", String(600), nullable=False, server_default=""),
+    Column("card_key", String(100), nullable=False, server_default=""),
+    Column("ip_addresses", JSON, nullable=False),
+    Column("total", Numeric(14, 4), nullable=True),
+    Column("currency", String(3), nullable=False, server_default=""),
+    Column("order_created_at", DateTime(timezone=True), nullable=True),
+    Column("decision", String(10), nullable=True),
+    Column("decided_by", String(320), nullable=False, server_default=""),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decision_note", Text, nullable=False, server_default=""),
+    UniqueConstraint("installation_id", "saleor_order_id", name="uq_risk_reviews_order"),
+    Index("ix_risk_reviews_history", "installation_id", "order_created_at"),
+)
+
+# A shop's risk weights and thresholds, and its restricted Stripe key (encrypted, write-only).
+risk_settings = Table(
+    "risk_settings",
+    metadata,
+    Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("values", JSON, nullable=False),
+    Column("stripe_key_encrypted", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -25,6 +25,7 @@ from app.adapters.db.repositories import (
     SqlInstallationRepository,
     SqlOrderRepository,
 )
+from app.adapters.db.risk import SqlRiskReviewRepository, SqlRiskSettingsRepository
 from app.adapters.db.shipments import SqlShipmentRepository
 from app.adapters.db.shop_schemas import SqlShopSchemaRepository
 from app.errors import ErrorCode, Retryable
@@ -76,6 +77,8 @@ class SqlAlchemyUnitOfWork:
         self.outbound = SqlOutboundRepository(self._connection)
         self.notes = SqlNoteRepository(self._connection)
         self.shop_schemas = SqlShopSchemaRepository(self._connection)
+        self.risk_reviews = SqlRiskReviewRepository(self._connection)
+        self.risk_settings = SqlRiskSettingsRepository(self._connection, self._cipher)
         return self
 
     def __exit__(

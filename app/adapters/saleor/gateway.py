@@ -14,12 +14,14 @@ from app.adapters.saleor.parsing import (
     parse_fulfilment,
     parse_order,
     parse_product,
+    parse_risk_facts,
     parse_webhook_payload,
 )
 from app.adapters.saleor.schemas import SchemaRegistry
 from app.domain.installations import jwks_url
 from app.domain.orders import Fulfilment, OrderInfo
 from app.domain.products import ProductInfo
+from app.domain.risk.facts import RiskFacts
 from app.domain.shop_schemas import ShopSchema
 from app.domain.webhooks import WebhookPayload
 from app.services.ports import (
@@ -48,6 +50,19 @@ class SaleorApiAdapter:
 
     def fetch_order(self, order_id: str) -> OrderInfo | None:
         return _order(self._client.execute("OrderDetails", {"id": order_id}))
+
+    def fetch_risk_facts(self, order_id: str) -> RiskFacts | None:
+        """The order as the risk review reads it, with the count of the customer's orders."""
+        order = self._client.execute("OrderRisk", {"id": order_id}).get("order")
+        if not isinstance(order, Mapping):
+            return None
+        count: int | None = None
+        email = order.get("userEmail")
+        if isinstance(email, str) and email:
+            found = self._client.execute("CustomerOrderCount", {"email": email}).get("orders")
+            total = found.get("totalCount") if isinstance(found, Mapping) else None
+            count = total if isinstance(total, int) else None
+        return parse_risk_facts(order, count)
 
     def variants_by_sku(self, skus: list[str]) -> dict[str, VariantRef]:
         found: dict[str, VariantRef] = {}
@@ -95,6 +110,9 @@ class SaleorApiAdapter:
 
     def confirm_order(self, order_id: str) -> OrderInfo | None:
         return _order(self._client.execute("OrderConfirm", {"id": order_id}).get("orderConfirm"))
+
+    def cancel_order(self, order_id: str) -> OrderInfo | None:
+        return _order(self._client.execute("OrderCancel", {"id": order_id}).get("orderCancel"))
 
     def fulfil(
         self,

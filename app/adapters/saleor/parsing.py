@@ -7,12 +7,14 @@ graphql/product_variants.graphql and the webhook subscriptions in webhooks/.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.domain.money import Money
 from app.domain.orders import Address, Allocation, Fulfilment, OrderInfo, OrderLine
 from app.domain.products import ProductInfo, VariantInfo
+from app.domain.risk.facts import PaymentEvent, RiskFacts, RiskLine
 from app.domain.webhooks import WebhookPayload, WebhookSubscription
 
 
@@ -171,4 +173,64 @@ def parse_webhook_payload(payload: Mapping[str, Any]) -> WebhookPayload:
         issued_by_id=str(principal["id"]) if principal.get("id") else None,
         order_id=order_id if isinstance(order_id, str) else None,
         app_id=str(app_id) if app_id is not None else None,
+    )
+
+
+def _card_key(card: Mapping[str, Any]) -> str:
+    """Brand, last digits and expiry: the nearest Saleor has to a card fingerprint."""
+    last = _text(card, "lastDigits")
+    if not last:
+        return ""
+    expiry = f"{card.get('expMonth') or ''}/{card.get('expYear') or ''}"
+    return f"{_text(card, 'brand').lower()}-{last}-{expiry}"
+
+
+def _created(data: Mapping[str, Any]) -> datetime | None:
+    try:
+        created = datetime.fromisoformat(_text(data, "created"))
+    except ValueError:
+        return None
+    return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+
+
+def parse_risk_facts(data: Mapping[str, Any], customer_order_count: int | None) -> RiskFacts:
+    """An order from graphql/order_risk.graphql, with the count of the customer's orders from
+    graphql/customer_order_count.graphql (None when it was not asked)."""
+    payments = _list(data.get("payments"))
+    transactions = _list(data.get("transactions"))
+    cards = [_card_key(_map(p.get("creditCard"))) for p in payments]
+    cards += [_card_key(_map(t.get("paymentMethodDetails"))) for t in transactions]
+    events = tuple(
+        PaymentEvent(kind=_text(event, "type"), message=_text(event, "message")[:500])
+        for transaction in transactions
+        for event in _list(transaction.get("events"))
+    )
+    references = [_text(p, "pspReference") for p in (*transactions, *payments)]
+    ips = [_text(p, "customerIpAddress") for p in payments]
+    return RiskFacts(
+        order_id=str(data["id"]),
+        number=_text(data, "number"),
+        created_at=_created(data),
+        email=_text(data, "userEmail"),
+        user_id=_optional_id(_map(data.get("user"))),
+        customer_order_count=customer_order_count,
+        billing_address=parse_address(data.get("billingAddress")),
+        shipping_address=parse_address(data.get("shippingAddress")),
+        total=_money(data.get("total")),
+        lines=tuple(
+            RiskLine(
+                variant_id=_text(line, "productVariantId"),
+                name=" ".join(
+                    part
+                    for part in (_text(line, "productName"), _text(line, "variantName"))
+                    if part
+                ),
+                quantity=int(line.get("quantity") or 0),
+            )
+            for line in _list(data.get("lines"))
+        ),
+        ip_addresses=tuple(dict.fromkeys(ip for ip in ips if ip)),
+        payment_events=events,
+        psp_references=tuple(dict.fromkeys(ref for ref in references if ref)),
+        card_key=next((card for card in cards if card), ""),
     )

@@ -29,6 +29,7 @@ WRITE_LABELS = {
     "saleor.fulfil": "Fulfilment in Saleor",
     "saleor.tracking": "Tracking update in Saleor",
     "saleor.cancel_fulfilment": "Cancelling the fulfilment in Saleor",
+    "saleor.cancel_order": "Cancelling the order in Saleor (risk review: Reject)",
 }
 
 

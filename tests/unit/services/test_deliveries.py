@@ -6,6 +6,7 @@ import pytest
 from app.domain.installations import Installation, SaleorApiUrl
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 from app.errors import Invalid, NoOp, Permanent, Unauthenticated
+from app.services import tasks
 from app.services.deliveries import (
     IngestOutcome,
     WebhookRequest,
@@ -346,3 +347,26 @@ def test_a_delivery_handed_over_twice_is_processed_once(uow):
         None,
         1,
     )
+
+
+def test_an_arriving_order_queues_its_risk_review(uow):
+    delivery_id = _ingest(uow, _request(_body())).delivery_id
+    saleor = FakeSaleorGateway()
+    saleor.orders[ORDER_ID] = {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED"}
+    queue = RecordingTaskQueue()
+
+    process_delivery(uow, saleor, delivery_id, queue)
+
+    assert queue.tasks == [(tasks.REVIEW_ORDER_RISK, {"installation_id": 1, "order_id": ORDER_ID})]
+
+
+def test_a_broker_outage_does_not_fail_the_delivery_over_its_risk_review(uow):
+    class DownQueue(RecordingTaskQueue):
+        def enqueue(self, task, **arguments):
+            raise SaleorUnavailable("broker down")  # any Retryable
+
+    delivery_id = _ingest(uow, _request(_body())).delivery_id
+    saleor = FakeSaleorGateway()
+    saleor.orders[ORDER_ID] = {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED"}
+
+    assert process_delivery(uow, saleor, delivery_id, DownQueue()) is DeliveryStatus.PROCESSED

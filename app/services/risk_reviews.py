@@ -1,0 +1,359 @@
+"""Risk review: computed in the worker when an order arrives or changes, shown in the order
+widget, and decided by the merchant (approve confirms an unconfirmed order in Saleor; reject
+cancels it there, with a note).
+
+The score is the sum of the weights of the signals that fired (app/domain/risk), compared
+with the shop's thresholds; the settings that produced it are stored with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from app.domain.errors import DomainValidationError
+from app.domain.installations import Installation, InstallationId
+from app.domain.orders import OrderInfo
+from app.domain.outbound import Channel, Subject
+from app.domain.risk.facts import PastOrder, RiskFacts, ShopHistory, address_key
+from app.domain.risk.review import RiskErrorCode, RiskReview
+from app.domain.risk.scoring import Decision, RiskSettings, assess, clean_risk_settings
+from app.domain.risk.signals import order_reasons, radar_reasons
+from app.errors import Invalid, NoOp, NotFound
+from app.services import orders, tasks
+from app.services.forms import FormInvalid, refuse_control_characters
+from app.services.outbound import (
+    SALEOR_WRITE_POLICY,
+    begin_outbound,
+    outbound_failed,
+    outbound_sent,
+)
+from app.services.ports import (
+    RadarReader,
+    SaleorApi,
+    SaleorGateway,
+    SaleorMutationFailed,
+    SaleorUnavailable,
+    TaskQueue,
+)
+from app.services.unit_of_work import UnitOfWorkFactory
+from app.services.writeback_queue import queue_write_back
+
+# The shop's most recent reviewed orders the value and velocity signals compare with.
+HISTORY_LIMIT = 1000
+# At most this many Stripe PaymentIntents are read per order (one per transaction, usually 1).
+MAX_PAYMENT_INTENTS = 2
+MAX_REASON_LENGTH = 500
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def past_order(facts: RiskFacts) -> PastOrder:
+    """What the next reviews of the shop remember about this order."""
+    return PastOrder(
+        order_id=facts.order_id,
+        created_at=facts.created_at,
+        email=facts.email.lower(),
+        address_key=address_key(facts.shipping_address),
+        card_key=facts.card_key,
+        ip_addresses=facts.ip_addresses,
+        total=facts.total.amount if facts.total else None,
+        currency=facts.total.currency if facts.total else "",
+    )
+
+
+def review_order_risk(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    radar: RadarReader,
+    *,
+    installation_id: InstallationId,
+    order_id: str,
+) -> RiskReview:
+    """Read the order's risk facts from Saleor (and Radar, when the shop gave a Stripe key),
+    score them against the shop's settings and history, and store the review. Idempotent: a
+    recomputation replaces the score and keeps the merchant's decision."""
+    with uow_factory() as uow:
+        installation = uow.installations.get(installation_id)
+        if installation is None or not installation.is_active:
+            raise NoOp("The app is not installed in this Saleor any more.")
+        settings = uow.risk_settings.get(installation_id)
+        stripe_key = uow.risk_settings.stripe_key(installation_id)
+        history = ShopHistory(tuple(uow.risk_reviews.history(installation_id, HISTORY_LIMIT)))
+    api = saleor.api(installation.saleor_api_url, installation.token)
+    facts = api.fetch_risk_facts(order_id)
+    if facts is None:
+        raise NoOp(f"Saleor has no order {order_id}.")
+    radar_results = [
+        radar.read(stripe_key, intent)
+        for intent in (facts.stripe_payment_intents[:MAX_PAYMENT_INTENTS] if stripe_key else ())
+    ]
+    fingerprint = next((r.card_fingerprint for r in radar_results if r.card_fingerprint), "")
+    if fingerprint:  # Stripe knows the card: a better "same card" key than brand and digits
+        facts = replace(facts, card_key=f"stripe:{fingerprint}")
+    reasons = order_reasons(facts, history, settings)
+    for result in radar_results:
+        reasons += radar_reasons(result, settings)
+    review = RiskReview.of(facts.order_id, facts.number, assess(reasons, settings), _now())
+    with uow_factory() as uow:
+        uow.risk_reviews.save(installation_id, review, past_order(facts))
+        uow.commit()
+    return review
+
+
+def risk_review(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, order_id: str
+) -> RiskReview | None:
+    """The stored review of an order (None until the worker computed one)."""
+    with uow_factory() as uow:
+        return uow.risk_reviews.get(installation_id, order_id)
+
+
+@dataclass(frozen=True)
+class ReviewDecided:
+    """How a decision ended: the review as recorded, and the order's status in Saleor."""
+
+    review: RiskReview
+    order_status: str
+
+
+def _load(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, order_id: str
+) -> tuple[Installation, RiskReview, str]:
+    with uow_factory() as uow:
+        installation = uow.installations.get(installation_id)
+        review = uow.risk_reviews.get(installation_id, order_id)
+        order = uow.orders.get(installation_id, order_id)
+    if installation is None or not installation.is_active:
+        raise NotFound("The app is not installed in this Saleor.")
+    if order is None:
+        raise NotFound("This order has not reached the app yet.")
+    if review is None:
+        raise Invalid(
+            "This order has no risk review yet: refresh in a moment.",
+            code=RiskErrorCode.NOT_REVIEWED,
+        )
+    review.ensure_open()  # say who decided, before anything is sent to Saleor
+    return installation, review, order.status
+
+
+def _record(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    decided: RiskReview,
+    note: str,
+    info: OrderInfo | None,
+) -> None:
+    """The decision (once: a second click that got this far finds it taken), the order as
+    Saleor answered, and the note for Saleor's order history, in one transaction."""
+    with uow_factory() as uow:
+        if info is not None:
+            orders.store_order_info(uow, installation_id, info)
+        if not uow.risk_reviews.decide(installation_id, decided):
+            current = uow.risk_reviews.get(installation_id, decided.order_id)
+            assert current is not None
+            current.ensure_open()  # raises: says who decided first
+        queue_write_back(uow, queue, installation_id, decided.order_id, note)
+        uow.commit()
+
+
+def approve_order(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    queue: TaskQueue,
+    *,
+    installation_id: InstallationId,
+    order_id: str,
+    actor: str,
+) -> ReviewDecided:
+    """The merchant approves: the review is done, and an UNCONFIRMED order is confirmed in
+    Saleor first (orderConfirm; after a timeout it is read back, never sent twice blindly)."""
+    _, review, status = _load(uow_factory, installation_id, order_id)
+    if status == "UNCONFIRMED":  # the copy may be stale (confirmed in the dashboard): read it
+        status = orders.refresh_order_by_id(uow_factory, saleor, installation_id, order_id).status
+    if status == "UNCONFIRMED":  # confirm_order stores the order Saleor answers
+        status = orders.confirm_order(uow_factory, saleor, installation_id, order_id)
+    decided = review.decide(Decision.APPROVED, actor, _now())
+    note = (
+        f"Risk review approved by {actor} (score {review.score}, {review.verdict.label.lower()})."
+    )
+    _record(uow_factory, queue, installation_id, decided, note, None)
+    return ReviewDecided(decided, status)
+
+
+def cancel_order_key(order_id: str) -> str:
+    return f"cancel-order-{order_id}"[:200]
+
+
+def release_payment_before_cancel(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    installation: Installation,
+    order_id: str,
+) -> None:
+    """STEP BEFORE orderCancel: void what can be voided on the order's transactions.
+
+    Not done here: the charge feature (issue 11 items 4-5) owns the transactions and adds the
+    `transactionRequestAction CANCEL` call in this one function."""
+
+
+def _cancel_in_saleor(
+    uow_factory: UnitOfWorkFactory, api: SaleorApi, installation_id: InstallationId, order_id: str
+) -> OrderInfo | None:
+    """orderCancel as an outbound write (ADR 6): recorded and claimed before the call, so a
+    second click while it is in flight sends nothing; after a timeout, or on a retry, the order
+    is read back and a cancelled order is not cancelled again."""
+    key = cancel_order_key(order_id)
+    with uow_factory() as uow:
+        attempt = begin_outbound(
+            uow,
+            installation_id,
+            subject=Subject.ORDER,
+            subject_id=order_id,
+            channel=Channel.SALEOR_CANCEL_ORDER,
+            key=key,
+            token=uuid.uuid4().hex,
+            policy=SALEOR_WRITE_POLICY,
+        )
+        if attempt is None:
+            raise Invalid("This order is being cancelled in Saleor already: refresh in a moment.")
+        uow.commit()
+
+    def finish(reason: str | None) -> None:
+        with uow_factory() as uow:
+            if reason is None:
+                outbound_sent(uow, installation_id, key)
+            else:
+                outbound_failed(uow, installation_id, key, reason)
+            uow.commit()
+
+    try:
+        if attempt.attempts > 1:
+            current = api.fetch_order(order_id)
+            if current is not None and current.status == "CANCELED":
+                finish(None)
+                return current
+        info = api.cancel_order(order_id)
+    except SaleorUnavailable as error:
+        try:  # Saleor may have cancelled it before the timeout
+            current = api.fetch_order(order_id)
+        except SaleorUnavailable:
+            current = None
+        if current is not None and current.status == "CANCELED":
+            finish(None)
+            return current
+        finish(error.message)
+        raise
+    except SaleorMutationFailed as error:
+        finish(error.message)
+        raise
+    finish(None)
+    return info
+
+
+def reject_order(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    queue: TaskQueue,
+    *,
+    installation_id: InstallationId,
+    order_id: str,
+    actor: str,
+    reason: str,
+) -> ReviewDecided:
+    """The merchant rejects: (1) release the payment (charge feature), (2) cancel the order in
+    Saleor (orderCancel), (3) record the decision and put a note with the reason on the order."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Invalid(
+            "Say why the order is rejected (it goes into the order's note).", field="reason"
+        )
+    if len(reason) > MAX_REASON_LENGTH:
+        raise Invalid(f"At most {MAX_REASON_LENGTH} characters.", field="reason")
+    installation, review, status = _load(uow_factory, installation_id, order_id)
+    decided = review.decide(Decision.REJECTED, actor, _now(), reason)
+    info = None
+    if status != "CANCELED":
+        release_payment_before_cancel(uow_factory, saleor, installation, order_id)
+        api = saleor.api(installation.saleor_api_url, installation.token)
+        info = _cancel_in_saleor(uow_factory, api, installation_id, order_id)
+        status = info.status if info is not None else "CANCELED"
+    note = (
+        f"Risk review: rejected by {actor} (score {review.score}, "
+        f"{review.verdict.label.lower()}): {reason}. Order cancelled."
+    )
+    _record(uow_factory, queue, installation_id, decided, note, info)
+    return ReviewDecided(decided, status)
+
+
+# --- settings ------------------------------------------------------------------------------
+
+STRIPE_KEY_PREFIXES = ("rk_live_", "rk_test_", "sk_live_", "sk_test_")
+MAX_STRIPE_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class RiskSettingsView:
+    settings: RiskSettings
+    stripe_key_stored: bool
+
+
+def get_risk_settings(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId
+) -> RiskSettingsView:
+    with uow_factory() as uow:
+        settings = uow.risk_settings.get(installation_id)
+        stored = bool(uow.risk_settings.stripe_key(installation_id))
+    return RiskSettingsView(settings, stored)
+
+
+def save_risk_settings(
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    data: dict[str, str],
+) -> RiskSettingsView:
+    """The Settings page's "Risk review" form. The Stripe key is write-only: empty keeps the
+    stored one, "forget" removes it; it is checked for shape, never echoed or logged."""
+    refuse_control_characters(data, multiline=("extra_forwarders",))
+    errors: dict[str, str] = {}
+    settings = RiskSettings()
+    try:
+        settings = clean_risk_settings(data)
+    except DomainValidationError as error:
+        errors.update(error.errors)
+    key = str(data.get("stripe_key") or "").strip()
+    if key and (
+        not key.startswith(STRIPE_KEY_PREFIXES)
+        or len(key) > MAX_STRIPE_KEY_LENGTH
+        or not key.replace("_", "").isalnum()
+    ):
+        errors["stripe_key"] = "Paste a restricted key (rk_live_... or rk_test_...) from Stripe."
+    if errors:
+        raise FormInvalid(errors)
+    with uow_factory() as uow:
+        uow.risk_settings.save(installation_id, settings)
+        if str(data.get("stripe_key_forget") or "") == "1":
+            uow.risk_settings.set_stripe_key(installation_id, "")
+        elif key:
+            uow.risk_settings.set_stripe_key(installation_id, key)
+        uow.commit()
+    return get_risk_settings(uow_factory, installation_id)
+
+
+def request_risk_review(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    *,
+    installation_id: InstallationId,
+    order_id: str,
+) -> None:
+    """The widget's "Review again": queue the review of an order the app holds."""
+    with uow_factory() as uow:
+        order = uow.orders.get(installation_id, order_id)
+    if order is None:
+        raise NotFound("This order has not reached the app yet.")
+    queue.enqueue(tasks.REVIEW_ORDER_RISK, installation_id=installation_id, order_id=order_id)
