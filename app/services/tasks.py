@@ -21,6 +21,8 @@ class TaskName(StrEnum):
     RECHECK_SHOP_SCHEMA = "app.jobs.shop_schemas.recheck_shop_schema_task"
     RECHECK_INSTALLATION_SCHEMA = "app.jobs.shop_schemas.recheck_installation_schema_task"
     RECHECK_SHOP_SCHEMAS = "app.jobs.shop_schemas.recheck_shop_schemas_task"
+    FOLLOW_PAYMENT = "app.jobs.payments.follow_payment_task"
+    FOLLOW_PAYMENTS_IN_FLIGHT = "app.jobs.payments.follow_payments_in_flight_task"
 
     @property
     def short_name(self) -> str:

@@ -19,6 +19,7 @@ from app.adapters.db.catalogue import (
 )
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.outbound import SqlNoteRepository, SqlOutboundRepository
+from app.adapters.db.payments import SqlPaymentAttemptRepository
 from app.adapters.db.purchase_orders import SqlPurchaseOrderRepository
 from app.adapters.db.repositories import (
     SqlDeliveryRepository,
@@ -76,6 +77,7 @@ class SqlAlchemyUnitOfWork:
         self.outbound = SqlOutboundRepository(self._connection)
         self.notes = SqlNoteRepository(self._connection)
         self.shop_schemas = SqlShopSchemaRepository(self._connection)
+        self.payments = SqlPaymentAttemptRepository(self._connection)
         return self
 
     def __exit__(
