@@ -103,6 +103,7 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     charges.void_authorisations,
     charges.charge_panel,
     charges.shop_name,
+    charges.payment_email_draft,
     charges.send_payment_email,
 )
 

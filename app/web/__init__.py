@@ -115,7 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import forms
     from app.web.api import install, operations, webhooks
     from app.web.app_pages import first_run, settings, shell, shipment_imports, vendors
-    from app.web.order_widget import order, purchase_orders, shipments
+    from app.web.order_widget import charge, order, purchase_orders, shipments
     from app.web.product_widget import vendors as product_vendors
 
     for module in (
@@ -131,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
         shipment_imports,
         first_run,
         operations,
+        charge,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)
