@@ -54,8 +54,9 @@ class SqlPaymentAttemptRepository:
     ) -> PaymentAttempt | None:
         """A new in-flight attempt, or None when one is already in flight for the order and
         action (the partial unique index decides, also between concurrent transactions)."""
-        result = self._connection.execute(
-            insert_ignoring_conflicts(self._connection, _T).values(
+        inserted = self._connection.execute(
+            insert_ignoring_conflicts(self._connection, _T)
+            .values(
                 installation_id=installation_id,
                 saleor_order_id=order_id,
                 action=action.value,
@@ -63,10 +64,11 @@ class SqlPaymentAttemptRepository:
                 requested_by=requested_by[:320],
                 created_at=now,
             )
-        )
-        if result.rowcount != 1:
+            .returning(_T.c.id)
+        ).first()
+        if inserted is None:
             return None
-        return self.in_flight(installation_id, order_id, action)
+        return self.get(installation_id, inserted.id)
 
     def in_flight(
         self, installation_id: InstallationId, order_id: str, action: PaymentAction

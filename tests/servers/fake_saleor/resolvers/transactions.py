@@ -84,3 +84,9 @@ def order_total_charged(parent: Any, _info: GraphQLResolveInfo[Any]) -> Any:
         for t in parent.get("transactions") or []
     )
     return money(parent, charged)
+
+
+@resolver("Channel", "name")
+def channel_name(parent: Any, _info: GraphQLResolveInfo[Any]) -> Any:
+    """Test orders may leave the channel's name out: "default-channel" -> "Default Channel"."""
+    return parent.get("name") or str(parent.get("slug") or "channel").replace("-", " ").title()
