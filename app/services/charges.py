@@ -532,7 +532,10 @@ class ChargePanel:
 
     @property
     def no_gateway_reason(self) -> str | None:
-        return self.payments.no_gateway_reason() if self.payments else None
+        """Why nothing can be charged (None for a paid order: it needs no gateway here)."""
+        if self.payments is None or self.is_paid:
+            return None
+        return self.payments.no_gateway_reason()
 
     def money(self, amount: Decimal | None) -> str:
         currency = self.payments.currency if self.payments else ""
