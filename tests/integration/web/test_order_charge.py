@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import pytest
 import requests
@@ -65,7 +66,7 @@ def mailing_live_app(settings, engine, task_queue, smtp_server):
         smtp_port=smtp_server.port,
         smtp_security="none",
         smtp_sender="orders@shop.test",
-        outbound_timeout_seconds=2.0,
+        outbound_timeout_seconds=5.0,
     )
     live = start_live_app(with_smtp, engine=engine, task_queue=task_queue)
     yield live
@@ -432,3 +433,43 @@ def test_void_cancels_the_authorisation_once(shop):
     assert (saved["authorizedAmount"]["amount"], saved["canceledAmount"]["amount"]) == (0.0, 25.0)
     assert [row.status for row in attempts(shop)] == ["approved", "nothing_to_do"]
     assert any("voided" in n for n in notes(shop))
+
+
+def test_a_request_saleor_never_took_is_asked_again_after_reading_its_events(shop):
+    """The gateway timed out before Saleor applied anything: once the resend delay has passed,
+    the follow-up reads the transaction, finds no request of this attempt, and asks again."""
+    transaction = shop.fake.add_transaction(shop.order_id)
+    page = open_widget(shop)
+    shop.fake.stall_next_operation("TransactionRequestAction", 0.1)  # 504, unexecuted
+    container = shop.live.container
+
+    def check():
+        return check_payment(
+            shop.uow_factory,
+            container.saleor,
+            container.task_queue,
+            shop.installation_id,
+            attempts(shop)[0].id,
+        )
+
+    # the panel is not read here: only the follow-up decides
+    answer = charge(shop, page)
+    assert "Charge requested" in banner(answer.text)
+    assert attempts(shop)[0].status == "unknown"
+    assert charge_requests(shop, transaction) == []
+    assert check().value == "unknown"  # too early to ask again
+    assert charge_requests(shop, transaction) == []
+    t = tables.payment_attempts
+    with container.engine.begin() as connection:
+        row = attempts(shop)[0]
+        connection.execute(
+            t.update()
+            .where(t.c.id == row.id)
+            .values(requested_at=row.requested_at - timedelta(seconds=31))
+        )
+
+    assert check().value == "pending"
+    shop.fake.wait_for_payments()
+    assert check().value == "approved"
+    assert len(charge_requests(shop, transaction)) == 1
+    assert shop.fake.order(shop.order_id)["chargeStatus"] == "FULL"

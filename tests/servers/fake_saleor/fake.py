@@ -134,6 +134,10 @@ class FakeSaleor(StateAccess, EventControls, TransactionControls):
         """The next `count` GraphQL requests answer 504 after `seconds`, unexecuted."""
         self._endpoint.stall_next(seconds, count)
 
+    def stall_next_operation(self, operation_name: str, seconds: float = 0.0) -> None:
+        """The next request of this operation answers 504 after `seconds`, unexecuted."""
+        self._endpoint.stall_next_operation(operation_name, seconds)
+
     def delay_next_mutation(self, seconds: float, count: int = 1) -> None:
         """Apply the next `count` mutations, then answer each `seconds` late (unknown outcome)."""
         self._endpoint.delay_next_mutation(seconds, count)
