@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,28 @@ from tests.servers.fake_saleor.server import BackgroundServer
 
 
 class _Deferred:
-    """A WSGI app filled in after the port is known (APP_URL must contain it)."""
+    """A WSGI app filled in after the port is known (APP_URL must contain it); counts the
+    requests being answered, so stopping waits for those a page's script started."""
 
     app: Any = None
 
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = threading.Condition()
+
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        return self.app(environ, start_response)  # type: ignore[no-any-return]
+        with self._idle:
+            self._running += 1
+        try:
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
 
 
 @dataclass
@@ -29,6 +46,7 @@ class LiveApp:
     flask: Flask
     container: Container
     server: BackgroundServer
+    deferred: _Deferred | None = None
 
     @property
     def manifest_url(self) -> str:
@@ -36,6 +54,8 @@ class LiveApp:
 
     def stop(self) -> None:
         self.server.stop()
+        if self.deferred is not None:  # requests in flight finish with the database still there
+            self.deferred.wait_idle(timeout=10)
 
 
 def start_live_app(settings: Settings, **overrides: Any) -> LiveApp:
@@ -47,7 +67,7 @@ def start_live_app(settings: Settings, **overrides: Any) -> LiveApp:
     container = build_container(settings, **overrides)
     flask_app = create_app(container=container)
     deferred.app = flask_app
-    return LiveApp(url=url, flask=flask_app, container=container, server=server)
+    return LiveApp(url=url, flask=flask_app, container=container, server=server, deferred=deferred)
 
 
 def _with_app_url(settings: Settings, url: str) -> Settings:
