@@ -12,6 +12,12 @@ export function startChargePanel(bridge) {
   const fields = new FormData(form);
   const started = Date.now();
   let timer = null;
+  let wasInFlight = false;
+  const endings = {
+    approved: ["success", "Charged"],
+    declined: ["error", "Charge declined"],
+    no_answer: ["warning", "The payment app did not answer"],
+  };
 
   async function load() {
     timer = null;
@@ -37,7 +43,16 @@ export function startChargePanel(bridge) {
         setTimeout(() => once.querySelectorAll("button").forEach((b) => (b.disabled = true)));
       });
     }
-    if (panel && panel.dataset.inFlight === "1" && Date.now() - started < MAX_POLL_MS) {
+    const inFlight = Boolean(panel && panel.dataset.inFlight === "1");
+    const ending = panel && endings[panel.dataset.status];
+    if (wasInFlight && !inFlight && ending) {
+      // The result landed while the page was open: tell the dashboard, which shows the order's
+      // payment status, to read the order again.
+      bridge.notify({ status: ending[0], title: ending[1], text: "" }).catch(() => {});
+      bridge.refreshEntity().catch(() => {});
+    }
+    wasInFlight = inFlight;
+    if (inFlight && Date.now() - started < MAX_POLL_MS) {
       // Every 2 s for the first minute, then every 10 s: a 5xx from the payment app keeps
       // Saleor retrying for about five minutes.
       const wait = Date.now() - started < 60000 ? Number(panel.dataset.pollMs || 2000) : 10000;

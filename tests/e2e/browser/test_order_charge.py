@@ -43,7 +43,7 @@ def test_merchant_charges_the_order_and_sees_it_approved(
 ) -> None:
     fake, live, app = installed
     order_id = _order(fake, live, "3001")
-    transaction = fake.add_transaction(order_id, PaymentBehaviour.approve(delay=1.0))
+    transaction = fake.add_transaction(order_id, PaymentBehaviour.approve(delay=2.0))
     page.set_viewport_size({"width": 800, "height": 1200})
 
     widget = _open(fake, app, dashboard, order_id)
@@ -57,6 +57,10 @@ def test_merchant_charges_the_order_and_sees_it_approved(
     expect(widget.locator("#charge-approved")).to_contain_text("Charged $25.00", timeout=15000)
     expect(widget.locator("#charge-paid")).to_have_text("Paid")
     expect(widget.locator("#charge-button")).to_have_count(0)
+    # and the dashboard was told when the result landed, to read the order again
+    page.wait_for_function("window.receivedActions.some(a => a.type === 'refreshEntity')")
+    notes = page.evaluate("window.receivedActions.filter(a => a.type === 'notification')")
+    assert [n["payload"]["title"] for n in notes] == ["Charged"]
     assert len(fake.transaction_events(transaction, "CHARGE_REQUEST")) == 1
     frame = page.frame(name="app-frame")
     assert frame is not None
