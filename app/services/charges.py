@@ -350,15 +350,19 @@ def check_payment(
                 _finish(uow_factory, installation_id, attempt_id, chosen.status, chosen.why)
                 return chosen.status
             amount = chosen.amount
-        with uow_factory() as uow:
-            uow.payments.update(
+        with uow_factory() as uow:  # one follower asks again: the others see a fresh request
+            claimed = uow.payments.update(
                 installation_id,
                 attempt_id,
+                requested_before=now - RESEND_AFTER,
+                status=AttemptStatus.REQUESTING,
                 amount=amount,
                 known_event_ids=transaction.event_ids,
                 requested_at=now,
             )
             uow.commit()
+        if not claimed:
+            return attempt.status
         return _send(
             uow_factory,
             api,

@@ -323,8 +323,12 @@ class PaymentAttemptRepository(Protocol):
         attempt_id: int,
         *,
         only_in_flight: bool = True,
+        requested_before: datetime | None = None,
         **values: Any,
-    ) -> bool: ...
+    ) -> bool:
+        """Only while in flight (by default) and, with ``requested_before``, only if its
+        request is older; whether a row changed."""
+        ...
 
 
 class UnitOfWork(Protocol):

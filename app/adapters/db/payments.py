@@ -116,10 +116,12 @@ class SqlPaymentAttemptRepository:
         attempt_id: int,
         *,
         only_in_flight: bool = True,
+        requested_before: datetime | None = None,
         **values: Any,
     ) -> bool:
         """Set columns of an attempt; by default only while it is in flight (so two followers
-        never both finish it). Returns whether a row changed."""
+        never both finish it); with ``requested_before``, only if its request is older (so two
+        followers never both ask again). Returns whether a row changed."""
         if "status" in values:
             values["status"] = AttemptStatus(values["status"]).value
         if isinstance(values.get("known_event_ids"), tuple | frozenset | list):
@@ -127,5 +129,7 @@ class SqlPaymentAttemptRepository:
         conditions = [_T.c.installation_id == installation_id, _T.c.id == attempt_id]
         if only_in_flight:
             conditions.append(_T.c.status.in_(_IN_FLIGHT))
+        if requested_before is not None:
+            conditions.append(_T.c.requested_at < requested_before)
         result = self._connection.execute(update(_T).where(*conditions).values(**values))
         return bool(result.rowcount)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -468,7 +469,19 @@ def test_a_request_saleor_never_took_is_asked_again_after_reading_its_events(sho
             .values(requested_at=row.requested_at - timedelta(seconds=31))
         )
 
-    assert check().value == "pending"
+    # two followers at once (the worker's poll, the beat, an open widget): one asks again
+    barrier, results = threading.Barrier(2), []
+
+    def follow():
+        barrier.wait()
+        results.append(check().value)
+
+    followers = [threading.Thread(target=follow) for _ in range(2)]
+    for follower in followers:
+        follower.start()
+    for follower in followers:
+        follower.join(timeout=30)
+    assert "pending" in results and len(results) == 2
     shop.fake.wait_for_payments()
     assert check().value == "approved"
     assert len(charge_requests(shop, transaction)) == 1
