@@ -47,6 +47,7 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "app.jobs.shipments",
             "app.jobs.shop_schemas",
             "app.jobs.risk",
+            "app.jobs.payments",
         ],
     )
     celery.conf.update(
@@ -77,6 +78,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "queue-lost-writes": {
                 "task": TaskName.QUEUE_LOST_WRITES.value,
                 "schedule": 60.0,
+            },
+            "follow-payments-in-flight": {
+                "task": TaskName.FOLLOW_PAYMENTS_IN_FLIGHT.value,
+                "schedule": 30.0,
             },
             "recheck-shop-schemas": {
                 "task": TaskName.RECHECK_SHOP_SCHEMAS.value,

@@ -12,6 +12,7 @@ class WebhookEvent(StrEnum):
 
     ORDER_CREATED = "ORDER_CREATED"
     ORDER_CONFIRMED = "ORDER_CONFIRMED"
+    ORDER_PAID = "ORDER_PAID"
     ORDER_FULLY_PAID = "ORDER_FULLY_PAID"
     ORDER_CANCELLED = "ORDER_CANCELLED"
     FULFILLMENT_CREATED = "FULFILLMENT_CREATED"
@@ -40,6 +41,11 @@ class WebhookEvent(StrEnum):
     def is_order_event(self) -> bool:
         """Events about one order: the worker reads the order back."""
         return self.value.startswith(("ORDER_", "FULFILLMENT_"))
+
+    @property
+    def is_payment_event(self) -> bool:
+        """The order was paid: charges the app asked for may have ended (ADR 13)."""
+        return self in (WebhookEvent.ORDER_PAID, WebhookEvent.ORDER_FULLY_PAID)
 
     @property
     def is_fulfilment_event(self) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from app.domain.installations import Installation
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
 from app.errors import Invalid, NoOp, Permanent, Retryable, Unauthenticated
-from app.services import orders, reconcile, signing_keys, tasks
+from app.services import charges, orders, reconcile, signing_keys, tasks
 from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -185,6 +185,10 @@ def process_delivery(
             _queue_risk_review(queue, delivery.installation_id, order_id)
         if delivery.event.is_fulfilment_event and queue is not None:
             reconcile.reconcile_fulfilments(uow_factory, queue, delivery.installation_id, order_id)
+        if delivery.event.is_payment_event and queue is not None:
+            charges.follow_order_payments(
+                uow_factory, saleor, queue, delivery.installation_id, order_id
+            )
     with uow_factory() as uow:
         finished_here = uow.deliveries.set_status(delivery_id, DeliveryStatus.PROCESSED)
         uow.commit()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from app.domain.orders import Fulfilment, OrderInfo
+from app.domain.payments import OrderPayments, PaymentAction, Transaction
 from app.domain.products import ProductInfo
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.risk.facts import RiskFacts
@@ -138,6 +140,17 @@ class SaleorApi(Protocol):
 
     def approve_fulfilment(self, fulfilment_id: str, notify_customer: bool) -> OrderInfo | None:
         """The order as Saleor has it after the approval."""
+        ...
+
+    def fetch_order_payments(self, order_id: str) -> OrderPayments | None:
+        """The order's totals and payment transactions (None: no such order)."""
+        ...
+
+    def request_transaction_action(
+        self, transaction_id: str, action: PaymentAction, amount: Decimal | None
+    ) -> Transaction | None:
+        """``transactionRequestAction``: the transaction with only the new request event;
+        raises SaleorMutationFailed (e.g. MISSING_TRANSACTION_ACTION_REQUEST_WEBHOOK)."""
         ...
 
     def warehouses(self) -> list[tuple[str, str]]:

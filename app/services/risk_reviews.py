@@ -16,12 +16,13 @@ from app.domain.errors import DomainValidationError
 from app.domain.installations import Installation, InstallationId
 from app.domain.orders import OrderInfo
 from app.domain.outbound import Channel, Subject
+from app.domain.payments import AttemptStatus
 from app.domain.risk.facts import PastOrder, RiskFacts, ShopHistory, address_key
 from app.domain.risk.review import RiskErrorCode, RiskReview
 from app.domain.risk.scoring import Decision, RiskSettings, assess, clean_risk_settings
 from app.domain.risk.signals import order_reasons, radar_reasons
 from app.errors import Invalid, NoOp, NotFound
-from app.services import orders, tasks
+from app.services import charges, orders, tasks
 from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.outbound import (
     SALEOR_WRITE_POLICY,
@@ -189,16 +190,32 @@ def cancel_order_key(order_id: str) -> str:
     return f"cancel-order-{order_id}"[:200]
 
 
+_VOID_OUTCOMES = {
+    AttemptStatus.APPROVED: "authorisation voided",
+    AttemptStatus.PENDING: "void of the authorisation requested",
+    AttemptStatus.REQUESTING: "void of the authorisation requested",
+    AttemptStatus.UNKNOWN: "void of the authorisation requested (Saleor did not answer in time)",
+    AttemptStatus.NO_GATEWAY: "no payment to void",
+    AttemptStatus.NOTHING_TO_DO: "no authorisation left to void",
+}
+
+
 def release_payment_before_cancel(
     uow_factory: UnitOfWorkFactory,
     saleor: SaleorGateway,
-    installation: Installation,
+    queue: TaskQueue,
+    installation_id: InstallationId,
     order_id: str,
-) -> None:
-    """STEP BEFORE orderCancel: void what can be voided on the order's transactions.
-
-    Not done here: the charge feature (issue 11 items 4-5) owns the transactions and adds the
-    `transactionRequestAction CANCEL` call in this one function."""
+    actor: str,
+) -> str:
+    """Before orderCancel: void the authorisation of the order's transaction that allows it
+    (``transactionRequestAction`` CANCEL, recorded and never asked twice; refused while a charge
+    is under way). Returns what happened, for the order's note."""
+    attempt = charges.void_authorisations(
+        uow_factory, saleor, queue, installation_id, order_id, actor
+    )
+    outcome = _VOID_OUTCOMES.get(attempt.status)
+    return outcome or f"the void was not done ({attempt.message or attempt.status.value})"
 
 
 def _cancel_in_saleor(
@@ -265,7 +282,7 @@ def reject_order(
     actor: str,
     reason: str,
 ) -> ReviewDecided:
-    """The merchant rejects: (1) release the payment (charge feature), (2) cancel the order in
+    """The merchant rejects: (1) void the payment's authorisation, (2) cancel the order in
     Saleor (orderCancel), (3) record the decision and put a note with the reason on the order."""
     reason = " ".join(reason.split())
     if not reason:
@@ -276,15 +293,18 @@ def reject_order(
         raise Invalid(f"At most {MAX_REASON_LENGTH} characters.", field="reason")
     installation, review, status = _load(uow_factory, installation_id, order_id)
     decided = review.decide(Decision.REJECTED, actor, _now(), reason)
-    info = None
+    info, payment = None, ""
     if status != "CANCELED":
-        release_payment_before_cancel(uow_factory, saleor, installation, order_id)
+        payment = release_payment_before_cancel(
+            uow_factory, saleor, queue, installation_id, order_id, actor
+        )
         api = saleor.api(installation.saleor_api_url, installation.token)
         info = _cancel_in_saleor(uow_factory, api, installation_id, order_id)
         status = info.status if info is not None else "CANCELED"
     note = (
         f"Risk review: rejected by {actor} (score {review.score}, "
-        f"{review.verdict.label.lower()}): {reason}. Order cancelled."
+        f"{review.verdict.label.lower()}): {reason}. Order cancelled"
+        + (f"; payment: {payment}." if payment else ".")
     )
     _record(uow_factory, queue, installation_id, decided, note, info)
     return ReviewDecided(decided, status)

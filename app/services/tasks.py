@@ -22,6 +22,8 @@ class TaskName(StrEnum):
     RECHECK_INSTALLATION_SCHEMA = "app.jobs.shop_schemas.recheck_installation_schema_task"
     RECHECK_SHOP_SCHEMAS = "app.jobs.shop_schemas.recheck_shop_schemas_task"
     REVIEW_ORDER_RISK = "app.jobs.risk.review_order_risk_task"
+    FOLLOW_PAYMENT = "app.jobs.payments.follow_payment_task"
+    FOLLOW_PAYMENTS_IN_FLIGHT = "app.jobs.payments.follow_payments_in_flight_task"
 
     @property
     def short_name(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Protocol, Self
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
 from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
+from app.domain.payments import PaymentAction, PaymentAttempt
 from app.domain.plans import LineChoice
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.risk.facts import PastOrder
@@ -325,6 +326,46 @@ class RiskSettingsRepository(Protocol):
     def set_stripe_key(self, installation_id: InstallationId, key: str) -> None: ...
 
 
+class PaymentAttemptRepository(Protocol):
+    """Charges and voids the app asked for; at most one in flight per order and action."""
+
+    def start(
+        self,
+        installation_id: InstallationId,
+        order_id: str,
+        action: PaymentAction,
+        requested_by: str,
+        now: datetime,
+    ) -> PaymentAttempt | None:
+        """A new in-flight attempt, or None when one is in flight already."""
+        ...
+
+    def in_flight(
+        self, installation_id: InstallationId, order_id: str, action: PaymentAction
+    ) -> PaymentAttempt | None: ...
+
+    def get(self, installation_id: InstallationId, attempt_id: int) -> PaymentAttempt | None: ...
+
+    def list_for_order(
+        self, installation_id: InstallationId, order_id: str
+    ) -> list[PaymentAttempt]: ...
+
+    def all_in_flight(self, limit: int = 500) -> list[tuple[InstallationId, int]]: ...
+
+    def update(
+        self,
+        installation_id: InstallationId,
+        attempt_id: int,
+        *,
+        only_in_flight: bool = True,
+        requested_before: datetime | None = None,
+        **values: Any,
+    ) -> bool:
+        """Only while in flight (by default) and, with ``requested_before``, only if its
+        request is older; whether a row changed."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -342,6 +383,7 @@ class UnitOfWork(Protocol):
     shop_schemas: ShopSchemaRepository
     risk_reviews: RiskReviewRepository
     risk_settings: RiskSettingsRepository
+    payments: PaymentAttemptRepository
 
     def __enter__(self) -> Self: ...
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.services import (
+    charges,
     dashboard_users,
     deliveries,
     delivery_retention,
@@ -102,6 +103,17 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     first_run.first_run_checklist,
     first_run.dismiss_first_run,
     first_run.send_test_po,
+    # charges and voids (Saleor's Transactions API)
+    charges.charge_order,
+    charges.check_payment,
+    charges.follow_payment,
+    charges.follow_order_payments,
+    charges.follow_payments_in_flight,
+    charges.void_authorisations,
+    charges.charge_panel,
+    charges.shop_name,
+    charges.payment_email_draft,
+    charges.send_payment_email,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

@@ -122,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
         shipment_imports,
         vendors,
     )
-    from app.web.order_widget import order, purchase_orders, review, shipments
+    from app.web.order_widget import charge, order, purchase_orders, review, shipments
     from app.web.product_widget import vendors as product_vendors
 
     for module in (
@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         operations,
         review,
         risk_settings,
+        charge,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

@@ -6,6 +6,7 @@
  * dashboard notification.
  */
 import { createAppBridge } from "./app-bridge.js";
+import { startChargePanel } from "./charge-panel.js";
 
 const root = document.getElementById("order-widget");
 document.documentElement.classList.add("js");
@@ -50,6 +51,7 @@ function keepTheme(theme) {
   }
 }
 bridge.on("theme", ({ theme }) => keepTheme(theme));
+startChargePanel(bridge);
 
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.requestSubmit());

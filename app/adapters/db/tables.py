@@ -423,3 +423,41 @@ risk_settings = Table(
     Column("stripe_key_encrypted", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# One row per charge or void the app asked Saleor for (docs/adr/0013-charges.md). At most one
+# attempt per order and action is "in flight": the partial unique index is the guard against
+# charging twice, across web processes and workers.
+IN_FLIGHT_ATTEMPT = "status IN ('requesting', 'unknown', 'pending')"
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("saleor_order_id", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("requested_by", String(320), nullable=False),
+    Column("transaction_id", String(200), nullable=True),
+    Column("amount", Numeric(14, 4), nullable=True),
+    Column("currency", String(3), nullable=False, server_default=""),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("psp_reference", String(500), nullable=False, server_default=""),
+    Column("known_event_ids", JSON, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("checked_at", DateTime(timezone=True), nullable=True),
+    Column("email_sent_at", DateTime(timezone=True), nullable=True),
+    Column("email_sent_to", String(320), nullable=False, server_default=""),
+    Index("ix_payment_attempts_order", "installation_id", "saleor_order_id"),
+    Index(
+        "uq_payment_attempts_in_flight",
+        "installation_id",
+        "saleor_order_id",
+        "action",
+        unique=True,
+        sqlite_where=text(IN_FLIGHT_ATTEMPT),
+        postgresql_where=text(IN_FLIGHT_ATTEMPT),
+    ),
+)

@@ -19,6 +19,7 @@ from app.adapters.db.catalogue import (
 )
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.outbound import SqlNoteRepository, SqlOutboundRepository
+from app.adapters.db.payments import SqlPaymentAttemptRepository
 from app.adapters.db.purchase_orders import SqlPurchaseOrderRepository
 from app.adapters.db.repositories import (
     SqlDeliveryRepository,
@@ -79,6 +80,7 @@ class SqlAlchemyUnitOfWork:
         self.shop_schemas = SqlShopSchemaRepository(self._connection)
         self.risk_reviews = SqlRiskReviewRepository(self._connection)
         self.risk_settings = SqlRiskSettingsRepository(self._connection, self._cipher)
+        self.payments = SqlPaymentAttemptRepository(self._connection)
         return self
 
     def __exit__(

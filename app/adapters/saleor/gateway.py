@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Protocol
 
 import requests
@@ -13,13 +14,16 @@ from app.adapters.saleor.documents import Documents
 from app.adapters.saleor.parsing import (
     parse_fulfilment,
     parse_order,
+    parse_order_payments,
     parse_product,
     parse_risk_facts,
+    parse_transaction,
     parse_webhook_payload,
 )
 from app.adapters.saleor.schemas import SchemaRegistry
 from app.domain.installations import jwks_url
 from app.domain.orders import Fulfilment, OrderInfo
+from app.domain.payments import OrderPayments, PaymentAction, Transaction
 from app.domain.products import ProductInfo
 from app.domain.risk.facts import RiskFacts
 from app.domain.shop_schemas import ShopSchema
@@ -175,6 +179,20 @@ class SaleorApiAdapter:
             },
         )
         return _order(data.get("orderFulfillmentApprove"))
+
+    def fetch_order_payments(self, order_id: str) -> OrderPayments | None:
+        order = self._client.execute("OrderPayments", {"id": order_id}).get("order")
+        return parse_order_payments(order) if isinstance(order, Mapping) else None
+
+    def request_transaction_action(
+        self, transaction_id: str, action: PaymentAction, amount: Decimal | None
+    ) -> Transaction | None:
+        variables: dict[str, Any] = {"id": transaction_id, "action": action.value}
+        if amount is not None:
+            variables["amount"] = str(amount)
+        data = self._client.execute("TransactionRequestAction", variables)
+        found = (data.get("transactionRequestAction") or {}).get("transaction")
+        return parse_transaction(found) if isinstance(found, Mapping) else None
 
     def warehouses(self) -> list[tuple[str, str]]:
         edges = (self._client.execute("Warehouses").get("warehouses") or {}).get("edges") or []

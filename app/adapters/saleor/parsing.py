@@ -13,6 +13,7 @@ from typing import Any
 
 from app.domain.money import Money
 from app.domain.orders import Address, Allocation, Fulfilment, OrderInfo, OrderLine
+from app.domain.payments import OrderPayments, Transaction, TransactionEvent
 from app.domain.products import ProductInfo, VariantInfo
 from app.domain.risk.facts import PaymentEvent, RiskFacts, RiskLine
 from app.domain.webhooks import WebhookPayload, WebhookSubscription
@@ -233,4 +234,63 @@ def parse_risk_facts(data: Mapping[str, Any], customer_order_count: int | None) 
         payment_events=events,
         psp_references=tuple(dict.fromkeys(ref for ref in references if ref)),
         card_key=next((card for card in cards if card), ""),
+    )
+
+
+def _amount(data: Any) -> Decimal:
+    value = _map(data).get("amount")
+    return Decimal(str(value)) if value is not None else Decimal("0")
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
+def parse_transaction(data: Mapping[str, Any], currency: str = "") -> Transaction:
+    """A TransactionItem (graphql fragment PaymentTransaction)."""
+    events = tuple(
+        TransactionEvent(
+            id=str(event.get("id") or ""),
+            type=_text(event, "type"),
+            amount=_amount(event.get("amount")),
+            message=_text(event, "message"),
+            psp_reference=_text(event, "pspReference"),
+            created_at=_moment(event.get("createdAt")),
+            created_by=_map(event.get("createdBy")).get("__typename") or None,
+        )
+        for event in _list(data.get("events"))
+    )
+    authorized = _map(data.get("authorizedAmount"))
+    return Transaction(
+        id=str(data["id"]),
+        name=_text(data, "name"),
+        psp_reference=_text(data, "pspReference"),
+        actions=frozenset(str(a) for a in data.get("actions") or ()),
+        currency=str(authorized.get("currency") or currency),
+        authorized=_amount(authorized),
+        charged=_amount(data.get("chargedAmount")),
+        charge_pending=_amount(data.get("chargePendingAmount")),
+        canceled=_amount(data.get("canceledAmount")),
+        events=events,
+        owned_by_app=_map(data.get("createdBy")).get("__typename") == "App",
+    )
+
+
+def parse_order_payments(data: Mapping[str, Any]) -> OrderPayments:
+    """An order from OrderPayments: totals, customer and transactions."""
+    total = _map(_map(data.get("total")).get("gross"))
+    currency = str(total.get("currency") or "")
+    return OrderPayments(
+        order_id=str(data["id"]),
+        number=_text(data, "number"),
+        currency=currency,
+        total=_amount(total),
+        charged_total=_amount(data.get("totalCharged")),
+        charge_status=_text(data, "chargeStatus"),
+        customer_email=_text(data, "userEmail"),
+        channel_name=_text(_map(data.get("channel")), "name"),
+        transactions=tuple(parse_transaction(t, currency) for t in _list(data.get("transactions"))),
     )

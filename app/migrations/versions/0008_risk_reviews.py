@@ -1,6 +1,6 @@
 """risk reviews per order, and each shop's risk settings and restricted Stripe key
 
-Revision ID: 0008_risk_reviews
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 10:20:00
 """
@@ -8,8 +8,8 @@ Create Date: 2026-12-01 10:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_risk_reviews"
-down_revision = "0007"  # the file 0007_inbox_relay.py; its revision id is "0007"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

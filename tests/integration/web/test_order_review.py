@@ -208,7 +208,7 @@ def test_reject_cancels_the_order_in_saleor_with_a_note(installed):
     assert "Saleor: Canceled" in answer.text
     note = (
         f"Risk review: rejected by {STAFF} (score 65, high risk): Stolen card, says the bank. "
-        "Order cancelled."
+        "Order cancelled; payment: no authorisation left to void."
     )
     assert pending_notes(shop) == [note]
     shop.live.container.use_cases.write_back_order(
@@ -220,6 +220,22 @@ def test_reject_cancels_the_order_in_saleor_with_a_note(installed):
     decided = risk_review(shop.uow_factory, shop.installation_id, shop.order_id)
     assert decided.decision is Decision.REJECTED
     assert decided.decision_note == "Stolen card, says the bank"
+
+
+def test_reject_voids_the_authorisation_before_cancelling(installed):
+    shop = _risky_shop(installed)
+    transaction = shop.fake.add_transaction(shop.order_id)
+    page = open_widget(shop).text
+
+    answer = act(shop, page, "/widgets/order/review/reject", confirm="1", reason="Stolen card")
+
+    assert answer.status_code == 200, answer.text
+    assert len(shop.fake.transaction_events(transaction, "CANCEL_REQUEST")) == 1
+    assert shop.fake.store.get_order(shop.order_id)["status"] == "CANCELED"
+    [note] = [n for n in pending_notes(shop) if n.startswith("Risk review")]
+    assert note.endswith(
+        ("payment: void of the authorisation requested.", "payment: authorisation voided.")
+    )
 
 
 def test_a_cancellation_saleor_refuses_records_nothing_and_says_why(installed):

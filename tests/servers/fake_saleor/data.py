@@ -114,6 +114,7 @@ class DataStore:
             "fulfillmentAutoApprove": True,
             "fulfillmentAllowUnpaid": False,
         }
+        self.payments: Any = None  # transactions.PaymentApps, set by FakeSaleor
         self._app_pk = 0
         self._pks: defaultdict[str, int] = defaultdict(int)
         self.add_warehouse(DEFAULT_WAREHOUSE)

@@ -21,11 +21,12 @@ from .schema import load_schema, permission_codes
 from .server import BackgroundServer, Router, json_response
 from .state import StateAccess
 from .tokens import dashboard_claims, sign_dashboard_token
+from .transactions import PaymentApps, TransactionControls
 
 CONNECT_TIMEOUT = 2.0
 
 
-class FakeSaleor(StateAccess, EventControls):
+class FakeSaleor(StateAccess, EventControls, TransactionControls):
     """A Saleor 3.23 stand-in: GraphQL API, JWKS, app installation, signed webhooks."""
 
     def __init__(
@@ -54,6 +55,7 @@ class FakeSaleor(StateAccess, EventControls):
             on_started=self._events.request_started,
             on_answered=self._events.request_answered,
         )
+        self.payments = self.store.payments = PaymentApps(self.store, self._events.publish)
         router = Router()
         router.add("POST", "/graphql/", self._endpoint)
         router.add("GET", "/.well-known/jwks.json", self._serve_jwks)
@@ -75,6 +77,7 @@ class FakeSaleor(StateAccess, EventControls):
     def stop(self) -> None:
         """Stop the server and the webhook worker."""
         self._server.stop()
+        self.payments.stop()
         self._events.stop()
 
     def __enter__(self) -> FakeSaleor:
@@ -130,6 +133,10 @@ class FakeSaleor(StateAccess, EventControls):
     def stall_next_graphql(self, seconds: float, count: int = 1) -> None:
         """The next `count` GraphQL requests answer 504 after `seconds`, unexecuted."""
         self._endpoint.stall_next(seconds, count)
+
+    def stall_next_operation(self, operation_name: str, seconds: float = 0.0) -> None:
+        """The next request of this operation answers 504 after `seconds`, unexecuted."""
+        self._endpoint.stall_next_operation(operation_name, seconds)
 
     def delay_next_mutation(self, seconds: float, count: int = 1) -> None:
         """Apply the next `count` mutations, then answer each `seconds` late (unknown outcome)."""

@@ -62,6 +62,7 @@ class GraphQLEndpoint:
         self._failures: list[int] = []
         self._delays: list[float] = []
         self._stalls: list[float] = []
+        self._operation_stalls: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def fail_next(self, status: int, count: int) -> None:
@@ -92,6 +93,15 @@ class GraphQLEndpoint:
         with self._lock:
             return self._stalls.pop(0) if self._stalls else None
 
+    def stall_next_operation(self, operation_name: str, seconds: float) -> None:
+        """Like stall_next, for the next request naming ``operation_name`` only."""
+        with self._lock:
+            self._operation_stalls[operation_name] = seconds
+
+    def _pop_operation_stall(self, operation_name: object) -> float | None:
+        with self._lock:
+            return self._operation_stalls.pop(str(operation_name), None)
+
     def __call__(self, request: Request) -> Response:
         """Answer one HTTP request."""
         headers = dict(request.headers.items())
@@ -108,6 +118,8 @@ class GraphQLEndpoint:
         )
         failure = self._pop_failure()
         stall = self._pop_stall() if failure is None else None
+        if failure is None and stall is None:
+            stall = self._pop_operation_stall(payload.get("operationName"))
         if stall is not None:
             time.sleep(stall)
             failure = 504

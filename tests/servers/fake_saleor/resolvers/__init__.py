@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (registration side effects)
     order,
     order_actions,
     shop,
+    transactions,
     webhooks,
 )
 from .registry import field_resolver, guard_for, mutation, query, resolver
