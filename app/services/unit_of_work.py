@@ -18,6 +18,7 @@ from app.domain.shop_schemas import ShopSchema, ShopSchemaRecord
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import ProductVendor, Vendor, VendorOption
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
+from app.services.edi_ports import EdiRepository
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,7 @@ class UnitOfWork(Protocol):
     outbound: OutboundRepository
     notes: NoteRepository
     shop_schemas: ShopSchemaRepository
+    edi: EdiRepository
 
     def __enter__(self) -> Self: ...
 

@@ -10,6 +10,8 @@ from app.adapters.db import tables
 _ENCRYPTED_COLUMNS = (
     (tables.installations, "token_encrypted"),
     (tables.installation_settings, "smtp_password_encrypted"),
+    (tables.edi_partners, "sftp_password_encrypted"),
+    (tables.edi_partners, "sftp_private_key_encrypted"),
 )
 
 

@@ -17,6 +17,7 @@ from app.adapters.db.catalogue import (
     SqlSettingsRepository,
     SqlVendorRepository,
 )
+from app.adapters.db.edi import SqlEdiRepository
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.outbound import SqlNoteRepository, SqlOutboundRepository
 from app.adapters.db.purchase_orders import SqlPurchaseOrderRepository
@@ -76,6 +77,7 @@ class SqlAlchemyUnitOfWork:
         self.outbound = SqlOutboundRepository(self._connection)
         self.notes = SqlNoteRepository(self._connection)
         self.shop_schemas = SqlShopSchemaRepository(self._connection)
+        self.edi = SqlEdiRepository(self._connection, self._cipher)
         return self
 
     def __exit__(
