@@ -21,6 +21,7 @@ class TaskName(StrEnum):
     RECHECK_SHOP_SCHEMA = "app.jobs.shop_schemas.recheck_shop_schema_task"
     RECHECK_INSTALLATION_SCHEMA = "app.jobs.shop_schemas.recheck_installation_schema_task"
     RECHECK_SHOP_SCHEMAS = "app.jobs.shop_schemas.recheck_shop_schemas_task"
+    POLL_EDI_VENDORS = "app.jobs.edi.poll_edi_vendors_task"
 
     @property
     def short_name(self) -> str:

@@ -96,10 +96,22 @@ class SftpServer:
         return self
 
     def stop(self) -> None:
-        if self._acceptor is not None:
-            acceptor, self._acceptor = self._acceptor, None
+        if self._acceptor is None:
+            return
+        acceptor, self._acceptor = self._acceptor, None
+
+        async def close() -> None:
+            # Python 3.11's asyncio.Server fails (TypeError in _wakeup) when a connection ends
+            # after the server closed: wait for the clients to be gone first.
+            server = getattr(acceptor, "_server", None)
+            for _ in range(250):
+                if not getattr(server, "_active_count", 0):
+                    break
+                await asyncio.sleep(0.02)
             acceptor.close()
-            self._call(acceptor.wait_closed())
+            await acceptor.wait_closed()
+
+        self._call(close())
 
     def new_host_key(self) -> None:
         """Restart on the same port with another host key."""

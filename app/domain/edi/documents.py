@@ -330,14 +330,21 @@ class FunctionalAck:
 
 
 def write_997(
-    functional_id: str, group_control: int, acked: Sequence[tuple[str, str]]
+    functional_id: str,
+    group_control: int,
+    acked: Sequence[tuple[str, str]],
+    rejected: Sequence[tuple[str, str]] = (),
 ) -> list[Segment]:
-    """Accept every transaction of a group: AK1, AK2/AK5 per transaction, AK9."""
+    """AK1, AK2/AK5 per transaction (accepted, or rejected with code 5: segments in error),
+    AK9 with the group's status (A all accepted, P partly, R none)."""
     segments: list[Segment] = [("AK1", functional_id, str(group_control))]
     for set_id, control in acked:
         segments += [("AK2", set_id, control), ("AK5", "A")]
-    count = str(len(acked))
-    segments.append(("AK9", "A", count, count, count))
+    for set_id, control in rejected:
+        segments += [("AK2", set_id, control), ("AK5", "R", "5")]
+    received, accepted = len(acked) + len(rejected), len(acked)
+    status = "A" if not rejected else ("P" if acked else "R")
+    segments.append(("AK9", status, str(received), str(received), str(accepted)))
     return segments
 
 

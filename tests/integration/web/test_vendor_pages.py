@@ -162,13 +162,13 @@ def test_invalid_vendor_shows_each_error_and_keeps_the_input(staff):
     assert _vendors(live, fake) == []
 
 
-def test_edi_vendor_is_refused(staff):
+def test_http_vendor_is_refused(staff):
     fake, live, context = staff
 
-    response = _post(live, context, "/app/vendors/new", _vendor_form(integration="edi"))
+    response = _post(live, context, "/app/vendors/new", _vendor_form(integration="http"))
 
     assert response.status_code == 400
-    assert text(response.text, "integration-error") == "EDI vendors are not available yet."
+    assert text(response.text, "integration-error") == "HTTP vendors are not available yet."
     assert _vendors(live, fake) == []
 
 
