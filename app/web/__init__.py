@@ -114,7 +114,7 @@ def register_blueprints(app: Flask) -> None:
     dashboard_extension/templates/."""
     from app.web import forms
     from app.web.api import install, operations, webhooks
-    from app.web.app_pages import first_run, settings, shell, shipment_imports, vendors
+    from app.web.app_pages import edi, first_run, settings, shell, shipment_imports, vendors
     from app.web.order_widget import order, purchase_orders, shipments
     from app.web.product_widget import vendors as product_vendors
 
@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         shipments,
         shipment_imports,
         first_run,
+        edi,
         operations,
     ):
         app.register_blueprint(module.blueprint)

@@ -135,10 +135,10 @@ def clean_trading_partner(
             raise X12Error("Use printable ASCII characters as separators.")
     except X12Error as error:
         errors["element_separator"] = str(error)
-    version = _text(data, "version", "004010")
+    version = _text(data, "version") or "004010"
     if version not in VERSIONS:
         errors["version"] = "Version 004010 is supported."
-    usage = _text(data, "usage", "T").upper()
+    usage = (_text(data, "usage") or "T").upper()
     if usage not in ("T", "P"):
         errors["usage"] = "Choose T (test) or P (production)."
     raw_back = data.get("documents_back", INBOUND_KINDS)

@@ -129,13 +129,16 @@ def test_create_vendor(staff):
     assert f'id="vendor-{vendor.id}"' in response.text
 
 
-def test_new_vendor_form_offers_edi_and_http_as_coming_later(staff):
+def test_new_vendor_form_offers_edi_and_http_coming_later(staff):
     fake, live, context = staff
 
     response = _get(live, context, "/app/vendors/new")
 
     assert response.status_code == 200
-    assert '<option value="edi" disabled>EDI (coming later)</option>' in response.text
+    assert (
+        '<option value="edi">EDI: X12 850 over SFTP (settings on the vendor&#39;s EDI page)'
+        "</option>" in response.text
+    )
     assert '<option value="http" disabled>HTTP (coming later)</option>' in response.text
     assert element(response.text, "active").get("checked") == ""
 
