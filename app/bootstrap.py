@@ -247,7 +247,10 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ),
         "mail_defaults": mail_defaults(settings),
         "carriers": TrackingNumberCarriers(),
-        "sftp": AsyncsshTransport(timeout_seconds=settings.outbound_timeout_seconds),
+        "sftp": AsyncsshTransport(
+            timeout_seconds=settings.outbound_timeout_seconds,
+            private_hosts_allowed=settings.allow_private_sftp_hosts,
+        ),
     }
     unknown = set(overrides) - set(parts) - {"channels"}
     if unknown:

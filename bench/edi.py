@@ -84,7 +84,7 @@ def run(count: int, lines: int) -> None:
     engine = build_engine(f"sqlite:///{workdir}/bench.sqlite")
     upgrade_database(engine)
     cipher = TokenCipher("benchmark-secret-key-0123456789")
-    transport = AsyncsshTransport(timeout_seconds=20)
+    transport = AsyncsshTransport(timeout_seconds=20, private_hosts_allowed=True)
 
     def uow_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(engine, cipher)

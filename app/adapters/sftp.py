@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import posixpath
+import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -120,14 +122,33 @@ class _Session:
 class AsyncsshTransport:
     """Implements the SftpTransport port."""
 
-    def __init__(self, timeout_seconds: float = 20.0) -> None:
+    def __init__(self, timeout_seconds: float = 20.0, *, private_hosts_allowed: bool = False):
         self._timeout = timeout_seconds
+        self._private_hosts_allowed = private_hosts_allowed
+
+    def _address(self, account: SftpAccount) -> str:
+        """The address to connect to; a host resolving to a private, loopback or link-local
+        address is refused unless the deployment allows it (a shop cannot probe its network)."""
+        if self._private_hosts_allowed:
+            return account.host
+        try:
+            infos = socket.getaddrinfo(account.host, account.port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            raise SftpUnavailable(f"The SFTP host {account.host} cannot be resolved.") from None
+        addresses = [str(info[4][0]) for info in infos]
+        if any(not ipaddress.ip_address(a.split("%", 1)[0]).is_global for a in addresses):
+            raise SftpRefused(
+                f"The SFTP host {account.host} resolves to a private, loopback or link-local "
+                "address, which this app does not connect to."
+            )
+        return addresses[0]
 
     async def _open(self, account: SftpAccount, client: _PinnedHostKey) -> Any:
         keys = [asyncssh.import_private_key(account.private_key)] if account.private_key else None
+        address = self._address(account)
         return await asyncio.wait_for(
             asyncssh.connect(
-                account.host,
+                address,
                 account.port,
                 username=account.username,
                 password=account.password or None,

@@ -32,16 +32,22 @@ from app.services.saleor_writes.fulfilments import write_fulfilment
 from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
-from tests.conftest import ROOT, SCHEMA_PATH
+from tests.conftest import ROOT, SCHEMA_PATH, make_settings
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 from tests.servers.sftp import HOST, PASSWORD, USER, SftpServer
 
 CIPHER = TokenCipher("test-secret-key-0123456789")
-TRANSPORT = AsyncsshTransport(timeout_seconds=5)
+TRANSPORT = AsyncsshTransport(timeout_seconds=5, private_hosts_allowed=True)
 CARRIERS = TrackingNumberCarriers()
 # The vendor's side of the envelope: it sends as 12/5551234567 to us (ZZ/DROPSHIPSHOP).
 VENDOR_ENVELOPE = Envelope("12", "5551234567", "ZZ", "DROPSHIPSHOP", "ACMEAPP", "DROPSHIP", "T")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Any:
+    """The live app may reach the SFTP server on loopback (ALLOW_PRIVATE_SFTP_HOSTS)."""
+    return make_settings(tmp_path, database_url=database_url, allow_private_sftp_hosts=True)
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from app.adapters.sftp import AsyncsshTransport
 from app.services.edi_ports import HostKeyChanged, HostKeyUnknown, SftpRefused, SftpUnavailable
 from tests.servers.sftp import account_for
 
-TRANSPORT = AsyncsshTransport(timeout_seconds=5)
+TRANSPORT = AsyncsshTransport(timeout_seconds=5, private_hosts_allowed=True)
 
 
-def _login(account):
-    with TRANSPORT.connect(account):
+def _login(account, transport=TRANSPORT):
+    with transport.connect(account):
         pass
 
 
@@ -80,3 +80,9 @@ def test_a_missing_folder_is_a_refusal(sftp_server):
         refusal = pytest.raises(SftpRefused, match="listing /nowhere")
         with refusal:
             session.list_files("/nowhere")
+
+
+def test_a_private_or_loopback_host_is_refused_by_default(sftp_server):
+    with pytest.raises(SftpRefused, match="private, loopback or link-local"):
+        _login(account_for(sftp_server), AsyncsshTransport(timeout_seconds=5))
+    assert sftp_server.passwords_seen == []
