@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.domain.edi.documents import Buyer, write_850
+from app.domain.edi.documents import DUPLICATE, ORIGINAL, Buyer, write_850
 from app.domain.edi.log import Direction, DocumentStatus, EdiDocument
 from app.domain.edi.partners import TradingPartner
 from app.domain.edi.x12 import X12Error, write_interchange
@@ -75,7 +75,9 @@ class EdiChannel:
             now = datetime.now(UTC)
             buyer = Buyer(message.settings.shop_name, message.settings.merchant_email)
             try:
-                body = write_850(message.po, buyer, partner.separators, now)
+                resend = partner.mark_resends and message.po.revision > 0
+                purpose = DUPLICATE if resend else ORIGINAL
+                body = write_850(message.po, buyer, partner.separators, now, purpose)
                 text = write_interchange(
                     partner.envelope, partner.separators, control, now, [("850", body)]
                 )

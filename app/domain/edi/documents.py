@@ -87,8 +87,15 @@ class Buyer:
     email: str
 
 
+ORIGINAL, DUPLICATE = "00", "07"  # BEG01 transaction set purpose codes
+
+
 def write_850(
-    po: PurchaseOrder, buyer: Buyer, separators: Separators, at: datetime
+    po: PurchaseOrder,
+    buyer: Buyer,
+    separators: Separators,
+    at: datetime,
+    purpose: str = ORIGINAL,
 ) -> list[Segment]:
     """The 850 body (ST and SE excluded) of a drop-ship PO shipped to the customer."""
 
@@ -99,7 +106,7 @@ def write_850(
     segments: list[Segment] = [
         (
             "BEG",
-            "00",
+            purpose,
             "DS",
             _identifier(po.number, separators, "The PO number", "po_number"),
             "",
@@ -197,6 +204,7 @@ class PurchaseOrderDocument:
     buyer_name: str
     buyer_email: str
     lines: tuple[OrderedLine, ...]
+    purpose: str = ORIGINAL  # BEG01
 
 
 def _pairs(segment: Segment, start: int) -> dict[str, str]:
@@ -286,6 +294,7 @@ def read_850(transaction: Transaction) -> PurchaseOrderDocument:
         buyer_name=buyer[0],
         buyer_email=buyer[1],
         lines=tuple(lines),
+        purpose=element(beg, 1),
     )
 
 

@@ -51,6 +51,7 @@ class TradingPartner:
     outbound_folder: str = "/outbound"  # the vendor's folder we take answers from
     archive_folder: str = "/archive"
     quarantine_folder: str = "/quarantine"
+    mark_resends: bool = False  # a resend's BEG01 is "07" (duplicate) instead of "00"
 
     @property
     def envelope(self) -> Envelope:
@@ -91,6 +92,7 @@ class TradingPartner:
             "outbound_folder": self.outbound_folder,
             "archive_folder": self.archive_folder,
             "quarantine_folder": self.quarantine_folder,
+            "mark_resends": self.mark_resends,
         }
 
 
@@ -183,6 +185,8 @@ def clean_trading_partner(
         folders[key] = _text(data, key, default) or default
         if not _FOLDER.match(folders[key]) or ".." in folders[key].split("/"):
             errors[key] = "Use a folder path of letters, digits, '.', '_', '-', ' ' and '/'."
+    mark = data.get("mark_resends", False)
+    mark_resends = mark if isinstance(mark, bool) else str(mark).lower() in ("1", "on", "true")
     if errors:
         raise DomainValidationError(errors)
     fingerprint = ""
@@ -195,6 +199,7 @@ def clean_trading_partner(
         usage=usage,
         documents_back=back,
         account=SftpAccount(host, port, username, password, private_key, fingerprint),
+        mark_resends=mark_resends,
         **values,
         **folders,
     )
@@ -237,6 +242,7 @@ def partner_from_values(
         outbound_folder=str(values["outbound_folder"]),
         archive_folder=str(values["archive_folder"]),
         quarantine_folder=str(values["quarantine_folder"]),
+        mark_resends=bool(values.get("mark_resends", False)),
     )
 
 

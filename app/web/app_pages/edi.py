@@ -12,7 +12,7 @@ from app.errors import AppError
 from app.services.forms import FormInvalid
 from app.web import http_status, use_cases
 from app.web.auth import current_user, require_dashboard_context
-from app.web.forms import multiline, text_fields
+from app.web.forms import checkbox, multiline, text_fields
 
 blueprint = Blueprint("edi_pages", __name__)
 PERMISSION = "MANAGE_ORDERS"
@@ -43,6 +43,7 @@ def _form() -> dict[str, object]:
     data["documents_back"] = [k for k in request.form.getlist("documents_back") if k]
     data["sftp_password"] = request.form.get("sftp_password", "")
     data["sftp_private_key"] = multiline("sftp_private_key").strip()
+    data["mark_resends"] = checkbox("mark_resends")
     return data
 
 

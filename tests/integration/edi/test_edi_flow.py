@@ -257,3 +257,31 @@ def test_a_changed_host_key_is_refused_and_said_so(edi_shop):
     assert "host key changed" in report.error
     assert shop.server.files("outbound") == ["x.997"]
     assert shop.server.passwords_seen == []
+
+
+def test_a_resend_is_a_new_interchange_marked_duplicate_when_the_partner_wants_it(edi_shop):
+    from app.services.edi_partners import save_edi_settings
+    from app.services.purchase_orders import send_purchase_order
+    from tests.integration.edi.conftest import edi_settings
+
+    shop = edi_shop
+    save_edi_settings(
+        shop.uow_factory,
+        shop.installation_id,
+        shop.vendor_id,
+        {**edi_settings(shop.server), "mark_resends": "1"},
+    )
+    po = shop.create_and_send()
+    _sent_850(shop, po)
+
+    send_purchase_order(shop.uow_factory, shop.queue, shop.installation_id, po.id, actor="m")
+    assert shop.dispatch(po, token="task-2", revision=1) is SendOutcome.SENT
+
+    first, second = sorted(shop.server.files("inbound"))
+    read = [
+        read_interchange((shop.server.root / "inbound" / name).read_text())
+        for name in (first, second)
+    ]
+    assert [r.control_number for r in read] == [1, 2]
+    assert [docs.read_850(r.transactions[0][1]).purpose for r in read] == ["00", "07"]
+    assert {docs.read_850(r.transactions[0][1]).po_number for r in read} == {po.number}
