@@ -81,8 +81,10 @@ class _Session:
 
     def read(self, folder: str, name: str, max_bytes: int) -> bytes:
         async def content() -> bytes:
-            async with self._sftp.open(_path(folder, name), "rb") as file:
-                return bytes(await file.read(max_bytes + 1))
+            path = _path(folder, name)
+            size = (await self._sftp.stat(path)).size or 0
+            async with self._sftp.open(path, "rb") as file:  # more than max_bytes: refused
+                return bytes(await file.read(min(size, max_bytes + 1)))
 
         return self._run(f"reading {name}", content)
 
