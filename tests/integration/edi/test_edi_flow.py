@@ -19,6 +19,12 @@ from app.services.shipments import list_shipments
 UPS = "1Z999AA10123456784"
 
 
+def pending_notes(shop):
+    """The notes waiting for the write-back to the Saleor order, oldest first."""
+    with shop.uow_factory() as uow:
+        return uow.notes.unsent(shop.installation_id, shop.order_id)
+
+
 def _sent_850(shop, po):
     """Send the PO and give back the 850 as the vendor reads it from its inbound folder."""
     assert shop.dispatch(po) is SendOutcome.SENT
@@ -140,9 +146,11 @@ def test_997_855_856_810_are_applied_end_to_end_and_answered(edi_shop):
     assert (report.applied, report.quarantined, report.error) == (2, 0, "")
     acknowledged = shop.po(po)
     assert acknowledged.status is POStatus.ACKNOWLEDGED
-    assert any(
-        "A-MUG" not in e.detail and "backordered until 2026-12-24" in e.detail
-        for e in acknowledged.events
+    [acknowledgement] = [e for e in acknowledged.events if e.detail.startswith("855")]
+    assert acknowledgement.detail == ("855: SHIRT x3 accepted; MUG x1 backordered until 2026-12-24")
+    assert pending_notes(shop)[-1] == (
+        f"PO {po.number} acknowledged by Acme (EDI 855): SHIRT x3 accepted; "
+        "MUG x1 backordered until 2026-12-24."
     )
 
     from datetime import UTC, datetime
@@ -214,15 +222,26 @@ def test_a_broken_file_is_quarantined_with_its_error_and_the_others_are_applied(
     shop.server.put("outbound", "a-broken.edi", "ISA*this is not X12~")
     shop.vendor_sends("b-unknown-po.855", "855", docs.write_855("NOPE-1", date(2026, 12, 1), []))
     shop.vendor_sends("c-ack.997", "997", docs.write_997("PO", 1, [("850", "0001")]))
+    shop.vendor_sends("d-production.997", "997", docs.write_997("PO", 1, []), usage="P")
+    shop.vendor_sends("e-stranger.997", "997", docs.write_997("PO", 1, []), sender_id="OTHER")
 
     report = shop.poll()
 
-    assert (report.applied, report.quarantined) == (1, 2)
-    assert shop.server.files("quarantine") == ["a-broken.edi", "b-unknown-po.855"]
+    assert (report.applied, report.quarantined) == (1, 4)
+    assert shop.server.files("quarantine") == [
+        "a-broken.edi",
+        "b-unknown-po.855",
+        "d-production.997",
+        "e-stranger.997",
+    ]
     assert shop.server.files("archive") == ["c-ack.997"]
     errors = {d.filename: d.error for d in shop.documents() if d.status.value == "quarantined"}
     assert "does not start with an ISA segment" in errors["a-broken.edi"]
     assert errors["b-unknown-po.855"] == "No PO 'NOPE-1' was sent to this vendor."
+    assert errors["d-production.997"] == (
+        "A production interchange arrived while this vendor is set to test."
+    )
+    assert errors["e-stranger.997"].startswith("The interchange comes from 12/OTHER")
     assert shop.po(po).status is POStatus.ACKNOWLEDGED
 
 
