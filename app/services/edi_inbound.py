@@ -477,8 +477,14 @@ def take_file(
         raise  # the database or the server is down: the file stays for the next poll
     except (X12Error, CannotApply, AppError) as error:
         message = error.message if isinstance(error, AppError) else str(error)
-        if _quarantine(uow_factory, vendor, name, data, message):
-            logger.warning("EDI file %s quarantined: %s", name, message)
+        if not _quarantine(uow_factory, vendor, name, data, message):
+            # another poll recorded this file meanwhile (and applied it, or quarantined it)
+            with uow_factory() as uow:
+                seen = uow.edi.find_inbound(vendor.installation_id, partner.vendor_id, name, digest)
+            if seen is not None and seen.status is not DocumentStatus.QUARANTINED:
+                session.move(partner.outbound_folder, name, partner.archive_folder)
+                return None
+        logger.warning("EDI file %s quarantined: %s", name, message)
         session.move(partner.outbound_folder, name, partner.quarantine_folder)
         return DocumentStatus.QUARANTINED
     if status is not None:
