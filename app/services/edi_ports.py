@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -136,7 +135,3 @@ class EdiRepository(Protocol):
     def unsent_answers(self, installation_id: InstallationId, vendor_id: int) -> list[EdiDocument]:
         """Outbound 997s written but not uploaded yet."""
         ...
-
-
-def iterate(session: SftpSession, folder: str) -> Iterator[str]:
-    yield from sorted(session.list_files(folder))

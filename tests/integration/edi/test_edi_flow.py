@@ -304,3 +304,22 @@ def test_a_resend_is_a_new_interchange_marked_duplicate_when_the_partner_wants_i
     assert [r.control_number for r in read] == [1, 2]
     assert [docs.read_850(r.transactions[0][1]).purpose for r in read] == ["00", "07"]
     assert {docs.read_850(r.transactions[0][1]).po_number for r in read} == {po.number}
+
+
+def test_the_minute_poll_takes_every_edi_vendor_and_records_an_unreachable_one(edi_shop):
+    from app.services.edi_inbound import poll_edi_vendors
+    from tests.integration.edi.conftest import CARRIERS, TRANSPORT
+
+    shop = edi_shop
+    po = shop.create_and_send()
+    _sent_850(shop, po)
+    shop.vendor_sends("ack.997", "997", docs.write_997("PO", 1, [("850", "0001")]))
+
+    assert poll_edi_vendors(shop.uow_factory, shop.queue, CARRIERS, TRANSPORT) == 1
+    assert shop.po(po).status is POStatus.ACKNOWLEDGED
+
+    shop.server.stop()
+    assert poll_edi_vendors(shop.uow_factory, shop.queue, CARRIERS, TRANSPORT) == 0
+    with shop.uow_factory() as uow:
+        polled_at, error = uow.edi.last_poll(shop.installation_id, shop.vendor_id)
+    assert polled_at is not None and "cannot be reached" in error
