@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -365,9 +365,8 @@ def _write_answer(ctx: _Context, results: list[Applied]) -> None:
         control = ctx.uow.edi.next_control_number(ctx.installation_id, ctx.partner.vendor_id)
         now = _now()
         body = docs.write_997(functional_id, group_control, acked, refused)
-        text = write_interchange(
-            ctx.partner.envelope, ctx.partner.separators, control, now, [("997", body)]
-        )
+        envelope = replace(ctx.partner.envelope, acknowledgement_requested=False)  # ISA14 0
+        text = write_interchange(envelope, ctx.partner.separators, control, now, [("997", body)])
         ctx.uow.edi.add_document(
             ctx.installation_id,
             EdiDocument(
@@ -475,8 +474,14 @@ def take_file(
         status = _apply_file(uow_factory, queue, carriers, vendor, name, text, digest, interchange)
     except Retryable:
         raise  # the database or the server is down: the file stays for the next poll
-    except (X12Error, CannotApply, AppError) as error:
-        message = error.message if isinstance(error, AppError) else str(error)
+    except Exception as error:  # any other failure of this file quarantines it
+        if isinstance(error, AppError):
+            message = error.message
+        elif isinstance(error, X12Error | CannotApply):
+            message = str(error)
+        else:  # a fault of the app's: the file waits in quarantine, the poll goes on
+            logger.exception("EDI file %s could not be applied", name)
+            message = f"The app could not apply this file ({type(error).__name__}): see the logs."
         if not _quarantine(uow_factory, vendor, name, data, message):
             # another poll recorded this file meanwhile (and applied it, or quarantined it)
             with uow_factory() as uow:
@@ -595,6 +600,9 @@ def poll_edi_vendors(
             )
         except AppError as error:  # e.g. the database went away: the next poll tries again
             logger.warning("EDI poll of vendor %s stopped: %s", vendor_id, error.message)
+            continue
+        except Exception:  # one vendor's failure never stops the others' polls
+            logger.exception("EDI poll of vendor %s failed", vendor_id)
             continue
         applied += report.applied
     return applied
