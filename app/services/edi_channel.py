@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.domain.edi.documents import DUPLICATE, ORIGINAL, Buyer, write_850
 from app.domain.edi.log import Direction, DocumentStatus, EdiDocument
@@ -77,7 +77,11 @@ class EdiChannel:
             try:
                 resend = partner.mark_resends and message.po.revision > 0
                 purpose = DUPLICATE if resend else ORIGINAL
-                body = write_850(message.po, buyer, partner.separators, now, purpose)
+                ship_by = None
+                if partner.send_ship_date:
+                    ordered = message.po.created_at or now
+                    ship_by = (ordered + timedelta(days=message.vendor.lead_time_days)).date()
+                body = write_850(message.po, buyer, partner.separators, now, purpose, ship_by)
                 text = write_interchange(
                     partner.envelope, partner.separators, control, now, [("850", body)]
                 )

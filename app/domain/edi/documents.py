@@ -96,8 +96,10 @@ def write_850(
     separators: Separators,
     at: datetime,
     purpose: str = ORIGINAL,
+    ship_by: date | None = None,
 ) -> list[Segment]:
-    """The 850 body (ST and SE excluded) of a drop-ship PO shipped to the customer."""
+    """The 850 body (ST and SE excluded) of a drop-ship PO shipped to the customer;
+    ``ship_by`` adds DTM*010 (requested ship date) for partners that want it."""
 
     def text(value: str, limit: str) -> str:
         return _plain(value, separators, LIMITS[limit])
@@ -123,6 +125,8 @@ def write_850(
         if buyer.email:
             contact += ("EM", text(buyer.email, "phone"))
         segments.append(contact)
+    if ship_by is not None:
+        segments.append(("DTM", "010", ship_by.strftime("%Y%m%d")))
     person = text(f"{ship_to.first_name} {ship_to.last_name}", "name")
     segments.append(("N1", "ST", person or text(ship_to.company_name, "name") or "CUSTOMER"))
     if ship_to.company_name and person:
@@ -205,6 +209,7 @@ class PurchaseOrderDocument:
     buyer_email: str
     lines: tuple[OrderedLine, ...]
     purpose: str = ORIGINAL  # BEG01
+    ship_by: date | None = None  # DTM*010
 
 
 def _pairs(segment: Segment, start: int) -> dict[str, str]:
@@ -228,10 +233,13 @@ def read_850(transaction: Transaction) -> PurchaseOrderDocument:
     names = {"first": "", "company": "", "street": ("", ""), "n4": ("",) * 8}
     phone, lines, in_ship_to = "", [], False
     descriptions: dict[int, str] = {}
+    ship_by: date | None = None
     for segment in transaction.segments:
         kind = segment[0]
         if kind == "CUR":
             currency = element(segment, 2)
+        elif kind == "DTM" and element(segment, 1) == "010":
+            ship_by = parse_date(element(segment, 2), "DTM02")
         elif kind == "REF" and element(segment, 1) == "CO":
             order_number = element(segment, 2)
         elif kind == "PER" and element(segment, 1) == "BD":
@@ -295,6 +303,7 @@ def read_850(transaction: Transaction) -> PurchaseOrderDocument:
         buyer_email=buyer[1],
         lines=tuple(lines),
         purpose=element(beg, 1),
+        ship_by=ship_by,
     )
 
 

@@ -52,6 +52,7 @@ class TradingPartner:
     archive_folder: str = "/archive"
     quarantine_folder: str = "/quarantine"
     mark_resends: bool = False  # a resend's BEG01 is "07" (duplicate) instead of "00"
+    send_ship_date: bool = False  # DTM*010: the PO's date plus the vendor's lead time
 
     @property
     def envelope(self) -> Envelope:
@@ -93,6 +94,7 @@ class TradingPartner:
             "archive_folder": self.archive_folder,
             "quarantine_folder": self.quarantine_folder,
             "mark_resends": self.mark_resends,
+            "send_ship_date": self.send_ship_date,
         }
 
 
@@ -185,8 +187,10 @@ def clean_trading_partner(
         folders[key] = _text(data, key, default) or default
         if not _FOLDER.match(folders[key]) or ".." in folders[key].split("/"):
             errors[key] = "Use a folder path of letters, digits, '.', '_', '-', ' ' and '/'."
-    mark = data.get("mark_resends", False)
-    mark_resends = mark if isinstance(mark, bool) else str(mark).lower() in ("1", "on", "true")
+    mark_resends, send_ship_date = (
+        flag if isinstance(flag, bool) else str(flag).lower() in ("1", "on", "true")
+        for flag in (data.get("mark_resends", False), data.get("send_ship_date", False))
+    )
     if errors:
         raise DomainValidationError(errors)
     fingerprint = ""
@@ -200,6 +204,7 @@ def clean_trading_partner(
         documents_back=back,
         account=SftpAccount(host, port, username, password, private_key, fingerprint),
         mark_resends=mark_resends,
+        send_ship_date=send_ship_date,
         **values,
         **folders,
     )
@@ -243,6 +248,7 @@ def partner_from_values(
         archive_folder=str(values["archive_folder"]),
         quarantine_folder=str(values["quarantine_folder"]),
         mark_resends=bool(values.get("mark_resends", False)),
+        send_ship_date=bool(values.get("send_ship_date", False)),
     )
 
 

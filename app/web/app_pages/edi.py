@@ -44,6 +44,7 @@ def _form() -> dict[str, object]:
     data["sftp_password"] = request.form.get("sftp_password", "")
     data["sftp_private_key"] = multiline("sftp_private_key").strip()
     data["mark_resends"] = checkbox("mark_resends")
+    data["send_ship_date"] = checkbox("send_ship_date")
     return data
 
 

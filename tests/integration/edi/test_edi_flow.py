@@ -287,7 +287,7 @@ def test_a_resend_is_a_new_interchange_marked_duplicate_when_the_partner_wants_i
         shop.uow_factory,
         shop.installation_id,
         shop.vendor_id,
-        {**edi_settings(shop.server), "mark_resends": "1"},
+        {**edi_settings(shop.server), "mark_resends": "1", "send_ship_date": "1"},
     )
     po = shop.create_and_send()
     _sent_850(shop, po)
@@ -303,6 +303,8 @@ def test_a_resend_is_a_new_interchange_marked_duplicate_when_the_partner_wants_i
     assert [r.control_number for r in read] == [1, 2]
     assert [docs.read_850(r.transactions[0][1]).purpose for r in read] == ["00", "07"]
     assert {docs.read_850(r.transactions[0][1]).po_number for r in read} == {po.number}
+    created = shop.po(po).created_at.date()  # the vendor's lead time is 0 days
+    assert {docs.read_850(r.transactions[0][1]).ship_by for r in read} == {created}
 
 
 def test_the_minute_poll_takes_every_edi_vendor_and_records_an_unreachable_one(edi_shop):

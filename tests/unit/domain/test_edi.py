@@ -312,3 +312,13 @@ def test_trading_partner_form_reports_every_bad_field():
         1,
     )
     assert (partner.application_sender, partner.envelope.usage) == ("SHOP", "T")
+    assert (partner.mark_resends, partner.send_ship_date) == (False, False)
+
+
+def test_a_requested_ship_date_goes_in_dtm_010_after_the_header_contact():
+    body = docs.write_850(_po(), BUYER, SEPARATORS, AT, ship_by=date(2026, 12, 4))
+    text = write_interchange(ENVELOPE, SEPARATORS, 8, AT, [("850", body)])
+    assert "PER*BD*Polygon Shop*EM*buyer@shop.test~\nDTM*010*20261204~\nN1*ST*" in text
+    read = docs.read_850(read_interchange(text).transactions[0][1])
+    assert (read.ship_by, read.purpose) == (date(2026, 12, 4), "00")
+    assert docs.read_850(read_interchange(HAND_CHECKED_850).transactions[0][1]).ship_by is None
