@@ -30,6 +30,7 @@ from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.manifest import build_manifest
 from app.adapters.saleor.parsing import manifest_subscriptions
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
+from app.adapters.sftp import AsyncsshTransport
 from app.adapters.stripe_radar import StripeRadar
 from app.adapters.task_queue import CeleryTaskQueue, QueueUnavailable, build_celery
 from app.domain.vendors import IntegrationKind
@@ -37,10 +38,13 @@ from app.domain.webhooks import WebhookSubscription
 from app.services import tasks
 from app.services.channels import EmailChannel, MailDefaults
 from app.services.dispatch import Channels
+from app.services.edi_channel import EdiChannel
+from app.services.edi_ports import SftpTransport
 from app.services.ports import (
     CarrierDetector,
     DocumentRenderer,
     Mailer,
+    PurchaseOrderChannel,
     RadarReader,
     SaleorGateway,
     SmtpSettings,
@@ -70,6 +74,7 @@ class Container:
     carriers: CarrierDetector
     channels: Channels  # one PurchaseOrderChannel per vendor integration kind that sends
     radar: RadarReader  # Stripe Radar for the risk review (the shop's own restricted key)
+    sftp: SftpTransport  # EDI vendors' SFTP servers
 
     @cached_property
     def use_cases(self) -> UseCases:
@@ -129,6 +134,7 @@ PORT_PARTS = {
     "mailer": "mailer",
     "defaults": "mail_defaults",  # the deployment's SMTP server and Message-ID domain
     "radar": "radar",
+    "sftp": "sftp",
 }
 
 
@@ -163,10 +169,18 @@ def _port_parameters(service: Callable[..., Any]) -> tuple[str, ...]:
 
 
 def purchase_order_channels(
-    mailer: Mailer, documents: DocumentRenderer, defaults: MailDefaults
+    mailer: Mailer,
+    documents: DocumentRenderer,
+    defaults: MailDefaults,
+    edi: PurchaseOrderChannel | None = None,
 ) -> Channels:
-    """The channel of each integration kind the app sends over (EDI, HTTP, portal: later)."""
-    return {IntegrationKind.EMAIL: EmailChannel(mailer, documents, defaults)}
+    """The channel of each integration kind the app sends over (HTTP, portal: later)."""
+    channels: dict[IntegrationKind, PurchaseOrderChannel] = {
+        IntegrationKind.EMAIL: EmailChannel(mailer, documents, defaults)
+    }
+    if edi is not None:
+        channels[IntegrationKind.EDI] = edi
+    return channels
 
 
 def mail_defaults(settings: Settings) -> MailDefaults:
@@ -240,6 +254,10 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "radar": StripeRadar(
             timeout_seconds=settings.stripe_timeout_seconds, api_base=settings.stripe_api_base
         ),
+        "sftp": AsyncsshTransport(
+            timeout_seconds=settings.outbound_timeout_seconds,
+            private_hosts_allowed=settings.allow_private_sftp_hosts,
+        ),
     }
     unknown = set(overrides) - set(parts) - {"channels"}
     if unknown:
@@ -247,6 +265,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     parts.update(overrides)
     if "channels" not in parts:  # built from the (possibly overridden) mailer and documents
         parts["channels"] = purchase_order_channels(
-            parts["mailer"], parts["documents"], parts["mail_defaults"]
+            parts["mailer"],
+            parts["documents"],
+            parts["mail_defaults"],
+            edi=EdiChannel(parts["uow_factory"], parts["sftp"]),
         )
     return Container(**parts)

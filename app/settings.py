@@ -39,6 +39,7 @@ class Settings:
     template_max_bytes: int = 1_048_576
     template_memory_bytes: int = 268_435_456
     allow_private_smtp_hosts: bool = False
+    allow_private_sftp_hosts: bool = False
     inbox_relay_in_worker: bool = True
     delivery_payload_retention_days: int = 30
     graphql_dir: Path = PROJECT_ROOT / "graphql"
@@ -178,6 +179,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         celery_always_eager=_bool("CELERY_ALWAYS_EAGER", env.get("CELERY_ALWAYS_EAGER", "")),
         allow_private_smtp_hosts=_bool(
             "ALLOW_PRIVATE_SMTP_HOSTS", env.get("ALLOW_PRIVATE_SMTP_HOSTS", "")
+        ),
+        allow_private_sftp_hosts=_bool(
+            "ALLOW_PRIVATE_SFTP_HOSTS", env.get("ALLOW_PRIVATE_SFTP_HOSTS", "")
         ),
         inbox_relay_in_worker=_bool(
             "INBOX_RELAY_IN_WORKER", env.get("INBOX_RELAY_IN_WORKER", "true")

@@ -43,6 +43,7 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
         broker=broker_url,
         include=[
             "app.jobs.deliveries",
+            "app.jobs.edi",
             "app.jobs.purchase_orders",
             "app.jobs.shipments",
             "app.jobs.shop_schemas",
@@ -86,6 +87,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "recheck-shop-schemas": {
                 "task": TaskName.RECHECK_SHOP_SCHEMAS.value,
                 "schedule": 86400.0,
+            },
+            "poll-edi-vendors": {
+                "task": TaskName.POLL_EDI_VENDORS.value,
+                "schedule": 60.0,
             },
             "prune-delivery-payloads": {
                 "task": TaskName.PRUNE_DELIVERY_PAYLOADS.value,

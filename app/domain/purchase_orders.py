@@ -177,6 +177,16 @@ class PurchaseOrder:
         self._move(POStatus.SEND_FAILED, actor, at, "send failed", reason)
         self.failure_reason = reason
 
+    def record_vendor_rejection(self, *, actor: str, at: datetime, reason: str) -> None:
+        """The vendor's system refused the PO it received (an EDI 997 rejection): it was not
+        taken, so the PO is "send failed" with the reason and can be sent again or cancelled."""
+        if self.status is not POStatus.SENT:
+            self.events.append(POEvent(at, actor, "rejected by vendor", reason))
+            return
+        self.status = POStatus.SEND_FAILED
+        self.failure_reason = f"Rejected by vendor: {reason}"
+        self.events.append(POEvent(at, actor, "rejected by vendor", reason))
+
     def record_send_attempt(self, *, actor: str, at: datetime, attempt: int, of: int) -> None:
         """A send attempt starts (history only: the PO keeps its status until the outcome)."""
         self.events.append(POEvent(at, actor, "sending", f"attempt {attempt} of {of}"))

@@ -16,7 +16,7 @@ _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 
 
 class IntegrationKind(StrEnum):
-    """How a vendor receives purchase orders. EDI and HTTP arrive in a later release."""
+    """How a vendor receives purchase orders. HTTP arrives in a later release."""
 
     EMAIL = "email"
     MANUAL = "manual"
@@ -25,7 +25,7 @@ class IntegrationKind(StrEnum):
 
     @property
     def is_available(self) -> bool:
-        return self in (IntegrationKind.EMAIL, IntegrationKind.MANUAL)
+        return self in (IntegrationKind.EMAIL, IntegrationKind.MANUAL, IntegrationKind.EDI)
 
     @property
     def sends_automatically(self) -> bool:
@@ -89,7 +89,7 @@ def clean_vendor(data: Mapping[str, object], vendor_id: int | None = None) -> Ve
         if not integration.is_available:
             errors["integration"] = f"{integration.value.upper()} vendors are not available yet."
     except ValueError:
-        errors["integration"] = "Choose email or manual."
+        errors["integration"] = "Choose email, EDI or manual."
     emails_to = split_emails(str(data.get("emails_to") or ""))
     emails_cc = split_emails(str(data.get("emails_cc") or ""))
     for key, emails in (("emails_to", emails_to), ("emails_cc", emails_cc)):

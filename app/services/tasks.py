@@ -24,6 +24,7 @@ class TaskName(StrEnum):
     REVIEW_ORDER_RISK = "app.jobs.risk.review_order_risk_task"
     FOLLOW_PAYMENT = "app.jobs.payments.follow_payment_task"
     FOLLOW_PAYMENTS_IN_FLIGHT = "app.jobs.payments.follow_payments_in_flight_task"
+    POLL_EDI_VENDORS = "app.jobs.edi.poll_edi_vendors_task"
 
     @property
     def short_name(self) -> str:

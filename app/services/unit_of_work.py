@@ -22,6 +22,7 @@ from app.domain.shop_schemas import ShopSchema, ShopSchemaRecord
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import ProductVendor, Vendor, VendorOption
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
+from app.services.edi_ports import EdiRepository
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,7 @@ class UnitOfWork(Protocol):
     risk_reviews: RiskReviewRepository
     risk_settings: RiskSettingsRepository
     payments: PaymentAttemptRepository
+    edi: EdiRepository
 
     def __enter__(self) -> Self: ...
 

@@ -17,6 +17,8 @@ from app.services import (
     deliveries,
     delivery_retention,
     dispatch,
+    edi_inbound,
+    edi_partners,
     first_run,
     inbox_relay,
     installations,
@@ -114,6 +116,15 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     charges.shop_name,
     charges.payment_email_draft,
     charges.send_payment_email,
+    # EDI vendors (issue 12)
+    edi_partners.edi_page,
+    edi_partners.save_edi_settings,
+    edi_partners.fetch_edi_host_key,
+    edi_partners.pin_edi_host_key,
+    edi_partners.send_edi_test,
+    edi_partners.edi_document,
+    edi_inbound.poll_edi_vendor,
+    edi_inbound.poll_edi_vendors,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

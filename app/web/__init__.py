@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import forms
     from app.web.api import install, operations, webhooks
     from app.web.app_pages import (
+        edi,
         first_run,
         risk_settings,
         settings,
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         shipments,
         shipment_imports,
         first_run,
+        edi,
         operations,
         review,
         risk_settings,

@@ -27,6 +27,7 @@ def worker_environment(settings: Settings, *, relay: bool = False) -> dict[str, 
         APP_VAR_DIR=str(Path(settings.database_url.rsplit("/", 1)[-1]).parent),
         LOG_LEVEL="INFO",
         INBOX_RELAY_IN_WORKER="true" if relay else "false",
+        ALLOW_PRIVATE_SFTP_HOSTS="true" if settings.allow_private_sftp_hosts else "false",
     )
     if settings.smtp_host:
         env.update(

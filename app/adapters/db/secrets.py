@@ -11,6 +11,8 @@ _ENCRYPTED_COLUMNS = (
     (tables.installations, "token_encrypted"),
     (tables.installation_settings, "smtp_password_encrypted"),
     (tables.risk_settings, "stripe_key_encrypted"),
+    (tables.edi_partners, "sftp_password_encrypted"),
+    (tables.edi_partners, "sftp_private_key_encrypted"),
 )
 
 

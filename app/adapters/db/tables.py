@@ -461,3 +461,63 @@ payment_attempts = Table(
         postgresql_where=text(IN_FLIGHT_ATTEMPT),
     ),
 )
+
+
+# EDI trading partners: one row per EDI vendor; secrets encrypted; the control number counter
+# is bumped by one atomic UPDATE, so a number is never handed out twice (issue 12).
+edi_partners = Table(
+    "edi_partners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="CASCADE"), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("sftp_password_encrypted", Text, nullable=True),
+    Column("sftp_private_key_encrypted", Text, nullable=True),
+    Column("host_key_fingerprint", String(80), nullable=True),
+    Column("last_control_number", Integer, nullable=False, server_default="0"),
+    Column("last_poll_at", DateTime(timezone=True), nullable=True),
+    Column("last_poll_error", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("installation_id", "vendor_id", name="uq_edi_partners_vendor"),
+)
+
+# Every EDI document exchanged, both directions. An inbound file is taken once: its name and
+# content hash are unique per vendor. An 850 is stored under its send's idempotency key before
+# the upload, so a retry uploads the same interchange.
+edi_documents = Table(
+    "edi_documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="CASCADE"), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("kind", String(3), nullable=False),
+    Column("control_number", Integer, nullable=True),
+    Column(
+        "purchase_order_id",
+        Integer,
+        ForeignKey("purchase_orders.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    Column("po_number", String(60), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("send_key", String(200), nullable=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("installation_id", "send_key", name="uq_edi_documents_send_key"),
+    UniqueConstraint(
+        "installation_id",
+        "vendor_id",
+        "direction",
+        "filename",
+        "content_sha256",
+        name="uq_edi_documents_file",
+    ),
+    Index("ix_edi_documents_vendor", "installation_id", "vendor_id", "id"),
+)

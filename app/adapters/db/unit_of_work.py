@@ -17,6 +17,7 @@ from app.adapters.db.catalogue import (
     SqlSettingsRepository,
     SqlVendorRepository,
 )
+from app.adapters.db.edi import SqlEdiRepository
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.outbound import SqlNoteRepository, SqlOutboundRepository
 from app.adapters.db.payments import SqlPaymentAttemptRepository
@@ -81,6 +82,7 @@ class SqlAlchemyUnitOfWork:
         self.risk_reviews = SqlRiskReviewRepository(self._connection)
         self.risk_settings = SqlRiskSettingsRepository(self._connection, self._cipher)
         self.payments = SqlPaymentAttemptRepository(self._connection)
+        self.edi = SqlEdiRepository(self._connection, self._cipher)
         return self
 
     def __exit__(

@@ -129,13 +129,16 @@ def test_create_vendor(staff):
     assert f'id="vendor-{vendor.id}"' in response.text
 
 
-def test_new_vendor_form_offers_edi_and_http_as_coming_later(staff):
+def test_new_vendor_form_offers_edi_and_http_coming_later(staff):
     fake, live, context = staff
 
     response = _get(live, context, "/app/vendors/new")
 
     assert response.status_code == 200
-    assert '<option value="edi" disabled>EDI (coming later)</option>' in response.text
+    assert (
+        '<option value="edi">EDI: X12 850 over SFTP (settings on the vendor&#39;s EDI page)'
+        "</option>" in response.text
+    )
     assert '<option value="http" disabled>HTTP (coming later)</option>' in response.text
     assert element(response.text, "active").get("checked") == ""
 
@@ -162,13 +165,13 @@ def test_invalid_vendor_shows_each_error_and_keeps_the_input(staff):
     assert _vendors(live, fake) == []
 
 
-def test_edi_vendor_is_refused(staff):
+def test_http_vendor_is_refused(staff):
     fake, live, context = staff
 
-    response = _post(live, context, "/app/vendors/new", _vendor_form(integration="edi"))
+    response = _post(live, context, "/app/vendors/new", _vendor_form(integration="http"))
 
     assert response.status_code == 400
-    assert text(response.text, "integration-error") == "EDI vendors are not available yet."
+    assert text(response.text, "integration-error") == "HTTP vendors are not available yet."
     assert _vendors(live, fake) == []
 
 

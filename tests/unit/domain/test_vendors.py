@@ -40,7 +40,7 @@ def test_clean_vendor_normalises_fields():
         pytest.param({"currency": "dollars"}, "currency", id="bad_currency_case"),
         pytest.param({"emails_to": ""}, "emails_to", id="email_vendor_without_email_case"),
         pytest.param({"emails_to": "not-an-email"}, "emails_to", id="bad_email_case"),
-        pytest.param({"integration": "edi"}, "integration", id="edi_not_yet_case"),
+        pytest.param({"integration": "http"}, "integration", id="http_not_yet_case"),
         pytest.param({"integration": "fax"}, "integration", id="unknown_integration_case"),
         pytest.param({"file_format": "docx"}, "file_format", id="bad_format_case"),
         pytest.param({"lead_time_days": "-1"}, "lead_time_days", id="negative_lead_time_case"),
