@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from graphql import FragmentDefinitionNode
 
 from app.adapters.saleor.documents import (
     InvalidDocument,
     load_documents,
+    load_fragments,
     load_schema,
     operation_of,
+    schema_errors,
     validate_document,
 )
 from tests.conftest import ROOT, SCHEMA_PATH
@@ -30,7 +33,10 @@ def test_there_are_documents():
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_document_is_valid_against_the_schema(path: Path):
-    document = validate_document(load_schema(SCHEMA_PATH), path.read_text(), path.name)
+    documents = load_documents(path.parent)
+    [name] = [n for n in documents.names() if documents.file_of(n).endswith(f"/{path.name}")]
+    document = documents[name]
+    assert schema_errors(load_schema(SCHEMA_PATH), document) == []
 
     expected = "subscription" if path.parent.name == "webhooks" else ("query", "mutation")
     assert operation_of(document).operation.value in expected
@@ -108,23 +114,32 @@ ORDER_MUTATIONS = (
 )
 
 
-def _fragments(path: Path) -> dict[str, str]:
-    from graphql import FragmentDefinitionNode, parse, print_ast
-
-    document = parse(path.read_text())
-    return {
-        d.name.value: print_ast(d)
-        for d in document.definitions
-        if isinstance(d, FragmentDefinitionNode)
-    }
-
-
 @pytest.mark.parametrize("name", ORDER_MUTATIONS)
 def test_order_mutations_answer_the_order_as_order_details_reads_it(name):
-    """The app updates its copy from these answers, so they must hold the same fields."""
-    details = _fragments(ROOT / "graphql" / "order_details.graphql")
-    mutation = _fragments(ROOT / "graphql" / name)
+    """The app updates its copy from these answers, so they spread the one shared OrderFields."""
+    text = (ROOT / "graphql" / name).read_text()
 
-    assert mutation["OrderFields"] == details["OrderFields"]
-    assert mutation["AddressFields"] == details["AddressFields"]
-    assert "...OrderFields" in (ROOT / "graphql" / name).read_text()
+    assert "...OrderFields" in text
+    assert "fragment OrderFields" not in text  # defined once, in graphql/fragments/
+
+
+def test_a_shared_fragment_is_added_to_each_document_that_spreads_it():
+    documents = load_documents(ROOT / "graphql")
+
+    def defined(operation):
+        return sorted(
+            d.name.value
+            for d in documents[operation].definitions
+            if isinstance(d, FragmentDefinitionNode)
+        )
+
+    assert defined("OrderDetails") == ["AddressFields", "OrderFields"]  # one through the other
+    assert defined("AppId") == []
+
+
+def test_a_fragments_file_holding_an_operation_is_refused(tmp_path):
+    (tmp_path / "fragments").mkdir()
+    (tmp_path / "fragments" / "bad.graphql").write_text("query Q { shop { name } }")
+
+    with pytest.raises(InvalidDocument, match=r"fragments/bad\.graphql: a fragments file"):
+        load_fragments(tmp_path)

@@ -1,7 +1,8 @@
 """The GraphQL documents in ``graphql/`` and ``webhooks/``, parsed once per process.
 
 Documents are checked against each shop's own schema (see ``schemas.py``), not a bundled one:
-the running app needs nothing outside its repository.
+the running app needs nothing outside its repository. Fragments shared by several documents
+live once in the folder's ``fragments/``; each document gets those it spreads when loaded.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from pathlib import Path
 
 from graphql import (
     DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLSchema,
+    Node,
     OperationDefinitionNode,
     OperationType,
+    Visitor,
     build_schema,
     parse,
     validate,
+    visit,
 )
 
 
@@ -64,14 +70,70 @@ def operation_of(document: DocumentNode) -> OperationDefinitionNode:
     return operations[0]
 
 
+class _SpreadNames(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: object) -> None:
+        self.names.add(node.name.value)
+
+
+def _spread_names(node: Node) -> set[str]:
+    visitor = _SpreadNames()
+    visit(node, visitor)
+    return visitor.names
+
+
+def load_fragments(folder: Path) -> dict[str, FragmentDefinitionNode]:
+    """Every fragment in ``folder``/fragments/*.graphql, by name (files hold fragments only)."""
+    shared: dict[str, FragmentDefinitionNode] = {}
+    for path in sorted((folder / "fragments").glob("*.graphql")):
+        name = f"{folder.name}/fragments/{path.name}"
+        try:
+            document = parse(path.read_text(encoding="utf-8"))
+        except Exception as error:
+            raise InvalidDocument(f"{name}: {error}") from error
+        for definition in document.definitions:
+            if not isinstance(definition, FragmentDefinitionNode):
+                raise InvalidDocument(f"{name}: a fragments file holds fragments only")
+            if definition.name.value in shared:
+                raise InvalidDocument(f"{name}: fragment {definition.name.value} defined twice")
+            shared[definition.name.value] = definition
+    return shared
+
+
+def with_fragments(
+    document: DocumentNode, shared: dict[str, FragmentDefinitionNode]
+) -> DocumentNode:
+    """``document`` with the shared fragments it spreads (directly or through another) and does
+    not define itself; an unknown name is left for validation to report."""
+    defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    added: list[FragmentDefinitionNode] = []
+    wanted = _spread_names(document) - defined
+    while wanted:
+        name = wanted.pop()
+        fragment = shared.get(name)
+        if fragment is None or name in defined:
+            continue
+        defined.add(name)
+        added.append(fragment)
+        wanted |= _spread_names(fragment) - defined
+    if not added:
+        return document
+    return DocumentNode(definitions=(*document.definitions, *added))
+
+
 class Documents:
     """Operation name -> parsed document (and its file name), for every file in a folder."""
 
     def __init__(self, folder: Path) -> None:
         self._documents: dict[str, DocumentNode] = {}
         self._files: dict[str, str] = {}
+        shared = load_fragments(folder)
         for path in sorted(folder.glob("*.graphql")):
             document = parse_document(path.read_text(encoding="utf-8"), path.name)
+            document = with_fragments(document, shared)
             name = operation_of(document).name
             assert name is not None
             self._documents[name.value] = document
