@@ -289,7 +289,7 @@ def _check_answers(target: str, result: dict[str, object]) -> None:
 def run(
     deliveries: int, concurrency: int, redis_url: str, rounds: int, storages_wanted: set[str]
 ) -> list[dict[str, object]]:
-    """Each round loads the app, then the bare endpoint, with fresh bodies (both servers stay up)."""
+    """Each round loads the app, then the bare endpoint, with fresh bodies (both stay up)."""
     os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-0123456789")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     kid = "bench-key"
