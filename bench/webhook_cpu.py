@@ -122,7 +122,9 @@ def _run(key: rsa.RSAPrivateKey, number: int) -> None:
             ),
             "unit of work: installation, INSERT, COMMIT (before)": unit_of_work,
             "inbox: cached installation, autocommitted INSERT": inbox,
-            "bare endpoint": lambda: bare.post("/api/webhooks/order-created", data=body),
+            "bare endpoint": lambda: bare.post(
+                "/api/webhooks/order-created", data=body, headers=headers
+            ),
         },
         number,
     )
