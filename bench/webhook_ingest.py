@@ -1,7 +1,7 @@
 """Webhook ingest benchmark: signed deliveries over loopback against gunicorn, vs a bare endpoint.
 
     .venv/bin/python bench/webhook_ingest.py [--deliveries 3000] [--concurrency 8] [--rounds 1]
-        [--storage all|sqlite|postgresql]
+        [--storage all|sqlite|postgresql] [--relay during|after]
 
 For each storage (SQLite file; PostgreSQL when it answers on 127.0.0.1:5432) it starts the app under
 gunicorn with app/gunicorn_conf.py, stores one installation whose JWKS holds a fresh RSA key, signs
@@ -278,6 +278,88 @@ def _signed_requests(key: rsa.RSAPrivateKey, kid: str, count: int):
     ]
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (gunicorn's master and its workers)."""
+    found, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        waiting.extend(int(child) for child in children)
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (``/proc/<pid>/stat``)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
+def _backends(database: str) -> list[int]:
+    """PostgreSQL's server processes serving the benchmark's database (the app's and relay's)."""
+    found = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-Atc",
+            f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [int(line) for line in found.stdout.split()]
+
+
+class _CpuMeter:
+    """CPU seconds spent by the server side of one load: the app's (or bare) gunicorn workers,
+    the relay, and the PostgreSQL backends of the benchmark's database. Unlike throughput, CPU
+    per delivery hardly moves with what else the machine runs."""
+
+    def __init__(self, server: int, relay: int | None = None, database: str | None = None):
+        self._groups = {"server": lambda: _tree(server)}
+        if relay is not None:
+            self._groups["relay"] = lambda: [relay]
+        if database is not None:
+            self._groups["postgres"] = lambda: _backends(database)
+        self._start: dict[str, dict[int, float]] = {}
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        return {
+            name: {pid: _cpu_seconds([pid]) for pid in pids()}
+            for name, pids in self._groups.items()
+        }
+
+    def start(self) -> None:
+        self._start = self._read()
+
+    def per_delivery_ms(self, deliveries: int) -> dict[str, float]:
+        end = self._read()
+        return {
+            name: sum(
+                seconds - self._start[name].get(pid, 0.0) for pid, seconds in end[name].items()
+            )
+            / deliveries
+            * 1000
+            for name in end
+        }
+
+
 def _check_answers(target: str, result: dict[str, object]) -> None:
     """Only a run where every delivery was accepted is a measurement."""
     statuses = result["statuses"]
@@ -287,7 +369,12 @@ def _check_answers(target: str, result: dict[str, object]) -> None:
 
 
 def run(
-    deliveries: int, concurrency: int, redis_url: str, rounds: int, storages_wanted: set[str]
+    deliveries: int,
+    concurrency: int,
+    redis_url: str,
+    rounds: int,
+    storages_wanted: set[str],
+    relay_during: bool = True,
 ) -> list[dict[str, object]]:
     """Each round loads the app, then the bare endpoint, with fresh bodies (both stay up)."""
     os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-0123456789")
@@ -325,16 +412,33 @@ def run(
             server = _start_gunicorn("app:create_app()", env, port)
             relay = _start_relay(env)
             target = f"app, {label}, broker {'Redis' if redis else 'file'}"
+            if not relay_during:
+                target += ", relay after the load"
             try:
                 _load(port, warm_up, path, concurrency)
+                _wait_handed_over(database_url)
+                if not relay_during:
+                    relay.terminate()
+                    relay.wait()
+                app_cpu = _CpuMeter(server.pid, relay.pid if relay_during else None, pg_name)
+                bare_cpu = _CpuMeter(bare.pid)
                 for round_number in range(1, rounds + 1):
                     signed = _signed_requests(key, kid, deliveries)
                     load = _os_load()
+                    app_cpu.start()
                     result = _load(port, signed, path, concurrency)
                     _check_answers(target, result)
+                    result["cpu_ms"] = app_cpu.per_delivery_ms(deliveries)
+                    if not relay_during:
+                        relay = _start_relay(env)
                     result["handed_over_s"] = _wait_handed_over(database_url)
+                    if not relay_during:
+                        relay.terminate()
+                        relay.wait()
+                    bare_cpu.start()
                     reference = _load(bare_port, signed, path, concurrency)
                     _check_answers("bare", reference)
+                    reference["cpu_ms"] = bare_cpu.per_delivery_ms(deliveries)
                     ratio = float(result["per_second"]) / float(reference["per_second"])
                     common = {"round": round_number, "load": load}
                     results.append({"target": target, **common, **result, "ratio": ratio})
@@ -371,21 +475,39 @@ def main() -> None:
         "--storage", choices=("all", "sqlite", "postgresql"), default="all", help="app storages"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="broker database")
+    parser.add_argument(
+        "--relay",
+        choices=("during", "after"),
+        default="during",
+        help="run the inbox relay beside the load (as a worker on the same machine would), or "
+        "start it after each load (the relay's CPU then not competing with the endpoint's)",
+    )
     args = parser.parse_args()
     wanted = {"sqlite", "postgresql"} if args.storage == "all" else {args.storage}
-    results = run(args.deliveries, args.concurrency, args.redis_url, args.rounds, wanted)
+    results = run(
+        args.deliveries,
+        args.concurrency,
+        args.redis_url,
+        args.rounds,
+        wanted,
+        relay_during=args.relay == "during",
+    )
     cores = os.cpu_count()
     print(f"{args.deliveries} deliveries, {args.concurrency} concurrent clients, {cores} cores")
     print(
         "| round | load | target | p50 ms | p99 ms | deliveries/s | of bare "
-        "| all handed over after |"
+        "| all handed over after | CPU ms per delivery |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         figures = f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['per_second']:.0f}"
         ratio = f"{float(r['ratio']):.0%}" if "ratio" in r else ""
         handed = f"{r['handed_over_s']:.2f} s" if "handed_over_s" in r else ""
-        print(f"| {r['round']} | {r['load']} | {r['target']} | {figures} | {ratio} | {handed} |")
+        cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in r["cpu_ms"].items())
+        print(
+            f"| {r['round']} | {r['load']} | {r['target']} | {figures} | {ratio} | {handed} "
+            f"| {cpu} |"
+        )
     for target in dict.fromkeys(r["target"] for r in results if "ratio" in r):
         ratios = sorted(float(r["ratio"]) for r in results if r["target"] == target)
         p99s = sorted(float(r["p99_ms"]) for r in results if r["target"] == target)
