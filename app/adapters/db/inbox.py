@@ -28,6 +28,7 @@ from app.domain.installations import Installation, InstallationId
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 
 _TABLE = tables.webhook_deliveries
+_PSYCOPG_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 _COLUMNS = (
@@ -69,7 +70,7 @@ class SqlDeliveryInbox:
         self._cipher = cipher
         self._cache = cache
         self._record: Callable[[Mapping[str, Any]], tuple[int, bool]]
-        if engine.dialect.name == "postgresql":
+        if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
             self._record = self._record_postgresql
         else:
             self._record = self._record_core
@@ -108,8 +109,8 @@ class SqlDeliveryInbox:
 
     def _record_postgresql(self, row: Mapping[str, Any]) -> tuple[int, bool]:
         try:
-            pooled = self._engine.raw_connection()
-        except (OperationalError, InterfaceError) as error:
+            pooled = self._engine.raw_connection()  # raises the driver's errors, unwrapped
+        except (OperationalError, InterfaceError, *_PSYCOPG_UNAVAILABLE) as error:
             raise StorageUnavailable("The database is unavailable.") from error
         try:
             connection: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]
@@ -124,7 +125,7 @@ class SqlDeliveryInbox:
             if existing is None:  # stored and removed in between: cannot happen (rows stay)
                 raise StorageUnavailable("The delivery vanished while being recorded.")
             return int(existing[0]), False
-        except psycopg.OperationalError as error:
+        except _PSYCOPG_UNAVAILABLE as error:
             pooled.invalidate(error)
             raise StorageUnavailable("The database is unavailable.") from error
         finally:
