@@ -19,6 +19,7 @@ from app.adapters.bounded_render import RenderBudget
 from app.adapters.carriers import TrackingNumberCarriers
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine, upgrade_database
+from app.adapters.db.inbox import SqlDeliveryInbox
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.secrets import rotate_stored_secrets
 from app.adapters.db.shop_schemas import ShopSchemaStore
@@ -42,6 +43,7 @@ from app.services.edi_channel import EdiChannel
 from app.services.edi_ports import SftpTransport
 from app.services.ports import (
     CarrierDetector,
+    DeliveryInbox,
     DocumentRenderer,
     Mailer,
     PurchaseOrderChannel,
@@ -66,6 +68,7 @@ class Container:
     uow_factory: Callable[[], UnitOfWork]
     saleor: SaleorGateway
     verifier: SaleorSignatureVerifier
+    inbox: DeliveryInbox
     celery: Celery
     task_queue: TaskQueue
     mailer: Mailer
@@ -131,6 +134,7 @@ PORT_PARTS = {
     "channels": "channels",
     "documents": "documents",
     "verifier": "verifier",
+    "inbox": "inbox",
     "mailer": "mailer",
     "defaults": "mail_defaults",  # the deployment's SMTP server and Message-ID domain
     "radar": "radar",
@@ -236,6 +240,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             on_validation_error=_recheck_schema_later(task_queue),
         ),
         "verifier": SaleorSignatureVerifier(settings.dashboard_token_leeway_seconds),
+        "inbox": SqlDeliveryInbox(engine, cipher, installation_cache),
         "celery": celery,
         "task_queue": task_queue,
         "mailer": SmtpMailer(

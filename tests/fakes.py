@@ -216,6 +216,25 @@ class FakeUnitOfWork:
         self._callbacks.append(callback)
 
 
+class FakeInbox:
+    """The DeliveryInbox port over a FakeUnitOfWork's repositories (no cache)."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def active_installation(self, api_url: str) -> Any:
+        return self._uow.installations.get_active_by_api_url(api_url)
+
+    def record(
+        self,
+        installation_id: InstallationId,
+        event: WebhookEvent,
+        body_sha256: str,
+        payload_text: str,
+    ) -> tuple[int, bool]:
+        return self._uow.deliveries.add(installation_id, event, body_sha256, payload_text)
+
+
 class FakeSaleorApi:
     def __init__(self, gateway: FakeSaleorGateway, api_url: str, token: str) -> None:
         self._gateway = gateway

@@ -12,7 +12,14 @@ from app.domain.installations import Installation
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
 from app.errors import Invalid, NoOp, Permanent, Retryable, Unauthenticated
 from app.services import charges, orders, reconcile, signing_keys, tasks
-from app.services.ports import SaleorGateway, SignatureInvalid, SignatureVerifier, TaskQueue
+from app.services.ports import (
+    DeliveryInbox,
+    SaleorGateway,
+    SignatureInvalid,
+    SignatureVerifier,
+    TaskQueue,
+    UnknownSigningKey,
+)
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -98,10 +105,28 @@ def _verify(
         raise Unauthenticated("The webhook signature does not verify.") from None
 
 
+def _verify_with_fresh_keys(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    verifier: SignatureVerifier,
+    request: WebhookRequest,
+    refetch_seconds: float,
+) -> Installation:
+    """The rare path: the signature names a key id the stored JWKS lacks (Saleor rotated it)."""
+    with uow_factory() as uow:
+        installation = uow.installations.get_active_by_api_url(request.api_url)
+        if installation is None or installation.id is None:
+            raise Unauthenticated("This Saleor has not installed the app.")
+        _verify(uow_factory, uow, saleor, verifier, installation, request, refetch_seconds)
+        uow.commit()
+    return installation
+
+
 def ingest_webhook(
     uow_factory: UnitOfWorkFactory,
     saleor: SaleorGateway,
     verifier: SignatureVerifier,
+    inbox: DeliveryInbox,
     request: WebhookRequest,
     *,
     jwks_refetch_seconds: float = signing_keys.DEFAULT_REFETCH_INTERVAL_SECONDS,
@@ -111,28 +136,36 @@ def ingest_webhook(
     Only a verified body from a known, active installation is recorded. Our own changes echo back
     as events; those are dropped. Saleor's retries resend the same bytes, so a repeat is answered
     as a duplicate. The recorded row is the only thing written: no broker in the request (ADR 8).
+    The usual delivery costs no unit of work: the installation comes from the inbox's cache and
+    the row is one autocommitted insert; a key rotation and APP_DELETED take a transaction.
     """
     _check_headers(request)
-    with uow_factory() as uow:
-        installation = uow.installations.get_active_by_api_url(request.api_url)
-        if installation is None or installation.id is None:
-            raise Unauthenticated("This Saleor has not installed the app.")
-        _verify(uow_factory, uow, saleor, verifier, installation, request, jwks_refetch_seconds)
-        payload = saleor.parse_webhook(_parse(request.body))
-        _check_event_binding(installation, request.endpoint_event, payload)
-        if payload.is_issued_by(installation.app_id) and (
-            request.endpoint_event is not WebhookEvent.APP_DELETED
-        ):
-            uow.commit()
-            logger.info("skipped %s caused by this app", request.endpoint_event)
-            return IngestResult(IngestOutcome.OWN_EVENT)
-        digest = body_digest(request.body)
-        if request.endpoint_event is WebhookEvent.APP_DELETED:
-            return _remove_installation(uow, installation, digest, request)
-        delivery_id, created = uow.deliveries.add(
-            installation.id, request.endpoint_event, digest, request.body.decode()
+    installation = inbox.active_installation(request.api_url)
+    if installation is None or installation.id is None:
+        raise Unauthenticated("This Saleor has not installed the app.")
+    try:
+        verifier.verify_webhook(request.signature, request.body, installation.jwks)
+    except UnknownSigningKey:
+        installation = _verify_with_fresh_keys(
+            uow_factory, saleor, verifier, request, jwks_refetch_seconds
         )
-        uow.commit()
+    except SignatureInvalid:
+        raise Unauthenticated("The webhook signature does not verify.") from None
+    assert installation.id is not None
+    payload = saleor.parse_webhook(_parse(request.body))
+    _check_event_binding(installation, request.endpoint_event, payload)
+    if payload.is_issued_by(installation.app_id) and (
+        request.endpoint_event is not WebhookEvent.APP_DELETED
+    ):
+        logger.info("skipped %s caused by this app", request.endpoint_event)
+        return IngestResult(IngestOutcome.OWN_EVENT)
+    digest = body_digest(request.body)
+    if request.endpoint_event is WebhookEvent.APP_DELETED:
+        with uow_factory() as uow:
+            return _remove_installation(uow, installation, digest, request)
+    delivery_id, created = inbox.record(
+        installation.id, request.endpoint_event, digest, request.body.decode()
+    )
     outcome = IngestOutcome.QUEUED if created else IngestOutcome.DUPLICATE
     return IngestResult(outcome, delivery_id)
 

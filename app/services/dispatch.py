@@ -16,6 +16,7 @@ from app.errors import NoOp, Permanent, Retryable
 from app.services.outbound import (
     PO_SEND_POLICY,
     claim_outbound,
+    given_up_reason,
     outbound_failed,
     outbound_retrying,
     outbound_sent,
@@ -125,7 +126,8 @@ def dispatch_purchase_order(
         return _record_failure(uow_factory, queue, installation_id, po_id, actor, error.message)
     except Retryable as error:
         if final_attempt:
-            return _record_failure(uow_factory, queue, installation_id, po_id, actor, error.message)
+            reason = given_up_reason(error.message, attempt.attempts)
+            return _record_failure(uow_factory, queue, installation_id, po_id, actor, reason)
         outbound_retrying(uow_factory, installation_id, attempt, error.message, PO_SEND_POLICY)
         raise
     with uow_factory() as uow:

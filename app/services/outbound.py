@@ -58,6 +58,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# How the adapters end the words of a temporary failure (the SMTP mailer's outage messages).
+RETRY_PROMISE = "; it will be tried again."
+
+
+def given_up_reason(message: str, attempts: int) -> str:
+    """A temporary failure on the last attempt, as the merchant reads it: the cause without the
+    promise of another try, that none will come, and what to do (the send-failed PO shows a
+    Retry button, which sends it again under the same key)."""
+    cause = message.removesuffix(RETRY_PROMISE).rstrip(" .")
+    tries = "once" if attempts == 1 else f"{attempts} times"
+    return f"{cause}. Tried {tries}; it will not be tried again: fix the cause, then press Retry."
+
+
 def record_outbound(
     uow: UnitOfWork,
     installation_id: InstallationId,
@@ -67,10 +80,14 @@ def record_outbound(
     channel: str,
     key: str,
     policy: RetryPolicy,
+    reopen: bool = False,
 ) -> OutboundAttempt:
-    """Record a write before it is tried (idempotent per key): call it in the transaction of the
-    change that asks for the write, then queue the task after the commit."""
-    return uow.outbound.record(
+    """Record a write before it is tried, once per key: call it in the transaction of the change
+    that asks for the write, then queue the task after the commit; the task claims it.
+
+    ``reopen``: the write is asked for again (the merchant's Retry, a new tracking number), so
+    a finished row under the same key gets a fresh set of attempts. Returns the row as found."""
+    recorded = uow.outbound.record(
         installation_id,
         subject=subject,
         subject_id=str(subject_id),
@@ -79,6 +96,9 @@ def record_outbound(
         max_attempts=policy.max_attempts,
         now=_now(),
     )
+    if reopen and not recorded.is_open:
+        uow.outbound.reopen(installation_id, key)
+    return recorded
 
 
 def claim_outbound(
@@ -105,32 +125,6 @@ def cancel_key(shipment_id: int) -> str:
     return f"cancel-{shipment_id}"
 
 
-def request_outbound(
-    uow: UnitOfWork,
-    installation_id: InstallationId,
-    *,
-    subject: Subject,
-    subject_id: str | int,
-    channel: str,
-    key: str,
-    policy: RetryPolicy,
-) -> OutboundAttempt:
-    """Record a write in the transaction of the change that asks for it, reopening it when it
-    was asked for again after it finished; the task queued after the commit claims it."""
-    recorded = record_outbound(
-        uow,
-        installation_id,
-        subject=subject,
-        subject_id=subject_id,
-        channel=channel,
-        key=key,
-        policy=policy,
-    )
-    if not recorded.is_open:
-        uow.outbound.reopen(installation_id, key)
-    return recorded
-
-
 def begin_outbound(
     uow: UnitOfWork,
     installation_id: InstallationId,
@@ -144,7 +138,7 @@ def begin_outbound(
 ) -> OutboundAttempt | None:
     """Record (or find again) a write the worker is about to try, reopen it when it was asked
     for again after it finished, and claim one attempt. Commit before calling the other side."""
-    request_outbound(
+    record_outbound(
         uow,
         installation_id,
         subject=subject,
@@ -152,6 +146,7 @@ def begin_outbound(
         channel=channel,
         key=key,
         policy=policy,
+        reopen=True,
     )
     return claim_outbound(uow, installation_id, key, token or uuid.uuid4().hex, policy)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from app.domain.installations import Installation, InstallationId
 from app.domain.orders import Fulfilment, OrderInfo
 from app.domain.payments import OrderPayments, PaymentAction, Transaction
 from app.domain.products import ProductInfo
@@ -16,7 +17,7 @@ from app.domain.risk.signals import RadarResult
 from app.domain.shop_schemas import ShopSchema
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
-from app.domain.webhooks import WebhookPayload
+from app.domain.webhooks import WebhookEvent, WebhookPayload
 from app.errors import ErrorCode, Permanent, Retryable
 
 
@@ -215,6 +216,25 @@ class SignatureVerifier(Protocol):
     """Checks Saleor's detached JWS webhook signatures."""
 
     def verify_webhook(self, signature: str, body: bytes, jwks: Mapping[str, Any]) -> None: ...
+
+
+class DeliveryInbox(Protocol):
+    """The webhook request's storage, without a unit of work (its hot path, ADR 8).
+
+    ``active_installation`` may answer from a per-process cache that changes of installations
+    in this process clear at once (another process sees them within seconds); ``record`` stores
+    one received delivery in its own transaction, or finds the same one recorded before.
+    """
+
+    def active_installation(self, api_url: str) -> Installation | None: ...
+
+    def record(
+        self,
+        installation_id: InstallationId,
+        event: WebhookEvent,
+        body_sha256: str,
+        payload_text: str,
+    ) -> tuple[int, bool]: ...
 
 
 @dataclass(frozen=True)

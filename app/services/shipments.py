@@ -25,7 +25,7 @@ from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     cancel_key,
     fulfil_key,
-    request_outbound,
+    record_outbound,
     tracking_key,
 )
 from app.services.ports import CarrierDetector, TaskQueue
@@ -97,7 +97,7 @@ def _queue_saleor_write(
     """Record the Saleor write in this transaction (so it shows even if its task never runs),
     then queue its task after the commit."""
     task, channel, key = write
-    request_outbound(
+    record_outbound(
         uow,
         installation_id,
         subject=Subject.SHIPMENT,
@@ -105,6 +105,7 @@ def _queue_saleor_write(
         channel=channel,
         key=key,
         policy=SALEOR_WRITE_POLICY,
+        reopen=True,
     )
     arguments = {"installation_id": installation_id, "shipment_id": shipment_id}
     uow.after_commit(lambda: queue.enqueue(task, **arguments))

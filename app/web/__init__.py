@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Request, current_app, jsonify, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -90,23 +91,41 @@ def _frame_ancestors() -> str:
 
 def _frame_headers(response):  # type: ignore[no-untyped-def]
     """Pages are shown inside the dashboard's iframe: framing only by the installed shops'
-    dashboards, no MIME sniffing, never cache tokens."""
-    ancestors = _frame_ancestors() if response.mimetype == "text/html" else "'none'"
-    response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin")
-    if request.method == "POST":
-        response.headers.setdefault("Cache-Control", "no-store")
+    dashboards, no MIME sniffing, never cache tokens. A header the view set is kept; the
+    response's header names are read once (every request, webhooks included, passes here)."""
+    present = {name.lower() for name, _ in response.headers}
+    if "content-security-policy" not in present:
+        html = response.mimetype == "text/html"
+        ancestors = _frame_ancestors() if html else "'none'"
+        response.headers.add("Content-Security-Policy", f"frame-ancestors {ancestors}")
+    if "x-content-type-options" not in present:
+        response.headers.add("X-Content-Type-Options", "nosniff")
+    if "referrer-policy" not in present:
+        response.headers.add("Referrer-Policy", "strict-origin")
+    if request.method == "POST" and "cache-control" not in present:
+        response.headers.add("Cache-Control", "no-store")
     return response
 
 
 def _start_log_context() -> None:
     """Each request's lines name the shop that sent it (webhook header or dashboard form)."""
     api_url, order_id = request.headers.get("Saleor-Api-Url", ""), ""
-    if not request.path.startswith("/api/webhooks/"):  # webhook bodies are read raw
+    if not request.path.startswith(WEBHOOK_PREFIX):  # webhook bodies are read raw
         api_url = api_url or request.values.get("saleorApiUrl", "")
         order_id = request.values.get("orderId", "")
     start_log_context(api_url, order_id)
+
+
+class _NoSessionForWebhooks(SecureCookieSessionInterface):
+    """Saleor's webhook calls carry no cookie and need no session: skip building the signer."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(WEBHOOK_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
+WEBHOOK_PREFIX = "/api/webhooks/"
 
 
 def register_blueprints(app: Flask) -> None:
@@ -147,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(HTTPException, _handle_http_error)
+    app.session_interface = _NoSessionForWebhooks()
     app.after_request(_frame_headers)
     app.before_request(_start_log_context)
     app.before_request(forms.refuse_control_characters)

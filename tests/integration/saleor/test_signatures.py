@@ -99,3 +99,83 @@ def test_dashboard_token_with_changed_claims_is_rejected():
         SaleorSignatureVerifier(clock=lambda: claims["exp"] - 60).verify_dashboard_token(
             f"{header}.{payload}.{signature}", JWKS
         )
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _own_key(kid: str = "k1"):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = key.public_key().public_numbers()
+    as_bytes = lambda n: n.to_bytes((n.bit_length() + 7) // 8, "big")  # noqa: E731
+    jwk = {"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig"}
+    jwk |= {"n": _b64(as_bytes(numbers.n)), "e": _b64(as_bytes(numbers.e))}
+    return key, {"keys": [jwk]}
+
+
+def _detached(key, body: bytes, **header) -> str:
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.hashes import SHA256
+
+    fields = {"alg": "RS256", "b64": False, "crit": ["b64"], "kid": "k1", "typ": "JWT"} | header
+    encoded = _b64(json.dumps({k: v for k, v in fields.items() if v is not None}).encode())
+    signature = key.sign(encoded.encode() + b"." + body, padding.PKCS1v15(), SHA256())
+    return f"{encoded}..{_b64(signature)}"
+
+
+def test_a_rotated_key_under_the_same_kid_is_used_not_the_cached_one():
+    body = b'{"__typename": "OrderCreated"}'
+    old_key, old_jwks = _own_key()
+    new_key, new_jwks = _own_key()
+    verifier = SaleorSignatureVerifier()
+    verifier.verify_webhook(_detached(old_key, body), body, old_jwks)  # cached now
+
+    verifier.verify_webhook(_detached(new_key, body), body, new_jwks)
+    with pytest.raises(SignatureInvalid):
+        verifier.verify_webhook(_detached(old_key, body), body, new_jwks)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"b64": None, "crit": None},  # an attached-payload JWS: the body would not be signed
+        {"b64": True},
+        {"crit": None},  # b64 false must be declared critical (RFC 7797)
+        {"crit": ["b64", "exp"]},
+        {"alg": "HS256"},
+        {"alg": "none"},
+    ],
+)
+def test_signatures_other_than_rs256_over_the_raw_body_are_refused(header):
+    body = b'{"__typename": "OrderCreated"}'
+    key, jwks = _own_key()
+
+    with pytest.raises(SignatureInvalid):
+        SaleorSignatureVerifier().verify_webhook(_detached(key, body, **header), body, jwks)
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda s: s.replace("..", "."),
+        lambda s: s.replace("..", ".e30."),  # a payload segment in a detached signature
+        lambda s: s + "!",
+        lambda s: s.split("..")[0] + "..",
+        lambda s: "eyJ!!" + s,
+        lambda s: _b64(b"[1]") + ".." + s.split("..")[1],
+        lambda s: (
+            _b64(b'{"alg": "RS256", "b64": false, "crit": ["b64"], "kid": 7}')
+            + ".."
+            + s.split("..")[1]
+        ),
+    ],
+)
+def test_malformed_signatures_are_refused_not_errors(mangle):
+    body = b'{"__typename": "OrderCreated"}'
+    key, jwks = _own_key()
+
+    with pytest.raises(SignatureInvalid):
+        SaleorSignatureVerifier().verify_webhook(mangle(_detached(key, body)), body, jwks)

@@ -1,6 +1,9 @@
+import socket
+
 import pytest
 
 from app.adapters.documents import TemplateDocuments
+from app.adapters.email_smtp import SmtpMailer
 from app.bootstrap import purchase_order_channels
 from app.domain.purchase_orders import POStatus
 from app.domain.vendors import IntegrationKind
@@ -151,6 +154,28 @@ def test_outage_is_retried_and_only_the_last_attempt_fails_the_po(catalogue, acm
     assert _dispatch(catalogue, acme_po, mailer, final=True) is SendOutcome.FAILED
 
     assert _po(catalogue, acme_po).status is POStatus.SEND_FAILED
+
+
+def test_a_send_that_finally_failed_says_it_will_not_be_retried_and_what_to_do(catalogue, acme_po):
+    with socket.socket() as probe:  # a port nothing listens on: the real mailer's outage words
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    smtp = SmtpSettings(host="127.0.0.1", port=closed_port, sender="o@shop.test", security="none")
+    mailer = SmtpMailer(private_hosts_allowed=True)
+    defaults = MailDefaults(smtp=smtp, message_domain="dropship.test")
+    with pytest.raises(MailUnavailable, match="it will be tried again"):
+        _dispatch(catalogue, acme_po, mailer, defaults=defaults)
+
+    assert _dispatch(catalogue, acme_po, mailer, defaults=defaults, final=True) is (
+        SendOutcome.FAILED
+    )
+
+    reason = _po(catalogue, acme_po).failure_reason
+    assert reason.startswith(f"Could not connect to the SMTP server at 127.0.0.1:{closed_port}")
+    assert "it will be tried again" not in reason
+    assert reason.endswith(
+        "Tried 2 times; it will not be tried again: fix the cause, then press Retry."
+    )
 
 
 def test_resend_after_failure_sends_the_same_po(catalogue, acme_po):

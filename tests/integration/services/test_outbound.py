@@ -22,6 +22,8 @@ from app.services.outbound import (
     SALEOR_WRITE_POLICY,
     claim_outbound,
     latest_outbound,
+    outbound_failed,
+    record_outbound,
 )
 from app.services.ports import MailUnavailable, SaleorMutationFailed
 from app.services.purchase_orders import create_purchase_orders, send_purchase_order
@@ -249,3 +251,42 @@ def test_the_broker_gives_a_lost_task_back_when_its_claim_is_stale():
     assert options["visibility_timeout"] == CLAIM_STALE_AFTER.total_seconds()
     longest_countdown = max(PO_SEND_POLICY.cap_seconds, SALEOR_WRITE_POLICY.cap_seconds)
     assert options["visibility_timeout"] > longest_countdown
+
+
+def _record(uow, installation_id, key, **reopen):
+    return record_outbound(
+        uow,
+        installation_id,
+        subject=Subject.SHIPMENT,
+        subject_id=7,
+        channel="saleor_fulfil",
+        key=key,
+        policy=SALEOR_WRITE_POLICY,
+        **reopen,
+    )
+
+
+def test_recording_a_finished_write_again_reopens_it_only_when_asked(catalogue):
+    installation_id = catalogue.installation_id
+    with catalogue.uow_factory() as uow:
+        first = _record(uow, installation_id, "fulfil-7")
+        assert _record(uow, installation_id, "fulfil-7").id == first.id  # once per key
+        claim_outbound(uow, installation_id, "fulfil-7", "task-1", SALEOR_WRITE_POLICY)
+        outbound_failed(uow, installation_id, "fulfil-7", "refused")
+        uow.commit()
+
+    with catalogue.uow_factory() as uow:
+        again = _record(uow, installation_id, "fulfil-7")  # a sweep or a redelivered task
+        assert again.status is OutboundStatus.FAILED
+        assert uow.outbound.get_by_key(installation_id, "fulfil-7").status is OutboundStatus.FAILED
+        asked_again = _record(uow, installation_id, "fulfil-7", reopen=True)  # the merchant
+        uow.commit()
+
+    assert asked_again.status is OutboundStatus.FAILED  # as found, before the reopening
+    with catalogue.uow_factory() as uow:
+        reopened = uow.outbound.get_by_key(installation_id, "fulfil-7")
+    assert (reopened.id, reopened.status, reopened.attempts) == (
+        first.id,
+        OutboundStatus.PENDING,
+        0,
+    )

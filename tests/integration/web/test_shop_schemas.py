@@ -61,10 +61,7 @@ def test_a_saleor_lacking_a_field_the_app_uses_refuses_the_install_naming_it(
         with pytest.raises(InstallFailed) as refused:
             fake.install_app(live_app.manifest_url)
 
-        assert (
-            str(refused.value)
-            == f"This Saleor (3.23.28) lacks what the app needs: {LISTED}"
-        )
+        assert str(refused.value) == f"This Saleor (3.23.28) lacks what the app needs: {LISTED}"
         assert [c.operation_name for c in fake.requests] == ["ShopSchema"]
     with engine.connect() as connection:
         assert connection.execute(select(tables.installations)).all() == []

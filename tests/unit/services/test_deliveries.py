@@ -18,6 +18,7 @@ from app.services.inbox_relay import relay_received_deliveries
 from app.services.ports import SaleorUnavailable
 from app.services.signing_keys import KeysRecentlyFetched
 from tests.fakes import (
+    FakeInbox,
     FakeSaleorGateway,
     FakeUnitOfWork,
     FakeVerifier,
@@ -69,7 +70,9 @@ def _request(body: bytes, *, kid="old", event=WebhookEvent.ORDER_CREATED, header
 
 
 def _ingest(uow, request, saleor=None):
-    return ingest_webhook(uow, saleor or FakeSaleorGateway(), FakeVerifier(), request)
+    return ingest_webhook(
+        uow, saleor or FakeSaleorGateway(), FakeVerifier(), FakeInbox(uow), request
+    )
 
 
 def test_verified_delivery_is_recorded_for_the_relay_and_nothing_else(uow):
