@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import posixpath
 import socket
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -49,8 +50,32 @@ def _path(folder: str, name: str) -> str:
     return posixpath.join(folder, name)
 
 
+async def _awaited(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+class _LoopThread:
+    """A private event loop in a thread of its own. The caller's thread may run a loop already
+    (an async framework, Playwright's sync API in the tests), where ``run_until_complete`` on a
+    second loop is refused."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="sftp", daemon=True)
+        self._thread.start()
+
+    def run_until_complete(self, awaitable: Awaitable[T]) -> T:
+        return asyncio.run_coroutine_threadsafe(_awaited(awaitable), self.loop).result()
+
+    def close(self) -> None:
+        self.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+
 class _Session:
-    def __init__(self, loop: asyncio.AbstractEventLoop, sftp: Any, timeout: float) -> None:
+    def __init__(self, loop: _LoopThread, sftp: Any, timeout: float) -> None:
         self._loop = loop
         self._sftp = sftp
         self._timeout = timeout
@@ -183,7 +208,7 @@ class AsyncsshTransport:
 
     @contextmanager
     def connect(self, account: SftpAccount) -> Iterator[SftpSession]:
-        loop = asyncio.new_event_loop()
+        loop = _LoopThread()
         client = _PinnedHostKey(account.host_key_fingerprint)
         try:
             try:
@@ -206,13 +231,12 @@ class AsyncsshTransport:
                 connection.close()
                 loop.run_until_complete(connection.wait_closed())
         finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
     def fetch_host_key(self, account: SftpAccount) -> str:
         """Handshake only: the key is refused on purpose, so no credential is ever sent."""
         unpinned = SftpAccount(account.host, account.port, account.username or "probe")
-        loop = asyncio.new_event_loop()
+        loop = _LoopThread()
         client = _PinnedHostKey("")
         try:
             loop.run_until_complete(self._open(unpinned, client))
@@ -221,6 +245,5 @@ class AsyncsshTransport:
                 return client.presented
             raise self._refusal(client, unpinned, error) from None
         finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
         raise SftpRefused("The server accepted an unverified connection.")  # pragma: no cover

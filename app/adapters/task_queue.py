@@ -6,12 +6,17 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import Any
 
+import kombu.exceptions
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 
 from app.errors import Retryable
 from app.services.outbound import CLAIM_STALE_AFTER
 from app.services.tasks import TaskName
+
+# a pipelined batch the broker cut short (kombu 5.7+): some messages may have gone, so the relay
+# releases its claim and hands them all over again (processing a delivery twice is a no-op)
+_BatchPublishError = getattr(kombu.exceptions, "BatchPublishError", BrokerError)
 
 # No task may hold a worker process forever (a merchant template is bounded on its own, see
 # adapters/bounded_render.py; this is the backstop for anything else). The soft limit raises
@@ -121,7 +126,7 @@ class CeleryTaskQueue:
                         self._celery.send_task(
                             TaskName.PROCESS_DELIVERY.value, args=[delivery_id], producer=producer
                         )
-        except (BrokerError, OSError) as error:
+        except (BrokerError, _BatchPublishError, OSError) as error:
             raise QueueUnavailable(f"The task queue is unavailable: {error}") from None
 
     def enqueue(self, task: str, **arguments: Any) -> None:

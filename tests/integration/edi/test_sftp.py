@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncssh
 import pytest
 
@@ -24,6 +26,19 @@ def test_upload_is_atomic_and_a_retry_of_the_same_bytes_is_a_no_op(sftp_server):
         assert session.list_files("/inbound") == ["PO-1.x12"]
         assert session.read("/inbound", "PO-1.x12", 100) == b"ISA..."
     assert sftp_server.files("inbound") == ["PO-1.x12"]  # no temporary file left
+
+
+def test_it_works_from_a_thread_that_already_runs_an_event_loop(sftp_server):
+    """A caller inside a running loop (an async framework; Playwright's sync API in this very
+    suite) must not get "Cannot run the event loop while another loop is running"."""
+
+    async def from_inside_a_loop():
+        with TRANSPORT.connect(account_for(sftp_server)) as session:
+            session.upload("/inbound", "L.x12", b"L")
+        return TRANSPORT.fetch_host_key(account_for(sftp_server, pinned=False))
+
+    assert asyncio.run(from_inside_a_loop()) == sftp_server.fingerprint
+    assert sftp_server.files("inbound") == ["L.x12"]
 
 
 def test_list_read_move_and_remove(sftp_server):
