@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import asyncssh
 import pytest
@@ -37,7 +38,11 @@ def test_it_works_from_a_thread_that_already_runs_an_event_loop(sftp_server):
             session.upload("/inbound", "L.x12", b"L")
         return TRANSPORT.fetch_host_key(account_for(sftp_server, pinned=False))
 
-    assert asyncio.run(from_inside_a_loop()) == sftp_server.fingerprint
+    # in a thread of its own: this test's thread may run Playwright's loop already
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        fingerprint = thread.submit(asyncio.run, from_inside_a_loop()).result(timeout=30)
+
+    assert fingerprint == sftp_server.fingerprint
     assert sftp_server.files("inbound") == ["L.x12"]
 
 
