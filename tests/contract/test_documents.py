@@ -134,6 +134,7 @@ def test_a_shared_fragment_is_added_to_each_document_that_spreads_it():
         )
 
     assert defined("OrderDetails") == ["AddressFields", "OrderFields"]  # one through the other
+    assert defined("TransactionRequestAction") == ["PaymentTransaction"]
     assert defined("AppId") == []
 
 
