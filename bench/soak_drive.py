@@ -94,7 +94,7 @@ class Merchant:
 
     def __init__(self, stack: Stack, saleor: Saleor, figures: Figures) -> None:
         self.url, self.saleor, self.figures = stack.app_url, saleor, figures
-        self._context, self._opened = "", 0.0
+        self._context, self._opened = "", float("-inf")  # monotonic time may start near 0
         self._lock = threading.Lock()
         self._local = threading.local()
 
