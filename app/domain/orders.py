@@ -146,6 +146,8 @@ class OrderInfo:
     is_paid: bool = False
     charge_status: str = ""
     total: Money | None = None
+    created_at: datetime | None = None
+    shipping_method_name: str = ""  # the shipping service the customer chose, as Saleor names it
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def line(self, line_id: str) -> OrderLine | None:

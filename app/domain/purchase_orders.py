@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from app.domain.errors import RuleViolation
 from app.domain.money import Money
 from app.domain.orders import CLOSED_ORDER_STATUSES, Address, OrderErrorCode
 from app.domain.plans import DropShipPlan
+from app.domain.ship_by import ship_by_date
 from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
 
 DEFAULT_NUMBER_PATTERN = "{order}-{n}"
@@ -27,6 +28,7 @@ class PurchaseOrderErrorCode(StrEnum):
     VENDOR_UNAVAILABLE = "purchase_order_vendor_unavailable"
     CURRENCY_MISMATCH = "purchase_order_currency_mismatch"
     NOTHING_TO_ORDER = "purchase_order_nothing_to_order"
+    SHIPPING_COST = "purchase_order_shipping_cost"
 
 
 class POStatus(StrEnum):
@@ -118,6 +120,27 @@ class PurchaseOrder:
     revision: int = 0
     events: list[POEvent] = field(default_factory=list)
     id: int | None = None
+    requested_service: str = ""  # the customer's shipping service in Saleor
+    ship_by: date | None = None
+    shipping_cost: Money | None = None  # the vendor's shipping charge, for margins
+
+    def set_shipping_cost(self, cost: Money | None, *, actor: str, at: datetime) -> None:
+        """The vendor's shipping charge for this PO (None: not known); kept in the history."""
+        if cost is not None and cost.currency != self.currency:
+            raise RuleViolation(
+                f"PO {self.number} is in {self.currency}: enter the shipping cost in it.",
+                code=PurchaseOrderErrorCode.CURRENCY_MISMATCH,
+                field="shipping_cost",
+            )
+        if cost is not None and cost.amount < 0:
+            raise RuleViolation(
+                "The shipping cost cannot be negative.",
+                code=PurchaseOrderErrorCode.SHIPPING_COST,
+                field="shipping_cost",
+            )
+        self.shipping_cost = cost.rounded() if cost is not None else None
+        detail = f"{self.shipping_cost}" if self.shipping_cost is not None else "cleared"
+        self.events.append(POEvent(at, actor, "shipping cost", detail))
 
     @property
     def total(self) -> Money:
@@ -249,6 +272,8 @@ class OrderFacts:
     status: str
     ship_to: Address | None
     customer_email: str
+    requested_service: str = ""
+    ordered_on: date | None = None
 
 
 def draft_purchase_orders(
@@ -261,8 +286,10 @@ def draft_purchase_orders(
     number_pattern: str = DEFAULT_NUMBER_PATTERN,
     created_at: datetime | None = None,
     actor: str = AUTOMATION,
+    holidays: Collection[date] = (),
 ) -> list[PurchaseOrder]:
-    """One new PO per vendor for what is ordered and not yet on an open PO.
+    """One new PO per vendor for what is ordered and not yet on an open PO, with the
+    customer's shipping service and a ship-by date from the vendor's handling days.
 
     ``product_vendors`` maps (order line id, vendor id) to the entry that prices that line.
     Raises RuleViolation with a message for the merchant when nothing can be ordered.
@@ -337,6 +364,8 @@ def draft_purchase_orders(
             customer_email=facts.customer_email,
             lines=lines,
             created_at=created_at,
+            requested_service=facts.requested_service,
+            ship_by=_ship_by(facts, created_at, vendor.lead_time_days, holidays),
         )
         if created_at is not None:
             po.events.append(
@@ -357,3 +386,13 @@ def _check_vendor(vendor: Vendor) -> None:
             f"{vendor.name} has no order email: add one on the Vendors page.",
             code=PurchaseOrderErrorCode.VENDOR_UNAVAILABLE,
         )
+
+
+def _ship_by(
+    facts: OrderFacts, created_at: datetime | None, handling_days: int, holidays: Collection[date]
+) -> date | None:
+    """From the order's date (the PO's when Saleor gave none)."""
+    ordered_on = facts.ordered_on or (created_at.date() if created_at else None)
+    if ordered_on is None:
+        return None
+    return ship_by_date(ordered_on, handling_days, holidays)

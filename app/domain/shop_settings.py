@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date
 
 from app.domain.errors import DomainValidationError, RuleViolation
 from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN, clean_number_pattern
@@ -28,6 +29,10 @@ class ShopSettings:
     dropship_warehouse_id: str = ""
     notify_customer: bool = True
     approve_fulfilments: bool = True
+    # The packing slip (app/domain/packing_slips.py) and ship-by dates.
+    return_address: str = ""
+    slip_message_template: str = ""
+    holidays: str = ""  # ISO dates, one a line (cleaned by app/domain/ship_by.py)
     # Not on the settings form: the first-run checklist's state (app/services/first_run.py).
     test_po_sent_at: str = ""  # ISO time of the last test PO that reached the mail server
     first_run_dismissed: bool = False
@@ -35,6 +40,10 @@ class ShopSettings:
     @property
     def has_own_smtp(self) -> bool:
         return bool(self.smtp_host)
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(day) for day in self.holidays.split())
 
     def public_values(self) -> dict[str, object]:
         """Everything but the password (stored encrypted, never shown)."""

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from app.domain.errors import DomainValidationError
 from app.domain.money import Money, MoneyError, clean_currency, parse_amount
+from app.domain.vendor_shipping import VendorShipping
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
@@ -60,6 +61,8 @@ class Vendor:
     po_notes: str = ""
     active: bool = True
     id: int | None = None
+    # Documents and shipping options, edited on the vendor page (not in the vendor CSV).
+    shipping: VendorShipping = field(default_factory=VendorShipping)
 
 
 def split_emails(raw: str | Iterable[str]) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
+from app.domain.logos import Logo
 from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
 from app.domain.payments import PaymentAction, PaymentAttempt
@@ -117,6 +118,14 @@ class SettingsRepository(Protocol):
     def get(self, installation_id: InstallationId) -> ShopSettings: ...
 
     def save(self, installation_id: InstallationId, settings: ShopSettings) -> None: ...
+
+
+class LogoRepository(Protocol):
+    def get(self, installation_id: InstallationId) -> Logo | None: ...
+
+    def save(self, installation_id: InstallationId, logo: Logo) -> None: ...
+
+    def remove(self, installation_id: InstallationId) -> None: ...
 
 
 class VendorRepository(Protocol):
@@ -374,6 +383,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     orders: OrderRepository
     settings: SettingsRepository
+    logos: LogoRepository
     vendors: VendorRepository
     product_vendors: ProductVendorRepository
     plans: PlanRepository

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -14,9 +15,16 @@ from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
 from app.adapters.db.repositories import insert_ignoring_conflicts
 from app.domain.installations import InstallationId
+from app.domain.logos import Logo
 from app.domain.money import Money
 from app.domain.plans import ChosenBy, LineChoice
 from app.domain.shop_settings import ShopSettings
+from app.domain.vendor_shipping import (
+    CarrierAccount,
+    DocumentSet,
+    ServiceMapping,
+    VendorShipping,
+)
 from app.domain.vendors import (
     FileFormat,
     IntegrationKind,
@@ -62,7 +70,7 @@ class SqlSettingsRepository:
             )
 
 
-def _vendor(row: Any) -> Vendor:
+def _vendor(row: Any, cipher: TokenCipher) -> Vendor:
     return Vendor(
         id=row.id,
         name=row.name,
@@ -75,49 +83,76 @@ def _vendor(row: Any) -> Vendor:
         lead_time_days=row.lead_time_days,
         po_notes=row.po_notes,
         active=row.active,
+        shipping=_shipping(row, cipher),
     )
 
 
-def _vendor_values(vendor: Vendor) -> dict[str, Any]:
+def _shipping(row: Any, cipher: TokenCipher) -> VendorShipping:
+    """The vendor's document and shipping options; carrier accounts are stored encrypted."""
+    accounts: list[list[str]] = (
+        json.loads(cipher.decrypt(row.carrier_accounts_encrypted))
+        if row.carrier_accounts_encrypted
+        else []
+    )
+    return VendorShipping(
+        documents=DocumentSet(row.documents),
+        show_prices=row.show_prices,
+        file_name_pattern=row.file_name_pattern,
+        service_map=tuple(ServiceMapping(*entry) for entry in row.service_map),
+        carrier_accounts=tuple(CarrierAccount(*entry) for entry in accounts),
+    )
+
+
+def _vendor_values(vendor: Vendor, cipher: TokenCipher) -> dict[str, Any]:
     values = asdict(vendor)
     values.pop("id")
+    values.pop("shipping")
     values["integration"] = vendor.integration.value
     values["file_format"] = vendor.file_format.value
     values["emails_to"] = list(vendor.emails_to)
     values["emails_cc"] = list(vendor.emails_cc)
-    return values
+    shipping = vendor.shipping
+    accounts = [[a.carrier, a.account_number] for a in shipping.carrier_accounts]
+    return values | {
+        "documents": shipping.documents.value,
+        "show_prices": shipping.show_prices,
+        "file_name_pattern": shipping.file_name_pattern,
+        "service_map": [[m.shop_method, m.carrier, m.service_code] for m in shipping.service_map],
+        "carrier_accounts_encrypted": cipher.encrypt(json.dumps(accounts)) if accounts else None,
+    }
 
 
 class SqlVendorRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, cipher: TokenCipher) -> None:
         self._connection = connection
+        self._cipher = cipher
 
     def list(self, installation_id: InstallationId) -> list[Vendor]:
         table = tables.vendors
         rows = self._connection.execute(
             select(table).where(table.c.installation_id == installation_id).order_by(table.c.name)
         )
-        return [_vendor(row) for row in rows]
+        return [_vendor(row, self._cipher) for row in rows]
 
     def get(self, installation_id: InstallationId, vendor_id: int) -> Vendor | None:
         table = tables.vendors
         row = self._connection.execute(
             select(table).where(table.c.installation_id == installation_id, table.c.id == vendor_id)
         ).first()
-        return None if row is None else _vendor(row)
+        return None if row is None else _vendor(row, self._cipher)
 
     def get_by_code(self, installation_id: InstallationId, code: str) -> Vendor | None:
         table = tables.vendors
         row = self._connection.execute(
             select(table).where(table.c.installation_id == installation_id, table.c.code == code)
         ).first()
-        return None if row is None else _vendor(row)
+        return None if row is None else _vendor(row, self._cipher)
 
     def add(self, installation_id: InstallationId, vendor: Vendor) -> Vendor:
         table = tables.vendors
         vendor_id = self._connection.execute(
             insert(table)
-            .values(installation_id=installation_id, **_vendor_values(vendor))
+            .values(installation_id=installation_id, **_vendor_values(vendor, self._cipher))
             .returning(table.c.id)
         ).scalar_one()
         vendor.id = int(vendor_id)
@@ -128,7 +163,7 @@ class SqlVendorRepository:
         result = self._connection.execute(
             update(table)
             .where(table.c.installation_id == installation_id, table.c.id == vendor.id)
-            .values(**_vendor_values(vendor))
+            .values(**_vendor_values(vendor, self._cipher))
         )
         return result.rowcount == 1
 
@@ -170,8 +205,9 @@ def _product_vendor_values(entry: ProductVendor) -> dict[str, Any]:
 
 
 class SqlProductVendorRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, cipher: TokenCipher) -> None:
         self._connection = connection
+        self._cipher = cipher
 
     def options_for_products(
         self, installation_id: InstallationId, product_ids: Iterable[str]
@@ -194,7 +230,7 @@ class SqlProductVendorRepository:
             options.append(
                 VendorOption(
                     product_vendor=_product_vendor(_Row(entry_row)),
-                    vendor=_vendor(_Row(vendor_row)),
+                    vendor=_vendor(_Row(vendor_row), self._cipher),
                 )
             )
         return options
@@ -313,3 +349,38 @@ class SqlPlanRepository:
                         **values,
                     )
                 )
+
+
+class SqlLogoRepository:
+    """The shop's packing-slip logo, one per installation."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, installation_id: InstallationId) -> Logo | None:
+        table = tables.shop_logos
+        row = self._connection.execute(
+            select(table).where(table.c.installation_id == installation_id)
+        ).first()
+        if row is None:
+            return None
+        return Logo(row.content_type, bytes(row.data), row.width, row.height)
+
+    def save(self, installation_id: InstallationId, logo: Logo) -> None:
+        table = tables.shop_logos
+        values = {
+            "content_type": logo.content_type,
+            "data": logo.data,
+            "width": logo.width,
+            "height": logo.height,
+            "updated_at": datetime.now(UTC),
+        }
+        mine = table.c.installation_id == installation_id
+        if self._connection.execute(update(table).where(mine).values(**values)).rowcount == 0:
+            self._connection.execute(
+                insert(table).values(installation_id=installation_id, **values)
+            )
+
+    def remove(self, installation_id: InstallationId) -> None:
+        table = tables.shop_logos
+        self._connection.execute(delete(table).where(table.c.installation_id == installation_id))

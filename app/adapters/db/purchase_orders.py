@@ -39,6 +39,8 @@ class SqlPurchaseOrderRepository:
                     ship_to=address_json(po.ship_to),
                     customer_email=po.customer_email,
                     created_at=po.created_at,
+                    requested_service=po.requested_service,
+                    ship_by=po.ship_by,
                     **self._state(po),
                 )
                 .returning(table.c.id)
@@ -73,6 +75,7 @@ class SqlPurchaseOrderRepository:
             "sent_via": po.sent_via,
             "failure_reason": po.failure_reason,
             "revision": po.revision,
+            "shipping_cost": po.shipping_cost.amount if po.shipping_cost else None,
         }
 
     def _add_events(self, installation_id: InstallationId, po: PurchaseOrder, stored: int) -> None:
@@ -243,6 +246,13 @@ class SqlPurchaseOrderRepository:
                 failure_reason=row.failure_reason,
                 revision=row.revision,
                 events=events[row.id],
+                requested_service=row.requested_service,
+                ship_by=row.ship_by,
+                shipping_cost=(
+                    None
+                    if row.shipping_cost is None
+                    else Money(Decimal(row.shipping_cost), row.currency)
+                ),
             )
             for row in rows
         ]

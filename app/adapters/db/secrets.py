@@ -13,6 +13,7 @@ _ENCRYPTED_COLUMNS = (
     (tables.risk_settings, "stripe_key_encrypted"),
     (tables.edi_partners, "sftp_password_encrypted"),
     (tables.edi_partners, "sftp_private_key_encrypted"),
+    (tables.vendors, "carrier_accounts_encrypted"),
 )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -134,7 +135,30 @@ vendors = Table(
     Column("lead_time_days", Integer, nullable=False),
     Column("po_notes", Text, nullable=False),
     Column("active", Boolean, nullable=False),
+    # Documents and shipping (issue 14): what goes with each PO and how it ships.
+    Column("documents", String(20), nullable=False, server_default="po"),
+    Column("show_prices", Boolean, nullable=False, server_default=text("true")),
+    Column("file_name_pattern", String(60), nullable=False, server_default=""),
+    Column("service_map", JSON, nullable=False, server_default="[]"),
+    Column("carrier_accounts_encrypted", Text, nullable=True),
     UniqueConstraint("installation_id", "code", name="uq_vendors_code"),
+)
+
+# The shop's logo for packing slips (checked PNG or JPEG, app/domain/logos.py).
+shop_logos = Table(
+    "shop_logos",
+    metadata,
+    Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("content_type", String(20), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 product_vendors = Table(
@@ -197,6 +221,11 @@ purchase_orders = Table(
     Column("sent_via", String(20), nullable=True),
     Column("failure_reason", Text, nullable=True),
     Column("revision", Integer, nullable=False),
+    # Shipping instructions (issue 14): the customer's service, the ship-by date, and the
+    # vendor's shipping charge for margins.
+    Column("requested_service", String(200), nullable=False, server_default=""),
+    Column("ship_by", Date, nullable=True),
+    Column("shipping_cost", Numeric(12, 2), nullable=True),
     UniqueConstraint("installation_id", "number", name="uq_purchase_orders_number"),
     UniqueConstraint(
         "installation_id", "saleor_order_id", "sequence", name="uq_purchase_orders_sequence"

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.catalogue import (
+    SqlLogoRepository,
     SqlPlanRepository,
     SqlProductVendorRepository,
     SqlSettingsRepository,
@@ -71,8 +72,9 @@ class SqlAlchemyUnitOfWork:
         self.deliveries = SqlDeliveryRepository(self._connection)
         self.orders = SqlOrderRepository(self._connection)
         self.settings = SqlSettingsRepository(self._connection, self._cipher)
-        self.vendors = SqlVendorRepository(self._connection)
-        self.product_vendors = SqlProductVendorRepository(self._connection)
+        self.vendors = SqlVendorRepository(self._connection, self._cipher)
+        self.product_vendors = SqlProductVendorRepository(self._connection, self._cipher)
+        self.logos = SqlLogoRepository(self._connection)
         self.plans = SqlPlanRepository(self._connection)
         self.purchase_orders = SqlPurchaseOrderRepository(self._connection)
         self.shipments = SqlShipmentRepository(self._connection)

@@ -137,6 +137,8 @@ def parse_order(data: Mapping[str, Any]) -> OrderInfo:
         is_paid=bool(data.get("isPaid")),
         charge_status=_text(data, "chargeStatus"),
         total=_money(data.get("total")),
+        created_at=_created(data),
+        shipping_method_name=_text(data, "shippingMethodName"),
         raw=dict(data),
     )
 

@@ -1,0 +1,70 @@
+"""Blind drop-shipping: vendor document and shipping options, PO shipping instructions and
+cost, the shop's logo (issue 14)
+
+Revision ID: 0013
+Revises: 0010
+Create Date: 2026-12-01 13:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("vendors", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("documents", sa.String(length=20), server_default="po", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("show_prices", sa.Boolean(), server_default=sa.text("true"), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("file_name_pattern", sa.String(length=60), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("service_map", sa.JSON(), server_default="[]", nullable=False)
+        )
+        batch_op.add_column(sa.Column("carrier_accounts_encrypted", sa.Text(), nullable=True))
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("requested_service", sa.String(length=200), server_default="", nullable=False)
+        )
+        batch_op.add_column(sa.Column("ship_by", sa.Date(), nullable=True))
+        batch_op.add_column(
+            sa.Column("shipping_cost", sa.Numeric(precision=12, scale=2), nullable=True)
+        )
+    op.create_table(
+        "shop_logos",
+        sa.Column("installation_id", sa.Integer(), nullable=False),
+        sa.Column("content_type", sa.String(length=20), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["installation_id"],
+            ["installations.id"],
+            name=op.f("fk_shop_logos_installation_id_installations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("installation_id", name=op.f("pk_shop_logos")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("shop_logos")
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.drop_column("shipping_cost")
+        batch_op.drop_column("ship_by")
+        batch_op.drop_column("requested_service")
+    with op.batch_alter_table("vendors", schema=None) as batch_op:
+        batch_op.drop_column("carrier_accounts_encrypted")
+        batch_op.drop_column("file_name_pattern")
+        batch_op.drop_column("show_prices")
+        batch_op.drop_column("service_map")
+        batch_op.drop_column("documents")
