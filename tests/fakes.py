@@ -408,8 +408,14 @@ class FakeDocuments:
     def purchase_order_html(self, po: Any, context: Any) -> str:
         return f"<p>{po.number} {context.vendor_code}</p>"
 
-    def purchase_order_csv(self, po: Any) -> bytes:
+    def purchase_order_csv(self, po: Any, context: Any = None) -> bytes:
         return f"po_number\n{po.number}\n".encode()
+
+    def packing_slip_pdf(self, po: Any, context: Any) -> bytes:
+        return f"%PDF slip {po.number} {context.shop_name}".encode()
+
+    def packing_slip_message(self, po: Any, context: Any) -> str:
+        return f"Thanks from {context.shop_name}"
 
     def purchase_order_email(
         self, po: Any, context: Any, subject_template: Any, body_template: Any

@@ -6,6 +6,7 @@ numbers, dicts and lists built per render), never the domain objects.
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from app.adapters.barcodes import code128_data_uri
 from app.adapters.bounded_render import (
     RenderBudget,
     RenderFailed,
@@ -30,25 +32,31 @@ from app.domain.money import Money, quantize
 from app.domain.orders import Address
 from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.domain.spreadsheets import csv_text
+from app.domain.vendor_shipping import ShippingInstructions
 from app.errors import Invalid
-from app.services.ports import DocumentContext
+from app.services.ports import DocumentContext, SlipContext
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 PO_HTML = "documents/purchase_order.html"
+SLIP_HTML = "documents/packing_slip.html"
+SLIP_MESSAGE = "documents/packing_slip_message.txt"
 PO_SUBJECT = "email/po_subject.txt"
 PO_BODY = "email/po_body.txt"
 CSV_HEADER = (
     "po_number", "order_number", "vendor_sku", "sku", "product", "variant", "quantity",
     "unit_cost", "line_total", "currency", "ship_to_name", "ship_to_company", "ship_to_street1",
     "ship_to_street2", "ship_to_city", "ship_to_postal_code", "ship_to_country_area",
-    "ship_to_country", "ship_to_phone",
+    "ship_to_country", "ship_to_phone", "requested_service", "ship_by", "carrier",
+    "carrier_service_code", "carrier_account",
 )  # fmt: skip
+PRICE_COLUMNS = ("unit_cost", "line_total")
 # What a broken merchant template may raise while rendering; anything else is our bug.
 RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
 # (what the merchant calls the template, the settings field that holds it)
 _PDF = ("PO document", "po_template_html")
 _SUBJECT = ("email subject", "email_subject_template")
 _BODY = ("email body", "email_body_template")
+_SLIP_MESSAGE = ("packing slip message", "slip_message_template")
 
 # WeasyPrint reports every layout step at INFO: keep the worker log readable.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -73,17 +81,39 @@ class TemplateDocuments:
 
     def purchase_order_pdf(self, po: PurchaseOrder, context: DocumentContext) -> bytes:
         """The PO as an A4 PDF, from the merchant's template when they customised it."""
-        html = self.purchase_order_html(po, context)
-        # Only data: URIs load: no file, http or other fetches, whatever the template asks for.
-        fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
-        pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
-        return pdf
+        return _pdf(self.purchase_order_html(po, context))
 
-    def purchase_order_csv(self, po: PurchaseOrder) -> bytes:
-        """One UTF-8 CSV row per PO line, amounts with 2 decimals, formula cells neutralised."""
+    def purchase_order_csv(
+        self, po: PurchaseOrder, context: DocumentContext | None = None
+    ) -> bytes:
+        """One UTF-8 CSV row per PO line, amounts with 2 decimals, formula cells neutralised;
+        the shipping instructions on every row; no cost columns when prices are hidden."""
         address = ship_to_fields(po.ship_to)
-        rows = [_csv_row(po, line, address) for line in po.lines]
-        return csv_text(CSV_HEADER, rows).encode("utf-8")
+        shipping = _shipping_cells(po, context)
+        rows = [[*_csv_row(po, line, address), *shipping] for line in po.lines]
+        header = list(CSV_HEADER)
+        if context is not None and not context.show_prices:
+            hidden = [header.index(name) for name in PRICE_COLUMNS]
+            header = [name for i, name in enumerate(header) if i not in hidden]
+            rows = [[cell for i, cell in enumerate(row) if i not in hidden] for row in rows]
+        return csv_text(header, rows).encode("utf-8")
+
+    def packing_slip_message(self, po: PurchaseOrder, context: SlipContext) -> str:
+        """The message to the customer, from the merchant's template when they wrote one."""
+        variables = slip_variables(po, context)
+        source = context.message_template
+        message = _render(self._text, SLIP_MESSAGE, source, variables, _SLIP_MESSAGE, self._budget)
+        return message.strip()
+
+    def packing_slip_html(self, po: PurchaseOrder, context: SlipContext) -> str:
+        """The slip's HTML: our template (trusted) with the merchant's message in it."""
+        variables = slip_variables(po, context)
+        variables["message"] = self.packing_slip_message(po, context)
+        return self._html.get_template(SLIP_HTML).render(variables)
+
+    def packing_slip_pdf(self, po: PurchaseOrder, context: SlipContext) -> bytes:
+        """The packing slip as an A4 PDF: the shop's name and logo, no prices, no vendor."""
+        return _pdf(self.packing_slip_html(po, context))
 
     def purchase_order_email(
         self,
@@ -100,25 +130,78 @@ class TemplateDocuments:
         return " ".join(subject.split()), body.strip() + "\n"
 
 
+def _pdf(html: str) -> bytes:
+    # Only data: URIs load: no file, http or other fetches, whatever the template asks for.
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+    pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return pdf
+
+
 def template_variables(po: PurchaseOrder, context: DocumentContext) -> dict[str, Any]:
-    """The variables every PO template sees (documented in app/templates/README.md)."""
+    """The variables every PO template sees (documented in app/templates/README.md).
+
+    With prices hidden, every amount is an empty string: no template can print one."""
     created = po.created_at or datetime.now(UTC)
+    prices = context.show_prices
     return {
         "po": {
             "number": po.number,
             "order_number": po.order_number,
             "date": created.date().isoformat(),
             "currency": po.currency,
-            "total": format_amount(po.total),
+            "total": format_amount(po.total) if prices else "",
             "customer_email": po.customer_email,
             "revision": po.revision,
         },
         "vendor": {"name": po.vendor_name, "code": context.vendor_code},
-        "lines": [_line_variables(line) for line in po.lines],
+        "lines": [_line_variables(line, prices) for line in po.lines],
         "ship_to": ship_to_fields(po.ship_to),
         "shop_name": context.shop_name,
         "merchant_email": context.merchant_email,
         "po_notes": context.po_notes,
+        "show_prices": prices,
+        "shipping": shipping_variables(po, context.shipping),
+    }
+
+
+def shipping_variables(
+    po: PurchaseOrder, instructions: ShippingInstructions | None
+) -> dict[str, str]:
+    """How to ship, as printed on the PO: service, ship-by date, the vendor's code, account."""
+    shipping = instructions or ShippingInstructions(po.requested_service, po.ship_by)
+    return {
+        "service": shipping.requested_service,
+        "ship_by": shipping.ship_by.isoformat() if shipping.ship_by else "",
+        "carrier": shipping.carrier,
+        "service_code": shipping.service_code,
+        "account": shipping.account_number,
+        "account_line": shipping.account_line,
+    }
+
+
+def slip_variables(po: PurchaseOrder, context: SlipContext) -> dict[str, Any]:
+    """What the packing slip and its message see: the shop and the customer, never a price
+    or the vendor."""
+    created = po.created_at or datetime.now(UTC)
+    ship_to = ship_to_fields(po.ship_to)
+    logo = context.logo
+    return {
+        "shop_name": context.shop_name,
+        "return_address": [line for line in context.return_address.splitlines() if line],
+        "logo": (
+            f"data:{logo.content_type};base64,{base64.b64encode(logo.data).decode('ascii')}"
+            if logo
+            else ""
+        ),
+        "po": {"number": po.number, "order_number": po.order_number},
+        "date": created.date().isoformat(),
+        "customer": {"name": ship_to["name"], "first_name": po.ship_to.first_name},
+        "ship_to": ship_to,
+        "lines": [
+            {"sku": line.sku, "name": _line_name(line), "quantity": line.quantity}
+            for line in po.lines
+        ],
+        "barcode": code128_data_uri(po.number) or "",
     }
 
 
@@ -147,18 +230,29 @@ def ship_to_fields(address: Address) -> dict[str, Any]:
     return fields | {"lines": [v for v in (*printed, region) if v]}
 
 
-def _line_variables(line: POLine) -> dict[str, Any]:
-    name = line.product_name + (f" — {line.variant_name}" if line.variant_name else "")
+def _line_name(line: POLine) -> str:
+    return line.product_name + (f" — {line.variant_name}" if line.variant_name else "")
+
+
+def _line_variables(line: POLine, prices: bool = True) -> dict[str, Any]:
     return {
         "vendor_sku": line.vendor_sku,
         "sku": line.sku,
         "product_name": line.product_name,
         "variant_name": line.variant_name,
-        "name": name,
+        "name": _line_name(line),
         "quantity": line.quantity,
-        "unit_cost": format_amount(line.unit_cost),
-        "total": format_amount(line.total),
+        "unit_cost": format_amount(line.unit_cost) if prices else "",
+        "total": format_amount(line.total) if prices else "",
     }
+
+
+def _shipping_cells(po: PurchaseOrder, context: DocumentContext | None) -> list[object]:
+    shipping = shipping_variables(po, context.shipping if context else None)
+    return [
+        shipping["service"], shipping["ship_by"], shipping["carrier"],
+        shipping["service_code"], shipping["account"],
+    ]  # fmt: skip
 
 
 def _csv_row(po: PurchaseOrder, line: POLine, address: Mapping[str, Any]) -> list[object]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.logos import Logo
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
 from app.errors import Permanent
+from app.services.document_sets import po_context, vendor_attachments
 from app.services.ports import (
-    Attachment,
-    DocumentContext,
     DocumentRenderer,
     Mailer,
     OutgoingEmail,
@@ -58,26 +58,15 @@ def build_email(
     documents: DocumentRenderer,
     sender: str,
     message_id: str,
+    logo: Logo | None = None,
 ) -> OutgoingEmail:
-    """The PO email: PDF and/or CSV as the vendor wants, reply-to the merchant.
+    """The PO email: the documents the vendor's options ask for, reply-to the merchant.
 
     The Message-ID names the PO and the revision being sent, so a retried send of the same
     revision carries the same id and the vendor's mail system can drop the copy.
     """
-    context = DocumentContext(
-        shop_name=settings.shop_name or "Our shop",
-        merchant_email=settings.merchant_email or sender,
-        vendor_code=vendor.code,
-        po_notes=vendor.po_notes,
-        template_html=settings.po_template_html or None,
-    )
-    attachments = []
-    if vendor.file_format.wants_pdf:
-        pdf = documents.purchase_order_pdf(po, context)
-        attachments.append(Attachment(f"PO-{po.number}.pdf", "application/pdf", pdf))
-    if vendor.file_format.wants_csv:
-        csv_bytes = documents.purchase_order_csv(po)
-        attachments.append(Attachment(f"PO-{po.number}.csv", "text/csv", csv_bytes))
+    context = po_context(po, vendor, settings, sender)
+    attachments = vendor_attachments(po, vendor, settings, logo, documents, context)
     subject, body = documents.purchase_order_email(
         po, context, settings.email_subject_template or None, settings.email_body_template or None
     )
@@ -89,7 +78,7 @@ def build_email(
         subject=subject,
         text_body=body,
         message_id=message_id,
-        attachments=tuple(attachments),
+        attachments=attachments,
     )
 
 
@@ -119,5 +108,6 @@ class EmailChannel:
             self._documents,
             smtp.sender,
             f"<{message.idempotency_key}@{self._defaults.message_domain}>",
+            message.logo,
         )
         self._mailer.send(email, smtp)

@@ -89,8 +89,9 @@ def _claim_send(
         )
         uow.purchase_orders.save(installation_id, po)
         settings = uow.settings.get(installation_id)
+        logo = uow.logos.get(installation_id) if vendor.shipping.documents.has_slip else None
         uow.commit()
-    message = PurchaseOrderMessage(installation_id, po, vendor, settings, key)
+    message = PurchaseOrderMessage(installation_id, po, vendor, settings, key, logo)
     return _Claimed(message, attempt)
 
 

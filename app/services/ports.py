@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from app.domain.installations import Installation, InstallationId
+from app.domain.logos import Logo
 from app.domain.orders import Fulfilment, OrderInfo
 from app.domain.payments import OrderPayments, PaymentAction, Transaction
 from app.domain.products import ProductInfo
@@ -16,6 +17,7 @@ from app.domain.risk.facts import RiskFacts
 from app.domain.risk.signals import RadarResult
 from app.domain.shop_schemas import ShopSchema
 from app.domain.shop_settings import ShopSettings
+from app.domain.vendor_shipping import ShippingInstructions
 from app.domain.vendors import Vendor
 from app.domain.webhooks import WebhookEvent, WebhookPayload
 from app.errors import ErrorCode, Permanent, Retryable
@@ -324,6 +326,7 @@ class PurchaseOrderMessage:
     vendor: Vendor
     settings: ShopSettings
     idempotency_key: str
+    logo: Logo | None = None  # the shop's, for the packing slip
 
 
 class PurchaseOrderChannel(Protocol):
@@ -346,6 +349,18 @@ class DocumentContext:
     vendor_code: str
     po_notes: str = ""
     template_html: str | None = None
+    shipping: ShippingInstructions | None = None
+    show_prices: bool = True  # False: no cost, total or price anywhere in the PO's files
+
+
+@dataclass(frozen=True)
+class SlipContext:
+    """What a packing slip shows besides the PO: the shop, never the vendor."""
+
+    shop_name: str
+    return_address: str = ""
+    message_template: str | None = None  # the merchant's; None: the built-in message
+    logo: Logo | None = None
 
 
 class DocumentRenderer(Protocol):
@@ -357,7 +372,9 @@ class DocumentRenderer(Protocol):
         """The PO document's HTML only (what the PDF is made from)."""
         ...
 
-    def purchase_order_csv(self, po: Any) -> bytes: ...
+    def purchase_order_csv(self, po: Any, context: DocumentContext | None = None) -> bytes:
+        """One row per line; shipping instructions, and no costs when prices are hidden."""
+        ...
 
     def purchase_order_email(
         self,
@@ -366,3 +383,11 @@ class DocumentRenderer(Protocol):
         subject_template: str | None,
         body_template: str | None,
     ) -> tuple[str, str]: ...
+
+    def packing_slip_pdf(self, po: Any, context: SlipContext) -> bytes:
+        """The price-free packing slip in the shop's name, with the PO number's barcode."""
+        ...
+
+    def packing_slip_message(self, po: Any, context: SlipContext) -> str:
+        """The slip's message to the customer (the merchant's template, within the budget)."""
+        ...

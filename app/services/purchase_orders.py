@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
+from app.domain.money import Money, MoneyError, parse_amount
 from app.domain.outbound import OutboundAttempt, OutboundStatus
 from app.domain.purchase_orders import OrderFacts, PurchaseOrder, draft_purchase_orders
+from app.domain.vendor_shipping import VendorShipping
 from app.domain.vendors import Vendor
 from app.errors import ErrorCode, Invalid, NotFound
 from app.services import tasks
 from app.services.dispatch import record_send
+from app.services.document_sets import PO_DOCUMENT, SLIP_DOCUMENT, po_context, slip_context
+from app.services.forms import FormInvalid
 from app.services.orders import check_not_stale, load_plan
-from app.services.ports import DocumentContext, DocumentRenderer, TaskQueue
+from app.services.ports import DocumentRenderer, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 
@@ -57,7 +62,15 @@ def create_purchase_orders(
             for line in plan.lines
             for option in line.options
         }
-        facts = OrderFacts(order.status, order.info.shipping_address, order.info.customer_email)
+        info = order.info
+        facts = OrderFacts(
+            order.status,
+            info.shipping_address,
+            info.customer_email,
+            requested_service=info.shipping_method_name,
+            ordered_on=info.created_at.date() if info.created_at else None,
+        )
+        settings = uow.settings.get(installation_id)
         drafts = draft_purchase_orders(
             plan,
             facts,
@@ -65,9 +78,10 @@ def create_purchase_orders(
             entries,
             uow.purchase_orders.quantity_on_open_pos(installation_id, order_id),
             uow.purchase_orders.next_sequence(installation_id, order_id),
-            uow.settings.get(installation_id).po_number_pattern,
+            settings.po_number_pattern,
             created_at=_now(),
             actor=actor,
+            holidays=settings.holiday_dates,
         )
         created = [uow.purchase_orders.add(installation_id, po) for po in drafts]
         if order.start_processing():
@@ -200,22 +214,54 @@ def purchase_order_file(
     po_id: int,
     kind: str,
 ) -> tuple[str, str, bytes]:
-    """The PO as a download: (filename, content type, bytes) for ``kind`` "pdf" or "csv"."""
+    """The PO as a download: (filename, content type, bytes) for ``kind`` "pdf", "csv" or
+    "slip" (the packing slip), as the vendor receives it (prices hidden if the vendor's
+    options hide them, the vendor's file names)."""
+    if kind not in ("pdf", "csv", "slip"):
+        raise Invalid("Choose PDF, CSV or packing slip.")
     with uow_factory() as uow:
         po = uow.purchase_orders.get(installation_id, po_id)
         if po is None:
             raise NotFound("This purchase order does not exist.")
         vendor = uow.vendors.get(installation_id, po.vendor_id)
         settings = uow.settings.get(installation_id)
+        logo = uow.logos.get(installation_id) if kind == "slip" else None
+    shipping = vendor.shipping if vendor else VendorShipping()
+
+    def name(document: str, extension: str) -> str:
+        return shipping.file_name(document, po.number, po.order_number, extension)
+
+    if kind == "slip":
+        slip = documents.packing_slip_pdf(po, slip_context(settings, logo))
+        return name(SLIP_DOCUMENT, "pdf"), "application/pdf", slip
+    context = po_context(po, vendor, settings)
     if kind == "csv":
-        return f"PO-{po.number}.csv", "text/csv", documents.purchase_order_csv(po)
-    if kind != "pdf":
-        raise Invalid("Choose PDF or CSV.")
-    context = DocumentContext(
-        shop_name=settings.shop_name or "Our shop",
-        merchant_email=settings.merchant_email,
-        vendor_code=vendor.code if vendor else "",
-        po_notes=vendor.po_notes if vendor else "",
-        template_html=settings.po_template_html or None,
-    )
-    return f"PO-{po.number}.pdf", "application/pdf", documents.purchase_order_pdf(po, context)
+        return name(PO_DOCUMENT, "csv"), "text/csv", documents.purchase_order_csv(po, context)
+    return name(PO_DOCUMENT, "pdf"), "application/pdf", documents.purchase_order_pdf(po, context)
+
+
+def set_shipping_cost(
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    po_id: int,
+    amount: str,
+    *,
+    actor: str,
+) -> PurchaseOrder:
+    """The vendor's shipping charge for the PO, in the PO's currency, kept for margins (an
+    empty amount clears it)."""
+    with uow_factory() as uow:
+        po = _load(uow, installation_id, po_id)
+        cost = None
+        if amount.strip():
+            try:
+                cost = Money(parse_amount(amount), po.currency)
+            except MoneyError:
+                raise FormInvalid({"shipping_cost": "Enter an amount such as 7.50."}) from None
+        try:
+            po.set_shipping_cost(cost, actor=actor, at=_now())
+        except RuleViolation as error:
+            raise FormInvalid({"shipping_cost": str(error)}) from None
+        uow.purchase_orders.save(installation_id, po)
+        uow.commit()
+    return po

@@ -25,6 +25,7 @@ from app.services import (
     lost_writes,
     orders,
     outbound,
+    packing_slip_settings,
     product_vendors,
     purchase_orders,
     queries,
@@ -125,6 +126,12 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     edi_partners.edi_document,
     edi_inbound.poll_edi_vendor,
     edi_inbound.poll_edi_vendors,
+    # blind drop-shipping (issue 14)
+    purchase_orders.set_shipping_cost,
+    packing_slip_settings.get_packing_slip_settings,
+    packing_slip_settings.save_packing_slip_settings,
+    packing_slip_settings.save_logo,
+    packing_slip_settings.remove_logo,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

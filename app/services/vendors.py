@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.spreadsheets import csv_text
+from app.domain.vendor_shipping import VendorShipping, clean_vendor_shipping
 from app.domain.vendors import Vendor, VendorImportReport, clean_vendor
 from app.errors import NotFound
 from app.services.csv_files import read_csv_rows
@@ -59,13 +60,26 @@ def save_vendor(
     data: Mapping[str, object],
     vendor_id: int | None = None,
 ) -> Vendor:
-    """Create a vendor, or edit one; codes are unique per shop."""
-    refuse_control_characters(data, multiline=("po_notes",))
-    try:
-        vendor = clean_vendor(data, vendor_id)
-    except DomainValidationError as error:
-        raise FormInvalid.from_domain(error) from None
+    """Create a vendor, or edit one; codes are unique per shop. Document and shipping options
+    the form leaves out stay as they are (carrier accounts are encrypted at rest)."""
+    refuse_control_characters(data, multiline=("po_notes", "service_map", "carrier_accounts"))
     with uow_factory() as uow:
+        current = uow.vendors.get(installation_id, vendor_id) if vendor_id else None
+        errors: dict[str, str] = {}
+        vendor = None
+        try:
+            vendor = clean_vendor(data, vendor_id)
+        except DomainValidationError as error:
+            errors.update(error.errors)
+        try:
+            shipping = clean_vendor_shipping(
+                data, current.shipping if current else VendorShipping()
+            )
+        except DomainValidationError as error:
+            errors.update(error.errors)
+        if errors or vendor is None:
+            raise FormInvalid(errors)
+        vendor.shipping = shipping
         saved = _save(uow, installation_id, vendor)
         uow.commit()
     return saved
@@ -137,7 +151,7 @@ def import_vendors_csv(
                 uow.vendors.add(installation_id, vendor)
                 report.created += 1
             else:
-                vendor.id = existing.id
+                vendor.id, vendor.shipping = existing.id, existing.shipping
                 uow.vendors.update(installation_id, vendor)
                 report.updated += 1
         uow.commit()
