@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.domain.errors import RuleViolation
 from app.domain.installations import InstallationId
 from app.domain.money import Money, MoneyError, parse_amount
 from app.domain.outbound import OutboundAttempt, OutboundStatus
@@ -15,7 +14,6 @@ from app.errors import ErrorCode, Invalid, NotFound
 from app.services import tasks
 from app.services.dispatch import record_send
 from app.services.document_sets import PO_DOCUMENT, SLIP_DOCUMENT, po_context, slip_context
-from app.services.forms import FormInvalid
 from app.services.orders import check_not_stale, load_plan
 from app.services.ports import DocumentRenderer, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -257,11 +255,8 @@ def set_shipping_cost(
             try:
                 cost = Money(parse_amount(amount), po.currency)
             except MoneyError:
-                raise FormInvalid({"shipping_cost": "Enter an amount such as 7.50."}) from None
-        try:
-            po.set_shipping_cost(cost, actor=actor, at=_now())
-        except RuleViolation as error:
-            raise FormInvalid({"shipping_cost": str(error)}) from None
+                raise Invalid("Enter the shipping cost as an amount, such as 7.50.") from None
+        po.set_shipping_cost(cost, actor=actor, at=_now())
         uow.purchase_orders.save(installation_id, po)
         uow.commit()
     return po

@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask import request
 
 from app.domain.money import quantize
+from app.domain.vendor_shipping import carrier_accounts_text, service_map_text
 from app.domain.vendors import Vendor, VendorOption
 from app.errors import NotFound
 from app.services.forms import CONTROL_CHARACTER_MESSAGE, FormInvalid
@@ -30,6 +31,9 @@ VENDOR_FIELDS = (
     "lead_time_days",
     "po_notes",
 )
+VENDOR_SHIPPING_FIELDS = ("documents", "show_prices", "file_name_pattern")
+VENDOR_SHIPPING_TEXTS = ("service_map", "carrier_accounts")
+MAX_VENDOR_SHIPPING_TEXT = 8000
 SETTINGS_FIELDS = (
     "shop_name",
     "merchant_email",
@@ -52,7 +56,14 @@ PRODUCT_VENDOR_FIELDS = (
     "min_quantity",
 )
 MAX_CSV_BYTES = 2 * 1024 * 1024
-NEW_VENDOR = {"integration": "email", "file_format": "pdf", "lead_time_days": "0", "active": True}
+NEW_VENDOR = {
+    "integration": "email",
+    "file_format": "pdf",
+    "lead_time_days": "0",
+    "active": True,
+    "documents": "po",
+    "show_prices": "1",
+}
 NEW_PRODUCT_VENDOR = {"priority": "100", "min_quantity": "1"}
 
 _CHECKED = {"on", "1", "true", "yes"}
@@ -92,6 +103,13 @@ def vendor_form() -> dict[str, object]:
     data: dict[str, object] = dict(text_fields(VENDOR_FIELDS))
     data["po_notes"] = multiline("po_notes").strip()
     data["active"] = checkbox("active")
+    # Documents and shipping (app_pages/_vendor_documents.html); absent: left as stored.
+    for name in VENDOR_SHIPPING_FIELDS:
+        if name in request.form:
+            data[name] = request.form[name].strip()[:60]
+    for name in VENDOR_SHIPPING_TEXTS:
+        if name in request.form:
+            data[name] = multiline(name)[:MAX_VENDOR_SHIPPING_TEXT]
     return data
 
 
@@ -175,6 +193,11 @@ def vendor_values(vendor: Vendor) -> dict[str, object]:
         "lead_time_days": str(vendor.lead_time_days),
         "po_notes": vendor.po_notes,
         "active": vendor.active,
+        "documents": vendor.shipping.documents.value,
+        "show_prices": "1" if vendor.shipping.show_prices else "0",
+        "file_name_pattern": vendor.shipping.file_name_pattern,
+        "service_map": service_map_text(vendor.shipping.service_map),
+        "carrier_accounts": carrier_accounts_text(vendor.shipping.carrier_accounts),
     }
 
 

@@ -62,6 +62,21 @@ def cancel(po_id: int) -> Outcome:
     return Outcome("success", "PO cancelled", text, notify=True)
 
 
+@blueprint.post(f"{PREFIX}/shipping-cost")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def shipping_cost(po_id: int) -> Outcome:
+    user = current_user()
+    po = use_cases().set_shipping_cost(
+        installation_id=user.installation_id,
+        po_id=po_id,
+        amount=request.form.get("shipping_cost", "")[:40],
+        actor=user.email,
+    )
+    cost = f"{po.shipping_cost}" if po.shipping_cost is not None else "cleared"
+    return Outcome("success", "Shipping cost saved", f"PO {po.number}: shipping cost {cost}.")
+
+
 @blueprint.post(f"{PREFIX}/file/<kind>")
 @require_dashboard_context(PERMISSION)
 def download(po_id: int, kind: str) -> ResponseReturnValue:
