@@ -26,11 +26,12 @@ pytest_plugins = ["tests.servers.smtp_fixtures"]
 CSV_HEADER = (
     "po_number,order_number,vendor_sku,sku,product,variant,quantity,unit_cost,line_total,"
     "currency,ship_to_name,ship_to_company,ship_to_street1,ship_to_street2,ship_to_city,"
-    "ship_to_postal_code,ship_to_country_area,ship_to_country,ship_to_phone"
+    "ship_to_postal_code,ship_to_country_area,ship_to_country,ship_to_phone,requested_service,"
+    "ship_by,carrier,carrier_service_code,carrier_account"
 )
 SHIP_TO_CELLS = (
     "Ada Lovelace,Analytical Engines LLC,1600 Amphitheatre Parkway,,MOUNTAIN VIEW,94043,CA,US,"
-    "'+16502530000"
+    "'+16502530000,,,,,"  # then no shipping instructions
 )
 # A 1x1 transparent PNG.
 PNG = base64.b64decode(
@@ -261,7 +262,7 @@ def test_csv_quotes_commas_and_keeps_utf8(documents):
 
     assert rows[1] == (
         '21-1,21,V-1,SKU-1,"Hemd ""Müller"", blau",XL,2,0.13,0.25,EUR,Ada Lovelace,'
-        "Analytical Engines LLC,1600 Amphitheatre Parkway,,Köln,94043,CA,US,'+16502530000"
+        "Analytical Engines LLC,1600 Amphitheatre Parkway,,Köln,94043,CA,US,'+16502530000,,,,,"
     )
 
 
@@ -276,7 +277,7 @@ def test_csv_neutralises_formulas(documents):
     assert rows[1] == (
         '21-1,21,\'@SUM(A1:A9),\'+SKU,"\'=HYPERLINK(""http://evil"")",\'-1,1,5.00,5.00,EUR,'
         "Ada Lovelace,'=cmd|' /C calc'!A0,1600 Amphitheatre Parkway,,MOUNTAIN VIEW,94043,CA,US,"
-        "'+16502530000"
+        "'+16502530000,,,,,"
     )
 
 
@@ -298,6 +299,9 @@ def test_email_defaults(documents):
         "  94043 MOUNTAIN VIEW\n"
         "  CA, US\n"
         "  Phone +16502530000\n"
+        "\n"
+        "Shipping:\n"
+        "  Service the customer chose: not given\n"
         "\n"
         "Lines:\n"
         "  3 x ACME-100  Blue Polygon Shirt — M  at 12.50 = 37.50 EUR\n"
