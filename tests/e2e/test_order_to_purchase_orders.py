@@ -19,6 +19,7 @@ from app.adapters.db import tables
 from app.services.product_vendors import save_product_vendor
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
+from tests.code128 import bars_in_pdf, decode_code128_bars
 from tests.e2e.conftest import open_widget
 
 
@@ -49,6 +50,10 @@ def _catalogue(live, api_url, order):
             "code": "ACME",
             "currency": "USD",
             "emails_to": "po@acme.example",
+            "lead_time_days": "1",
+            "documents": "po_and_slip",
+            "service_map": "Express Courier = UPS 01",
+            "carrier_accounts": "UPS = 1234X5",
         },
     )
     beta = save_vendor(
@@ -94,6 +99,8 @@ def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_se
             make_line(sku="SHOE-39", quantity=1, price=90.0),
         ],
     )
+    order["shippingMethodName"] = "Express Courier"
+    order["created"] = "2026-12-04T16:00:00+00:00"  # a Friday: ship by Monday
     fake.add_order(order)
     _catalogue(live, fake.api_url, order)
 
@@ -121,12 +128,13 @@ def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_se
     assert sorted(by_recipient) == ["orders@beta.example", "po@acme.example"]
     acme_mail = by_recipient["po@acme.example"].message
     assert acme_mail["Subject"].startswith("Purchase order 1042-1")
-    [pdf] = [
-        part
+    pdfs = {
+        part.get_filename(): part
         for part in acme_mail.iter_attachments()
         if part.get_content_type() == "application/pdf"
-    ]
-    assert pdf.get_filename() == "PO-1042-1.pdf"
+    }
+    assert sorted(pdfs) == ["PO-1042-1.pdf", "PackingSlip-1042-1.pdf"]
+    pdf, slip = pdfs["PO-1042-1.pdf"], pdfs["PackingSlip-1042-1.pdf"]
     text = _pdf_text(pdf.get_content())
     assert "1042-1" in text and "ACME-SHIRT-M" in text and "MOUNTAIN VIEW" in text
     assert by_recipient["orders@beta.example"].message["Cc"] == "boss@beta.example"

@@ -26,7 +26,10 @@ CHRISTMAS = date(2026, 12, 25)  # a Friday
             date(2026, 12, 24), 1, (CHRISTMAS,), date(2026, 12, 28), id="holiday_then_weekend_case"
         ),
         pytest.param(
-            date(2026, 12, 23), 3, (CHRISTMAS, date(2026, 12, 28)), date(2026, 12, 30),
+            date(2026, 12, 23),
+            3,
+            (CHRISTMAS, date(2026, 12, 28)),
+            date(2026, 12, 30),
             id="two_holidays_case",
         ),  # fmt: skip
     ],
