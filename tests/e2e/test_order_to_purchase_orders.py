@@ -137,6 +137,16 @@ def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_se
     pdf, slip = pdfs["PO-1042-1.pdf"], pdfs["PackingSlip-1042-1.pdf"]
     text = _pdf_text(pdf.get_content())
     assert "1042-1" in text and "ACME-SHIRT-M" in text and "MOUNTAIN VIEW" in text
+    flat = " ".join(text.split())
+    assert "Service the customer chose Express Courier" in flat
+    assert "Ship by 2026-12-07" in flat and "Ship on our UPS account 1234X5" in flat
+    body = acme_mail.get_body(("plain",)).get_content()
+    assert "Service the customer chose: Express Courier" in body
+    assert "Ship by: 2026-12-07" in body
+    assert decode_code128_bars(bars_in_pdf(slip.get_content())) == "1042-1"
+    slip_text = " ".join(_pdf_text(slip.get_content()).split())
+    assert "MOUNTAIN VIEW" in slip_text and "SHIRT-M" in slip_text
+    assert "10.00" not in slip_text and "Acme" not in slip_text
     assert by_recipient["orders@beta.example"].message["Cc"] == "boss@beta.example"
 
     _wait(lambda: _statuses(engine) == ["sent", "sent"], what="both POs sent")

@@ -31,7 +31,7 @@ CHRISTMAS = date(2026, 12, 25)  # a Friday
             (CHRISTMAS, date(2026, 12, 28)),
             date(2026, 12, 30),
             id="two_holidays_case",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_ship_by_date_skips_weekends_and_holidays(ordered_on, handling_days, holidays, expected):
