@@ -423,8 +423,8 @@ def test_actions_offered_follow_each_po_status(shop):
     def actions_of(po_id: int) -> set[str]:
         return set(re.findall(rf"/widgets/order/purchase-orders/{po_id}/([a-z-]+)", page))
 
-    assert actions_of(acme_po.id) == {"send", "mark-sent", "cancel", "file"}  # email vendor
-    assert actions_of(bolt_po.id) == {"mark-sent", "cancel", "file"}  # manual vendor: no Send
+    assert actions_of(acme_po.id) == {"send", "mark-sent", "cancel", "file", "shipping-cost"}
+    assert actions_of(bolt_po.id) == {"mark-sent", "cancel", "file", "shipping-cost"}  # no Send
     assert "History (1)" in page
     assert "staff@example.com · created: 1 line(s), 25.00 USD" in page
 
@@ -524,7 +524,7 @@ def test_download_of_an_unknown_kind_redraws_the_widget(shop):
     answer = act(shop, page, f"/widgets/order/purchase-orders/{acme_po.id}/file/xlsx")
 
     assert answer.status_code == 400
-    assert banner(answer.text) == "Nothing was changed Choose PDF or CSV."
+    assert banner(answer.text) == "Nothing was changed Choose PDF, CSV or packing slip."
 
 
 # --- order-level actions --------------------------------------------------------------------

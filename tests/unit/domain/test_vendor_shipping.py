@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import struct
 import zlib
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
-from app.domain.errors import DomainValidationError
+from app.domain.errors import DomainValidationError, RuleViolation
 from app.domain.logos import MAX_LOGO_BYTES, clean_logo
+from app.domain.money import Money
+from app.domain.orders import Address
+from app.domain.purchase_orders import PurchaseOrder
 from app.domain.vendor_shipping import (
     CarrierAccount,
     DocumentSet,
@@ -136,3 +140,17 @@ def test_other_files_are_refused_with_the_reason(data, message):
     with pytest.raises(DomainValidationError) as bad:
         clean_logo(data)
     assert message in bad.value.errors["logo"]
+
+
+def test_a_pos_shipping_cost_is_in_its_currency_and_never_negative():
+    po = PurchaseOrder("21-1", 1, "order", "21", 3, "Acme", "EUR", Address(), "", [])
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+
+    po.set_shipping_cost(Money(Decimal("7.499"), "EUR"), actor="ada@shop.test", at=at)
+    assert str(po.shipping_cost) == "7.50 EUR"
+    for bad in (Money(Decimal("7"), "USD"), Money(Decimal("-1"), "EUR")):
+        with pytest.raises(RuleViolation):
+            po.set_shipping_cost(bad, actor="ada@shop.test", at=at)
+    po.set_shipping_cost(None, actor="ada@shop.test", at=at)
+    assert po.shipping_cost is None
+    assert [e.detail for e in po.events] == ["7.50 EUR", "cleared"]
