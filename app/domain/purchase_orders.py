@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from app.domain.errors import RuleViolation
@@ -46,6 +46,17 @@ class POStatus(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
+
+
+# Sent and not fully shipped: the vendor owes a shipment (a late PO is one of these).
+AWAITING_SHIPMENT = frozenset({POStatus.SENT, POStatus.ACKNOWLEDGED, POStatus.PARTIALLY_SHIPPED})
+
+def days_late(status: POStatus, due_at: datetime | None, now: datetime) -> int:
+    """Whole days (at least 1) past the vendor's promise while the vendor owes a shipment;
+    0 when the PO is not late."""
+    if due_at is None or status not in AWAITING_SHIPMENT or now <= due_at:
+        return 0
+    return max((now - due_at).days, 1)
 
 
 _ALLOWED: dict[POStatus, frozenset[POStatus]] = {
@@ -117,6 +128,7 @@ class PurchaseOrder:
     failure_reason: str | None = None
     revision: int = 0
     events: list[POEvent] = field(default_factory=list)
+    due_at: datetime | None = None
     id: int | None = None
 
     @property
@@ -153,21 +165,30 @@ class PurchaseOrder:
     def can_cancel(self) -> bool:
         return can_transition(self.status, POStatus.CANCELLED)
 
-    def mark_sent_by_hand(self, *, actor: str, at: datetime) -> None:
+    def mark_sent_by_hand(self, *, actor: str, at: datetime, lead_time_days: int = 0) -> None:
         """The merchant sent the PO outside the app (manual vendors, or after a failed send)."""
         if not self.can_mark_sent:
             raise RuleViolation(
                 f"PO {self.number} is {self.status.label.lower()}: it cannot be marked as sent.",
                 code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
             )
-        self.mark_sent(actor=actor, at=at, via="manual")
+        self.mark_sent(actor=actor, at=at, via="manual", lead_time_days=lead_time_days)
 
-    def mark_sent(self, *, actor: str, at: datetime, via: str) -> None:
-        """Sent (or sent again): each send is a new revision of the document."""
+    def mark_sent(self, *, actor: str, at: datetime, via: str, lead_time_days: int = 0) -> None:
+        """Sent (or sent again): each send is a new revision of the document.
+
+        The first send starts the vendor's promise: the PO is due ``lead_time_days`` later
+        (a vendor without a lead time makes no promise, so its POs are never late).
+        """
         action = "resent" if self.status is POStatus.SENT else "sent"
         self._move(POStatus.SENT, actor, at, action, f"by {via}")
         self.revision += 1
         self.sent_at, self.sent_via, self.failure_reason = at, via, None
+        if self.due_at is None and lead_time_days > 0:
+            self.due_at = at + timedelta(days=lead_time_days)
+
+    def days_late(self, now: datetime) -> int:
+        return days_late(self.status, self.due_at, now)
 
     def record_send_failure(self, *, actor: str, at: datetime, reason: str) -> None:
         """A failed first send leaves the PO "send failed"; a failed resend keeps it sent."""

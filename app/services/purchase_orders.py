@@ -165,7 +165,9 @@ def mark_purchase_order_sent(
     """The merchant sent the PO outside the app (manual vendors)."""
     with uow_factory() as uow:
         po = _load(uow, installation_id, po_id)
-        po.mark_sent_by_hand(actor=actor, at=_now())
+        vendor = uow.vendors.get(installation_id, po.vendor_id)
+        lead_time = vendor.lead_time_days if vendor else 0
+        po.mark_sent_by_hand(actor=actor, at=_now(), lead_time_days=lead_time)
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} marked as sent to {po.vendor_name} by {actor}."
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)

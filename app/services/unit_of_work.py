@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -13,6 +13,7 @@ from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
 from app.domain.payments import PaymentAction, PaymentAttempt
 from app.domain.plans import LineChoice
+from app.domain.po_list import POListPage, POListQuery, POListRow
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.risk.facts import PastOrder
 from app.domain.risk.review import RiskReview
@@ -167,6 +168,18 @@ class PlanRepository(Protocol):
     def save_choices(
         self, installation_id: InstallationId, saleor_order_id: str, choices: Iterable[LineChoice]
     ) -> None: ...
+
+
+class PurchaseOrderListing(Protocol):
+    """The shop's PO list, filtered, sorted and keyset-paged by the storage."""
+
+    def page(
+        self, installation_id: InstallationId, query: POListQuery, now: datetime
+    ) -> POListPage: ...
+
+    def rows(
+        self, installation_id: InstallationId, query: POListQuery, now: datetime, limit: int
+    ) -> Iterator[POListRow]: ...
 
 
 class PurchaseOrderRepository(Protocol):
@@ -378,6 +391,7 @@ class UnitOfWork(Protocol):
     product_vendors: ProductVendorRepository
     plans: PlanRepository
     purchase_orders: PurchaseOrderRepository
+    po_listing: PurchaseOrderListing
     shipments: ShipmentRepository
     outbound: OutboundRepository
     notes: NoteRepository

@@ -25,6 +25,7 @@ from app.services import (
     lost_writes,
     orders,
     outbound,
+    po_list,
     product_vendors,
     purchase_orders,
     queries,
@@ -71,6 +72,9 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     purchase_orders.mark_purchase_order_sent,
     purchase_orders.cancel_purchase_order,
     purchase_orders.purchase_order_file,
+    po_list.purchase_order_list,
+    po_list.export_purchase_orders_csv,
+    po_list.bulk_purchase_orders,
     dispatch.dispatch_purchase_order,
     # risk review
     risk_reviews.review_order_risk,

@@ -136,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.app_pages import (
         edi,
         first_run,
+        purchase_orders as po_list,
         risk_settings,
         settings,
         shell,
@@ -162,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
         review,
         risk_settings,
         charge,
+        po_list,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

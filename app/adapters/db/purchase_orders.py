@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from app.adapters.db import tables
+from app.adapters.db.utc import as_utc
 from app.adapters.saleor.parsing import address_json, parse_address
 from app.domain.installations import InstallationId
 from app.domain.money import Money
@@ -73,6 +74,7 @@ class SqlPurchaseOrderRepository:
             "sent_via": po.sent_via,
             "failure_reason": po.failure_reason,
             "revision": po.revision,
+            "due_at": po.due_at,
         }
 
     def _add_events(self, installation_id: InstallationId, po: PurchaseOrder, stored: int) -> None:
@@ -242,6 +244,7 @@ class SqlPurchaseOrderRepository:
                 sent_via=row.sent_via,
                 failure_reason=row.failure_reason,
                 revision=row.revision,
+                due_at=as_utc(row.due_at),
                 events=events[row.id],
             )
             for row in rows

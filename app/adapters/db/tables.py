@@ -197,7 +197,14 @@ purchase_orders = Table(
     Column("sent_via", String(20), nullable=True),
     Column("failure_reason", Text, nullable=True),
     Column("revision", Integer, nullable=False),
+    # The vendor's promise: the first send + its lead time (None: no promise, never late).
+    Column("due_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("installation_id", "number", name="uq_purchase_orders_number"),
+    # The PO list: newest first, keyset-paged on (created_at, id); late POs by due date.
+    Index("ix_purchase_orders_listing", "installation_id", "created_at", "id"),
+    Index("ix_purchase_orders_status_listing", "installation_id", "status", "created_at", "id"),
+    Index("ix_purchase_orders_due", "installation_id", "due_at"),
+    Index("ix_purchase_orders_order_number", "installation_id", "order_number"),
     UniqueConstraint(
         "installation_id", "saleor_order_id", "sequence", name="uq_purchase_orders_sequence"
     ),
@@ -233,6 +240,7 @@ po_lines = Table(
     Column("quantity", Integer, nullable=False),
     Column("unit_cost", Numeric(14, 4), nullable=False),
     Column("is_open", Boolean, nullable=False),
+    Index("ix_po_lines_sku", "installation_id", "sku"),
     # A line is on at most one open PO.
     Index(
         "uq_po_lines_open_line",

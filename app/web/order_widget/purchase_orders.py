@@ -6,20 +6,18 @@ attachment, so the widget stays on screen (the dashboard's iframe allows downloa
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from app.errors import AppError
 from app.web import use_cases
+from app.web.attachments import attachment
 from app.web.auth import current_user, require_dashboard_context
 from app.web.order_widget.view import Outcome, render_failure, widget_action
 
 blueprint = Blueprint("order_purchase_orders", __name__)
 PERMISSION = "MANAGE_ORDERS"
 PREFIX = "/widgets/order/purchase-orders/<int:po_id>"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @blueprint.post(f"{PREFIX}/send")
@@ -71,9 +69,4 @@ def download(po_id: int, kind: str) -> ResponseReturnValue:
         )
     except AppError as error:
         return render_failure(request.form.get("orderId", ""), error)
-    safe_name = _UNSAFE.sub("_", filename)
-    return Response(
-        data,
-        mimetype=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
-    )
+    return attachment(filename, content_type, data)
