@@ -136,7 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.app_pages import (
         edi,
         first_run,
-        purchase_orders as po_list,
+        po_list,
         risk_settings,
         settings,
         shell,
