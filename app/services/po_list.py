@@ -118,7 +118,7 @@ def parse_bulk(action: str, po_ids: Sequence[str], reason: str) -> tuple[BulkAct
     try:
         chosen = BulkAction(action)
     except ValueError:
-        errors["action"] = "Choose Resend, Mark as sent or Cancel."
+        errors["bulk_action"] = "Choose Resend, Mark as sent or Cancel."
         chosen = BulkAction.RESEND
     ids: list[int] = []
     for raw in po_ids:

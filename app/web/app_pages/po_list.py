@@ -88,12 +88,14 @@ def export() -> ResponseReturnValue:
 @blueprint.post("/app/purchase-orders/bulk")
 @require_dashboard_context(PERMISSION)
 def bulk() -> ResponseReturnValue:
-    """First post: the confirmation (what will happen to which POs); with ``confirm``: done."""
+    """First post: the confirmation (what will happen to which POs); with ``confirm``: done.
+    The action's field is ``bulk_action``: a field named "action" would hide the form's own
+    ``action`` property from the page's script."""
     query, errors = _query_or_errors()
     reason = request.form.get("reason", "").strip()
     try:
         action, po_ids = parse_bulk(
-            request.form.get("action", ""), request.form.getlist("po"), reason
+            request.form.get("bulk_action", ""), request.form.getlist("po"), reason
         )
     except DomainValidationError as error:
         return _render(query, errors={**errors, **error.errors}, status=400)

@@ -246,7 +246,7 @@ def test_bulk_input_is_checked_before_anything_changes():
     assert set(error.value.errors) == {"reason"}
     with pytest.raises(DomainValidationError) as error:
         parse_bulk("explode", ["1; DROP TABLE"], "")
-    assert set(error.value.errors) == {"action", "po"}
+    assert set(error.value.errors) == {"bulk_action", "po"}
     with pytest.raises(DomainValidationError) as error:
         parse_bulk("resend", [str(n) for n in range(1, 202)], "")
     assert "at most 200" in error.value.errors["po"]

@@ -103,7 +103,7 @@ def test_the_next_page_link_carries_the_filters_and_a_cursor(staff):
 def test_a_bulk_action_asks_first_then_changes_each_po(staff):
     fake, live, context = staff
     pos = _seed(live, fake, count=2, integration="manual", code="MAN", vendor_name="By Hand")
-    chosen = {"action": "mark_sent", "po": [str(po.id) for po in pos]}
+    chosen = {"bulk_action": "mark_sent", "po": [str(po.id) for po in pos]}
     asked = _post(live, context, "/app/purchase-orders/bulk", chosen)
     assert asked.status_code == 200
     assert "Mark as sent 2 POs?" in text(asked.text, "bulk-confirm")
@@ -149,7 +149,7 @@ def test_a_bulk_cancel_needs_a_reason_and_never_touches_another_shops_po(staff):
     pos = _seed(live, fake, count=1)
     other_shop, theirs = _other_shops_po(live)
     no_reason = _post(
-        live, context, "/app/purchase-orders/bulk", {"action": "cancel", "po": str(pos[0].id)}
+        live, context, "/app/purchase-orders/bulk", {"bulk_action": "cancel", "po": str(pos[0].id)}
     )
     assert no_reason.status_code == 400
     assert "Give a reason to cancel" in no_reason.text
@@ -157,7 +157,12 @@ def test_a_bulk_cancel_needs_a_reason_and_never_touches_another_shops_po(staff):
         live,
         context,
         "/app/purchase-orders/bulk",
-        {"action": "cancel", "po": [str(pos[0].id), str(theirs)], "reason": "x", "confirm": "1"},
+        {
+            "bulk_action": "cancel",
+            "po": [str(pos[0].id), str(theirs)],
+            "reason": "x",
+            "confirm": "1",
+        },
     )
     assert "1 PO cancelled" in answer.text
     assert "This purchase order does not exist." in text(answer.text, "bulk-refused")
