@@ -51,6 +51,7 @@ class POStatus(StrEnum):
 # Sent and not fully shipped: the vendor owes a shipment (a late PO is one of these).
 AWAITING_SHIPMENT = frozenset({POStatus.SENT, POStatus.ACKNOWLEDGED, POStatus.PARTIALLY_SHIPPED})
 
+
 def days_late(status: POStatus, due_at: datetime | None, now: datetime) -> int:
     """Whole days (at least 1) past the vendor's promise while the vendor owes a shipment;
     0 when the PO is not late."""

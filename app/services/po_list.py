@@ -45,6 +45,8 @@ def purchase_order_list(
     return POListView(query, page, vendors, now)
 
 
+EXPORT_PAGE_SIZE = 1_000  # rows per statement while exporting
+
 EXPORT_HEADER = (
     "po_number",
     "order_number",
@@ -69,6 +71,7 @@ def export_purchase_orders_csv(
 ) -> str:
     """Every PO the filters match (sorted as shown, at most EXPORT_LIMIT), formula-safe."""
     now = _now()
+    query = POListQuery(query.filter, query.sort, None, EXPORT_PAGE_SIZE)
     with uow_factory() as uow:
         rows = [
             (

@@ -6,6 +6,7 @@ into view objects (cosmicpython's ``views.py``). Allowed actions come from domai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
 from app.domain.outbound import OutboundAttempt
@@ -39,6 +40,7 @@ class PORow:
     po: PurchaseOrder
     sends_automatically: bool
     send: OutboundAttempt | None = None
+    days_late: int = 0  # past the vendor's lead time without a full shipment
 
     @property
     def sending(self) -> OutboundAttempt | None:
@@ -132,7 +134,14 @@ def order_widget(
         LineRow(line, on_pos.get(line.order_line_id, 0), tuple(numbers.get(line.order_line_id, ())))
         for line in plan.lines
     ]
+    now = datetime.now(UTC)
     rows = [
-        PORow(po, automatic.get(po.vendor_id, False), writes.po_sends.get(str(po.id))) for po in pos
+        PORow(
+            po,
+            automatic.get(po.vendor_id, False),
+            writes.po_sends.get(str(po.id)),
+            po.days_late(now),
+        )
+        for po in pos
     ]
     return OrderWidgetView(OrderView(order, plan), lines, rows, shipments, writes.unfinished)

@@ -22,6 +22,7 @@ from app.services import (
     first_run,
     inbox_relay,
     installations,
+    late_pos,
     lost_writes,
     orders,
     outbound,
@@ -75,6 +76,7 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     po_list.purchase_order_list,
     po_list.export_purchase_orders_csv,
     po_list.bulk_purchase_orders,
+    late_pos.send_late_digests,
     dispatch.dispatch_purchase_order,
     # risk review
     risk_reviews.review_order_risk,

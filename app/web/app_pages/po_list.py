@@ -50,9 +50,7 @@ def _render(
         statuses=list(POStatus),
         parameters=query_parameters(query),
         next_parameters=(
-            query_parameters(query, after=view.page.next_cursor)
-            if view.page.next_cursor
-            else None
+            query_parameters(query, after=view.page.next_cursor) if view.page.next_cursor else None
         ),
         confirm=confirm,
         outcome=outcome,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -176,3 +177,21 @@ def test_a_write_that_did_not_fail_cannot_be_retried(shop):
 
     assert [a.status_code for a in answers] == [400, 404]
     assert len(queued(shop, tasks.WRITE_BACK_ORDER)) == writes_before
+
+
+def test_a_po_past_its_vendors_lead_time_says_how_late_it_is(shop):
+    _created(shop)
+    acme_po = pos(shop)[0]
+    sent = datetime.now(UTC) - timedelta(days=10, hours=1)
+    with shop.uow_factory() as uow:
+        po = uow.purchase_orders.get_for_update(shop.installation_id, acme_po.id)
+        po.mark_sent(actor="staff", at=sent, via="email", lead_time_days=3)
+        uow.purchase_orders.save(shop.installation_id, po)
+        uow.commit()
+
+    card = _po_card(open_widget(shop).text, "1042-1")
+
+    assert "Late: 7 days past the vendor's lead time" in card
+    page = open_widget(shop).text
+    for other in pos(shop)[1:]:
+        assert "Late:" not in _po_card(page, other.number)
