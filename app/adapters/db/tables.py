@@ -205,6 +205,7 @@ purchase_orders = Table(
     Index("ix_purchase_orders_status_listing", "installation_id", "status", "created_at", "id"),
     Index("ix_purchase_orders_due", "installation_id", "due_at"),
     Index("ix_purchase_orders_order_number", "installation_id", "order_number"),
+    Index("ix_purchase_orders_vendor_listing", "installation_id", "vendor_name", "id"),
     UniqueConstraint(
         "installation_id", "saleor_order_id", "sequence", name="uq_purchase_orders_sequence"
     ),
@@ -241,6 +242,7 @@ po_lines = Table(
     Column("unit_cost", Numeric(14, 4), nullable=False),
     Column("is_open", Boolean, nullable=False),
     Index("ix_po_lines_sku", "installation_id", "sku"),
+    Index("ix_po_lines_vendor_sku", "installation_id", "vendor_sku"),
     # A line is on at most one open PO.
     Index(
         "uq_po_lines_open_line",

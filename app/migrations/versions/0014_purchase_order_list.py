@@ -31,7 +31,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_purchase_orders_order_number", "purchase_orders", ["installation_id", "order_number"]
     )
+    op.create_index(
+        "ix_purchase_orders_vendor_listing",
+        "purchase_orders",
+        ["installation_id", "vendor_name", "id"],
+    )
     op.create_index("ix_po_lines_sku", "po_lines", ["installation_id", "sku"])
+    op.create_index("ix_po_lines_vendor_sku", "po_lines", ["installation_id", "vendor_sku"])
     _backfill_due_dates()
 
 
@@ -61,7 +67,9 @@ def _backfill_due_dates() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_po_lines_vendor_sku", table_name="po_lines")
     op.drop_index("ix_po_lines_sku", table_name="po_lines")
+    op.drop_index("ix_purchase_orders_vendor_listing", table_name="purchase_orders")
     op.drop_index("ix_purchase_orders_order_number", table_name="purchase_orders")
     op.drop_index("ix_purchase_orders_due", table_name="purchase_orders")
     op.drop_index("ix_purchase_orders_status_listing", table_name="purchase_orders")
