@@ -28,7 +28,7 @@ from app.adapters.bounded_render import (
 )
 from app.domain.money import Money, quantize
 from app.domain.orders import Address
-from app.domain.purchase_orders import POLine, PurchaseOrder
+from app.domain.purchase_orders import POLine, POStatus, PurchaseOrder
 from app.domain.spreadsheets import csv_text
 from app.errors import Invalid
 from app.services.ports import DocumentContext
@@ -112,6 +112,7 @@ def template_variables(po: PurchaseOrder, context: DocumentContext) -> dict[str,
             "total": format_amount(po.total),
             "customer_email": po.customer_email,
             "revision": po.revision,
+            "cancelled": po.status is POStatus.CANCEL_REQUESTED,
         },
         "vendor": {"name": po.vendor_name, "code": context.vendor_code},
         "lines": [_line_variables(line) for line in po.lines],

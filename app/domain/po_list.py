@@ -115,7 +115,8 @@ class POListRow:
 
     @property
     def needs_attention(self) -> bool:
-        return self.status is POStatus.SEND_FAILED
+        """Waiting on the merchant: a failed send, or a cancellation to confirm (or late)."""
+        return self.status in (POStatus.SEND_FAILED, POStatus.CANCEL_REQUESTED)
 
 
 @dataclass(frozen=True)

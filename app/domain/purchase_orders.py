@@ -15,6 +15,7 @@ from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
 
 DEFAULT_NUMBER_PATTERN = "{order}-{n}"
 AUTOMATION = "automation"
+SHIPPED_BEFORE_CANCEL = "order cancelled after shipping"  # the history entry that flags it
 
 
 class PurchaseOrderErrorCode(StrEnum):
@@ -37,6 +38,9 @@ class POStatus(StrEnum):
     SHIPPED = "shipped"
     CANCELLED = "cancelled"
     SEND_FAILED = "send_failed"
+    # The order was cancelled after the PO was sent: the vendor is asked to cancel it too, and
+    # the PO holds its lines until the vendor (or the merchant for them) confirms.
+    CANCEL_REQUESTED = "cancel_requested"
 
     @property
     def is_open(self) -> bool:
@@ -45,6 +49,8 @@ class POStatus(StrEnum):
 
     @property
     def label(self) -> str:
+        if self is POStatus.CANCEL_REQUESTED:
+            return "Cancellation requested"
         return self.value.replace("_", " ").capitalize()
 
 
@@ -70,10 +76,24 @@ _ALLOWED: dict[POStatus, frozenset[POStatus]] = {
             POStatus.PARTIALLY_SHIPPED,
             POStatus.SHIPPED,
             POStatus.CANCELLED,
+            POStatus.CANCEL_REQUESTED,
         }
     ),
     POStatus.ACKNOWLEDGED: frozenset(
-        {POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED, POStatus.CANCELLED}
+        {
+            POStatus.PARTIALLY_SHIPPED,
+            POStatus.SHIPPED,
+            POStatus.CANCELLED,
+            POStatus.CANCEL_REQUESTED,
+        }
+    ),
+    POStatus.CANCEL_REQUESTED: frozenset(
+        {
+            POStatus.CANCEL_REQUESTED,
+            POStatus.CANCELLED,
+            POStatus.PARTIALLY_SHIPPED,
+            POStatus.SHIPPED,
+        }
     ),
     POStatus.PARTIALLY_SHIPPED: frozenset({POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED}),
     POStatus.SHIPPED: frozenset(),
@@ -181,6 +201,10 @@ class PurchaseOrder:
         The first send starts the vendor's promise: the PO is due ``lead_time_days`` later
         (a vendor without a lead time makes no promise, so its POs are never late).
         """
+        if self.status is POStatus.CANCEL_REQUESTED:
+            self.events.append(POEvent(at, actor, "cancellation sent", f"by {via}"))
+            self.revision += 1
+            return
         action = "resent" if self.status is POStatus.SENT else "sent"
         self._move(POStatus.SENT, actor, at, action, f"by {via}")
         self.revision += 1
@@ -222,6 +246,42 @@ class PurchaseOrder:
             )
         self._move(POStatus.CANCELLED, actor, at, "cancelled", reason.strip())
 
+    @property
+    def can_request_cancellation(self) -> bool:
+        """The vendor has the PO and has not shipped any of it."""
+        return self.status in (POStatus.SENT, POStatus.ACKNOWLEDGED)
+
+    @property
+    def can_confirm_cancellation(self) -> bool:
+        return self.status is POStatus.CANCEL_REQUESTED
+
+    def request_cancellation(self, *, actor: str, at: datetime, reason: str) -> None:
+        """Ask the vendor to cancel (the next send of the PO is its cancellation notice)."""
+        self._move(POStatus.CANCEL_REQUESTED, actor, at, "cancellation requested", reason)
+
+    def confirm_cancellation(self, *, actor: str, at: datetime, detail: str) -> None:
+        """The vendor confirmed (or the merchant says they did): the lines are free again."""
+        if not self.can_confirm_cancellation:
+            raise RuleViolation(
+                f"PO {self.number} is {self.status.label.lower()}: no cancellation to confirm.",
+                code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
+            )
+        self._move(POStatus.CANCELLED, actor, at, "cancellation confirmed", detail)
+
+    @property
+    def shipped_before_cancel(self) -> bool:
+        """The Saleor order was cancelled after this PO (partly) shipped."""
+        return any(event.action == SHIPPED_BEFORE_CANCEL for event in self.events)
+
+    def flag_shipped_before_cancel(self, *, actor: str, at: datetime) -> bool:
+        """Left as it is, flagged for the merchant (once): a return may be needed."""
+        if self.status not in (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED):
+            return False
+        if self.shipped_before_cancel:
+            return False
+        self.events.append(POEvent(at, actor, SHIPPED_BEFORE_CANCEL, "A return may be needed."))
+        return True
+
     def acknowledge(self, *, actor: str, at: datetime, detail: str = "") -> None:
         self._move(POStatus.ACKNOWLEDGED, actor, at, "acknowledged", detail)
 
@@ -241,7 +301,14 @@ class PurchaseOrder:
         self.events.append(POEvent(at, actor, action))
 
     def ensure_sendable(self) -> None:
-        if self.status not in (POStatus.CREATED, POStatus.SEND_FAILED, POStatus.SENT):
+        """A first send, a resend, or the cancellation notice of a PO the vendor has."""
+        sendable = (
+            POStatus.CREATED,
+            POStatus.SEND_FAILED,
+            POStatus.SENT,
+            POStatus.CANCEL_REQUESTED,
+        )
+        if self.status not in sendable:
             raise RuleViolation(
                 f"PO {self.number} is {self.status.label.lower()}: it cannot be sent.",
                 code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,

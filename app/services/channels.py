@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.purchase_orders import PurchaseOrder
+from app.domain.purchase_orders import POStatus, PurchaseOrder
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
 from app.errors import Permanent
@@ -71,16 +71,25 @@ def build_email(
         po_notes=vendor.po_notes,
         template_html=settings.po_template_html or None,
     )
+    cancelled = po.status is POStatus.CANCEL_REQUESTED
+    name = f"PO-{po.number}-CANCELLED" if cancelled else f"PO-{po.number}"
     attachments = []
     if vendor.file_format.wants_pdf:
         pdf = documents.purchase_order_pdf(po, context)
-        attachments.append(Attachment(f"PO-{po.number}.pdf", "application/pdf", pdf))
+        attachments.append(Attachment(f"{name}.pdf", "application/pdf", pdf))
     if vendor.file_format.wants_csv:
         csv_bytes = documents.purchase_order_csv(po)
-        attachments.append(Attachment(f"PO-{po.number}.csv", "text/csv", csv_bytes))
+        attachments.append(Attachment(f"{name}.csv", "text/csv", csv_bytes))
     subject, body = documents.purchase_order_email(
         po, context, settings.email_subject_template or None, settings.email_body_template or None
     )
+    if cancelled:  # whatever the merchant's templates say, the notice cannot be missed
+        subject = f"CANCELLED: {subject}"
+        body = (
+            f"CANCELLED: purchase order {po.number} is cancelled because the customer's order"
+            " was cancelled. Please do not ship it, and reply to confirm the cancellation.\n\n"
+            f"{body}"
+        )
     return OutgoingEmail(
         sender=sender,
         to=vendor.emails_to,

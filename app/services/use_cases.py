@@ -24,6 +24,7 @@ from app.services import (
     installations,
     late_pos,
     lost_writes,
+    order_cancellations,
     orders,
     outbound,
     po_list,
@@ -77,6 +78,8 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     po_list.export_purchase_orders_csv,
     po_list.bulk_purchase_orders,
     late_pos.send_late_digests,
+    order_cancellations.cancel_order_purchase_orders,
+    order_cancellations.confirm_po_cancellation,
     dispatch.dispatch_purchase_order,
     # risk review
     risk_reviews.review_order_risk,

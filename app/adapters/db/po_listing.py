@@ -48,7 +48,8 @@ def _conditions(
     if wanted.late_only:
         conditions.append(_late(now))
     if wanted.needs_attention:
-        conditions.append(or_(_PO.c.status == POStatus.SEND_FAILED.value, _late(now)))
+        waiting = [POStatus.SEND_FAILED.value, POStatus.CANCEL_REQUESTED.value]
+        conditions.append(or_(_PO.c.status.in_(waiting), _late(now)))
     if wanted.search:
         # Three indexed lookups united, not one OR across columns (which scans every PO).
         term = wanted.search.removeprefix("#")

@@ -45,6 +45,18 @@ def mark_sent(po_id: int) -> Outcome:
     return Outcome("success", "Marked as sent", text, notify=True)
 
 
+@blueprint.post(f"{PREFIX}/confirm-cancellation")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def confirm_cancellation(po_id: int) -> Outcome:
+    user = current_user()
+    number = use_cases().confirm_po_cancellation(
+        installation_id=user.installation_id, po_id=po_id, actor=user.email
+    )
+    text = f"PO {number} is cancelled; its lines are released."
+    return Outcome("success", "Cancellation confirmed", text, notify=True)
+
+
 @blueprint.post(f"{PREFIX}/cancel")
 @require_dashboard_context(PERMISSION)
 @widget_action
