@@ -114,6 +114,7 @@ class POLine:
     variant_name: str
     quantity: int
     unit_cost: Money
+    unit_price: Money | None = None  # the customer's price, for margins (None: not known)
 
     @property
     def total(self) -> Money:
@@ -174,7 +175,8 @@ class PurchaseOrder:
         return sends_automatically and self.status in (POStatus.CREATED, POStatus.SEND_FAILED)
 
     def can_resend(self, sends_automatically: bool) -> bool:
-        return sends_automatically and self.status is POStatus.SENT
+        """Again: the PO, or the cancellation notice of a cancelled order's PO."""
+        return sends_automatically and self.status in (POStatus.SENT, POStatus.CANCEL_REQUESTED)
 
     @property
     def can_mark_sent(self) -> bool:
@@ -396,6 +398,7 @@ def draft_purchase_orders(
                 variant_name=line.variant_name,
                 quantity=remaining,
                 unit_cost=entry.unit_cost,
+                unit_price=line.unit_price,
             )
         )
     if not by_vendor:

@@ -58,6 +58,8 @@ class SqlPurchaseOrderRepository:
                     "variant_name": line.variant_name,
                     "quantity": line.quantity,
                     "unit_cost": line.unit_cost.amount,
+                    "unit_price": line.unit_price.amount if line.unit_price else None,
+                    "price_currency": line.unit_price.currency if line.unit_price else None,
                     "is_open": po.status.is_open,
                 }
                 for line in po.lines
@@ -215,6 +217,11 @@ class SqlPurchaseOrderRepository:
                     variant_name=line.variant_name,
                     quantity=line.quantity,
                     unit_cost=Money(Decimal(line.unit_cost), currency[line.purchase_order_id]),
+                    unit_price=(
+                        Money(Decimal(line.unit_price), line.price_currency)
+                        if line.unit_price is not None and line.price_currency
+                        else None
+                    ),
                 )
             )
         for event in self._connection.execute(

@@ -240,6 +240,9 @@ po_lines = Table(
     Column("variant_name", String(250), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("unit_cost", Numeric(14, 4), nullable=False),
+    # The customer's price of one, in the order's currency (margins); None before 0014.
+    Column("unit_price", Numeric(14, 4), nullable=True),
+    Column("price_currency", String(3), nullable=True),
     Column("is_open", Boolean, nullable=False),
     Index("ix_po_lines_sku", "installation_id", "sku"),
     Index("ix_po_lines_vendor_sku", "installation_id", "vendor_sku"),
