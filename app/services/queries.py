@@ -12,6 +12,7 @@ from app.domain.installations import InstallationId
 from app.domain.outbound import OutboundAttempt
 from app.domain.plans import PlanLine
 from app.domain.purchase_orders import PurchaseOrder
+from app.domain.reports import OrderMargin
 from app.domain.shipments import Shipment
 from app.services.orders import OrderView, load_plan
 from app.services.outbound import order_writes
@@ -74,6 +75,7 @@ class OrderWidgetView:
     purchase_orders: list[PORow] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     saleor_writes: list[OutboundAttempt] = field(default_factory=list)
+    margins: list[OrderMargin] = field(default_factory=list)  # one per currency of its POs
 
     @property
     def is_closed(self) -> bool:
@@ -118,6 +120,7 @@ def order_widget(
             v.id: v.integration.sends_automatically for v in uow.vendors.list(installation_id)
         }
         shipments = uow.shipments.list_for_order(installation_id, order_id)
+        margins = uow.reports.order_margin(installation_id, order_id) if pos else []
         writes = order_writes(
             uow,
             installation_id,
@@ -144,4 +147,6 @@ def order_widget(
         )
         for po in pos
     ]
-    return OrderWidgetView(OrderView(order, plan), lines, rows, shipments, writes.unfinished)
+    return OrderWidgetView(
+        OrderView(order, plan), lines, rows, shipments, writes.unfinished, margins
+    )

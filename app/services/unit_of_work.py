@@ -15,6 +15,13 @@ from app.domain.payments import PaymentAction, PaymentAttempt
 from app.domain.plans import LineChoice
 from app.domain.po_list import POListPage, POListQuery, POListRow
 from app.domain.purchase_orders import PurchaseOrder
+from app.domain.reports import (
+    OnTimeMonth,
+    OrderMargin,
+    ReportQuery,
+    VendorPerformance,
+    WeekFigures,
+)
 from app.domain.risk.facts import PastOrder
 from app.domain.risk.review import RiskReview
 from app.domain.risk.scoring import RiskSettings
@@ -180,6 +187,26 @@ class PurchaseOrderListing(Protocol):
     def rows(
         self, installation_id: InstallationId, query: POListQuery, now: datetime, limit: int
     ) -> Iterator[POListRow]: ...
+
+
+class Reports(Protocol):
+    """The Reports page's figures, aggregated by the storage."""
+
+    def vendor_performance(
+        self, installation_id: InstallationId, query: ReportQuery, now: datetime
+    ) -> list[VendorPerformance]: ...
+
+    def order_margins(
+        self, installation_id: InstallationId, query: ReportQuery, limit: int | None
+    ) -> Iterator[OrderMargin]: ...
+
+    def order_margin(self, installation_id: InstallationId, order_id: str) -> list[OrderMargin]: ...
+
+    def weeks(self, installation_id: InstallationId, query: ReportQuery) -> list[WeekFigures]: ...
+
+    def on_time_by_month(
+        self, installation_id: InstallationId, query: ReportQuery, now: datetime
+    ) -> list[OnTimeMonth]: ...
 
 
 class PurchaseOrderRepository(Protocol):
@@ -392,6 +419,7 @@ class UnitOfWork(Protocol):
     plans: PlanRepository
     purchase_orders: PurchaseOrderRepository
     po_listing: PurchaseOrderListing
+    reports: Reports
     shipments: ShipmentRepository
     outbound: OutboundRepository
     notes: NoteRepository

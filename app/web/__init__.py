@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         edi,
         first_run,
         po_list,
+        reports,
         risk_settings,
         settings,
         shell,
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
         risk_settings,
         charge,
         po_list,
+        reports,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)
