@@ -60,8 +60,8 @@ class SqlReports:
             if unit == "week":
                 return func.to_char(func.date_trunc("week", moment), "YYYY-MM-DD")
             return func.to_char(moment, "YYYY-MM")
-        if unit == "week":  # SQLite: back to Monday ('weekday 1' moves forward to one)
-            return func.date(moment, "weekday 1", "-7 days")
+        if unit == "week":  # SQLite: 6 days back, then forward to a Monday (or stay on one)
+            return func.date(moment, "-6 days", "weekday 1")
         return func.strftime("%Y-%m", moment)
 
     def _sent_pos(self, installation_id: InstallationId, query: ReportQuery) -> Subquery:
@@ -134,13 +134,21 @@ class SqlReports:
             .subquery()
         )
 
+    @staticmethod
+    def _came_due(po: Subquery, now: datetime) -> ColumnElement[bool]:
+        """The vendor's promise is judged: it shipped, or its due date passed (a PO cancelled
+        before either is not judged)."""
+        return and_(
+            po.c.due_at.is_not(None),
+            po.c.status != POStatus.CANCELLED.value,
+            po.c.shipped_at.is_not(None) | (po.c.due_at < now),
+        )
+
     def vendor_performance(
         self, installation_id: InstallationId, query: ReportQuery, now: datetime
     ) -> list[VendorPerformance]:
         po = self._sent_pos(installation_id, query)
-        came_due = and_(
-            po.c.due_at.is_not(None), (po.c.shipped_at.is_not(None)) | (po.c.due_at < now)
-        )
+        came_due = self._came_due(po, now)
         on_time = and_(came_due, po.c.shipped_at <= po.c.due_at)
         cancelled = po.c.status == POStatus.CANCELLED.value
         statement = (
@@ -261,9 +269,7 @@ class SqlReports:
         self, installation_id: InstallationId, query: ReportQuery, now: datetime
     ) -> list[OnTimeMonth]:
         po = self._sent_pos(installation_id, query)
-        came_due = and_(
-            po.c.due_at.is_not(None), (po.c.shipped_at.is_not(None)) | (po.c.due_at < now)
-        )
+        came_due = self._came_due(po, now)
         month = self._bucket(po.c.due_at, "month").label("month")
         statement = (
             select(

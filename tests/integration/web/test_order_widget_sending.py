@@ -195,3 +195,21 @@ def test_a_po_past_its_vendors_lead_time_says_how_late_it_is(shop):
     page = open_widget(shop).text
     for other in pos(shop)[1:]:
         assert "Late:" not in _po_card(page, other.number)
+
+
+def test_the_widget_shows_the_orders_drop_ship_margin(shop):
+    _created(shop)
+    margins = {}
+    with shop.uow_factory() as uow:
+        for po in uow.purchase_orders.list_for_order(shop.installation_id, shop.order_id):
+            for line in po.lines:
+                assert line.unit_price is not None  # the customer's price is kept on the PO
+                revenue, cost = margins.get(po.currency, (0, 0))
+                margins[po.currency] = (
+                    revenue + line.unit_price.amount * line.quantity,
+                    cost + line.unit_cost.amount * line.quantity,
+                )
+    page = open_widget(shop).text
+    for currency, (revenue, cost) in margins.items():
+        expected = f"= {revenue - cost:.2f} {currency}"
+        assert expected in " ".join(re.sub(r"<[^>]+>", " ", page).split())
