@@ -1,4 +1,5 @@
-"""PO list benchmark: the Purchase orders tab's queries over 100,000 POs of one shop.
+"""PO list and reports benchmark: the Purchase orders and Reports tabs' queries over 100,000 POs
+of one shop.
 
     .venv/bin/python bench/po_list.py [--pos 100000] [--repeat 5] [--postgres-url URL]
 
@@ -8,7 +9,9 @@ tenth of the sent POs past their due date), plus a second shop with as many POs 
 must keep to its tenant. Timed, each the median of --repeat runs through the app's own listing
 adapter (the SQL the page runs): the first page, a deep page (a cursor near the end), filters
 (status + vendor, created in one month, late, needs attention), search by PO number, order
-number and SKU, and the CSV export of one vendor's POs for a month.
+number and SKU, and the CSV export of one vendor's POs for a month; then the Reports tab for a
+year and for 90 days (every aggregate of the page, without and with drawing its charts), and
+the order-margin CSV for a year.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
+from app.adapters.charts import SvgCharts  # noqa: E402
 from app.adapters.crypto import TokenCipher  # noqa: E402
 from app.adapters.db import tables  # noqa: E402
 from app.adapters.db.engine import build_engine, upgrade_database  # noqa: E402
@@ -35,7 +39,9 @@ from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl  # noqa: E402
 from app.domain.po_list import Cursor, POListFilter, POListQuery, POListSort  # noqa: E402
 from app.domain.purchase_orders import POStatus  # noqa: E402
+from app.domain.reports import ReportQuery  # noqa: E402
 from app.services.po_list import export_purchase_orders_csv, purchase_order_list  # noqa: E402
+from app.services.reports import export_report_csv, reports_page  # noqa: E402
 
 YEAR_START = datetime(2025, 12, 1, tzinfo=UTC)
 STATUSES = [
@@ -150,6 +156,28 @@ def _median_ms(run, repeat: int) -> float:
     return statistics.median(times)
 
 
+class _NoCharts:
+    def bars(self, *args: object, **kwargs: object) -> str:
+        return ""
+
+    def lines(self, *args: object, **kwargs: object) -> str:
+        return ""
+
+
+def _bench_reports(uow_factory, shop: InstallationId, repeat: int) -> None:
+    year = ReportQuery(date(2025, 12, 1), date(2026, 11, 30))
+    quarter = ReportQuery(date(2026, 9, 1), date(2026, 11, 29))
+    print("| report | median ms |")
+    print("|---|---|")
+    for label, query in (("a year", year), ("90 days", quarter)):
+        ms = _median_ms(lambda q=query: reports_page(uow_factory, _NoCharts(), shop, q), repeat)
+        print(f"| Reports tab, {label}, aggregates only | {ms:.0f} |")
+        ms = _median_ms(lambda q=query: reports_page(uow_factory, SvgCharts(), shop, q), repeat)
+        print(f"| Reports tab, {label}, with its 3 charts | {ms:.0f} |")
+    ms = _median_ms(lambda: export_report_csv(uow_factory, shop, year, "orders"), repeat)
+    print(f"| order margins CSV, a year | {ms:.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pos", type=int, default=100_000)
@@ -218,6 +246,7 @@ def main() -> None:
             f"| CSV export, every PO | {full.count(chr(10)) - 1} |"
             f" {(time.perf_counter() - started) * 1000:.0f} |"
         )
+        _bench_reports(uow_factory, shop, options.repeat)
     finally:
         engine.dispose()
         with admin.connect() as connection:
