@@ -3,12 +3,13 @@ its confirmation, and the order link that asks the Dashboard to navigate (AppBri
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from app.domain.purchase_orders import POStatus
+from tests.e2e.browser.test_vendor_pages import _actions
 from tests.integration.web.test_po_list_page import _seed
 from tests.integration.web.test_vendor_pages import _installation_id
 
@@ -16,13 +17,6 @@ if TYPE_CHECKING:
     from tests.e2e.browser.conftest import DashboardHarness
 
 pytestmark = pytest.mark.browser
-
-
-def _actions(page: Page, action_type: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = page.evaluate(
-        "t => window.receivedActions.filter(a => a.type === t)", action_type
-    )
-    return found
 
 
 def test_merchant_finds_pos_marks_two_as_sent_and_opens_an_order(
