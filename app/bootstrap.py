@@ -6,7 +6,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from app.adapters import health, logs, metrics
 from app.adapters.bounded_render import RenderBudget
 from app.adapters.carriers import TrackingNumberCarriers
+from app.adapters.charts import SvgCharts
 from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine, upgrade_database
 from app.adapters.db.inbox import SqlDeliveryInbox
@@ -52,6 +53,7 @@ from app.services.ports import (
     SmtpSettings,
     TaskQueue,
 )
+from app.services.reports import ChartRenderer
 from app.services.unit_of_work import UnitOfWork
 from app.services.use_cases import USE_CASES
 from app.settings import Settings
@@ -78,6 +80,7 @@ class Container:
     channels: Channels  # one PurchaseOrderChannel per vendor integration kind that sends
     radar: RadarReader  # Stripe Radar for the risk review (the shop's own restricted key)
     sftp: SftpTransport  # EDI vendors' SFTP servers
+    charts: ChartRenderer = field(default_factory=SvgCharts)  # the Reports page's SVG charts
 
     @cached_property
     def use_cases(self) -> UseCases:
@@ -139,6 +142,7 @@ PORT_PARTS = {
     "defaults": "mail_defaults",  # the deployment's SMTP server and Message-ID domain
     "radar": "radar",
     "sftp": "sftp",
+    "charts": "charts",
 }
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import base64
 import itertools
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+
+from app.adapters.saleor.parsing import parse_address
+from app.domain.money import Money
+from app.domain.purchase_orders import POLine, PurchaseOrder
 
 _SEQUENCE = itertools.count(100_000)  # unique product and variant ids within a test run
 
@@ -95,3 +101,35 @@ def make_order(
     }
     order.update(changes)
     return order
+
+
+# Purchase orders as the domain holds them (not Saleor data).
+def make_po_line(
+    sku: str, vendor_sku: str, product: str, variant: str, quantity: int, cost: str
+) -> POLine:
+    return POLine(
+        f"line-{sku}", sku, vendor_sku, product, variant, quantity, Money(Decimal(cost), "EUR")
+    )
+
+
+def make_purchase_order(lines: list[POLine] | None = None, **changes: Any) -> PurchaseOrder:
+    po = PurchaseOrder(
+        number="21-1",
+        sequence=1,
+        saleor_order_id="T3JkZXI6MjE=",
+        order_number="21",
+        vendor_id=3,
+        vendor_name="Acme Supplies",
+        currency="EUR",
+        ship_to=parse_address(make_address()),
+        customer_email="ada.buyer@example.com",
+        lines=lines
+        or [
+            make_po_line("SKU-SHIRT-M", "ACME-100", "Blue Polygon Shirt", "M", 3, "12.50"),
+            make_po_line("SKU-MUG", "ACME-200", "Mug", "", 1, "1234.5"),
+        ],
+        created_at=datetime(2026, 11, 29, 8, 30, tzinfo=UTC),
+    )
+    for name, value in changes.items():
+        setattr(po, name, value)
+    return po

@@ -13,7 +13,7 @@ from typing import Any
 from app.adapters.barcodes import code128_data_uri
 from app.domain.money import Money, quantize
 from app.domain.orders import Address
-from app.domain.purchase_orders import POLine, PurchaseOrder
+from app.domain.purchase_orders import POLine, POStatus, PurchaseOrder
 from app.domain.vendor_shipping import ShippingInstructions
 from app.services.ports import DocumentContext, SlipContext
 
@@ -33,6 +33,7 @@ def template_variables(po: PurchaseOrder, context: DocumentContext) -> dict[str,
             "total": format_amount(po.total) if prices else "",
             "customer_email": po.customer_email,
             "revision": po.revision,
+            "cancelled": po.status is POStatus.CANCEL_REQUESTED,
         },
         "vendor": {"name": po.vendor_name, "code": context.vendor_code},
         "lines": [_line_variables(line, prices) for line in po.lines],

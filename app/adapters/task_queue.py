@@ -98,6 +98,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
                 "task": TaskName.POLL_EDI_VENDORS.value,
                 "schedule": 60.0,
             },
+            "send-late-po-emails": {
+                "task": TaskName.SEND_LATE_DIGESTS.value,
+                "schedule": 3600.0,
+            },
             "prune-delivery-payloads": {
                 "task": TaskName.PRUNE_DELIVERY_PAYLOADS.value,
                 "schedule": 86400.0,

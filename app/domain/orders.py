@@ -200,6 +200,11 @@ class Order:
         return self.info.status in CLOSED_ORDER_STATUSES
 
     @property
+    def is_cancelled(self) -> bool:
+        """Cancelled in Saleor (its POs follow: app/services/order_cancellations.py)."""
+        return self.info.status == "CANCELED"
+
+    @property
     def can_complete(self) -> bool:
         """The merchant may complete it (by hand, with a reason while lines are unfulfilled)."""
         return self.state is DropShipState.IN_PROCESS

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app.domain.money import Money
 from app.domain.orders import Order, OrderLine
 from app.domain.vendors import LineNeed, VendorOption, choose_default_vendor, options_for
 
@@ -38,6 +39,7 @@ class PlanLine:
     vendor_id: int | None
     chosen_by: ChosenBy
     options: tuple[VendorOption, ...] = ()
+    unit_price: Money | None = None  # what the customer pays for one (Saleor's line price)
 
     @property
     def is_drop_shipped(self) -> bool:
@@ -77,6 +79,7 @@ def _line_fields(line: OrderLine) -> dict[str, Any]:
         "variant_name": line.variant_name,
         "quantity": line.quantity,
         "quantity_fulfilled": line.quantity_fulfilled,
+        "unit_price": line.unit_price,
     }
 
 

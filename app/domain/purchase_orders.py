@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from app.domain.errors import RuleViolation
@@ -16,6 +16,7 @@ from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
 
 DEFAULT_NUMBER_PATTERN = "{order}-{n}"
 AUTOMATION = "automation"
+SHIPPED_BEFORE_CANCEL = "order cancelled after shipping"  # the history entry that flags it
 
 
 class PurchaseOrderErrorCode(StrEnum):
@@ -39,6 +40,9 @@ class POStatus(StrEnum):
     SHIPPED = "shipped"
     CANCELLED = "cancelled"
     SEND_FAILED = "send_failed"
+    # The order was cancelled after the PO was sent: the vendor is asked to cancel it too, and
+    # the PO holds its lines until the vendor (or the merchant for them) confirms.
+    CANCEL_REQUESTED = "cancel_requested"
 
     @property
     def is_open(self) -> bool:
@@ -47,7 +51,21 @@ class POStatus(StrEnum):
 
     @property
     def label(self) -> str:
+        if self is POStatus.CANCEL_REQUESTED:
+            return "Cancellation requested"
         return self.value.replace("_", " ").capitalize()
+
+
+# Sent and not fully shipped: the vendor owes a shipment (a late PO is one of these).
+AWAITING_SHIPMENT = frozenset({POStatus.SENT, POStatus.ACKNOWLEDGED, POStatus.PARTIALLY_SHIPPED})
+
+
+def days_late(status: POStatus, due_at: datetime | None, now: datetime) -> int:
+    """Whole days (at least 1) past the vendor's promise while the vendor owes a shipment;
+    0 when the PO is not late."""
+    if due_at is None or status not in AWAITING_SHIPMENT or now <= due_at:
+        return 0
+    return max((now - due_at).days, 1)
 
 
 _ALLOWED: dict[POStatus, frozenset[POStatus]] = {
@@ -60,10 +78,24 @@ _ALLOWED: dict[POStatus, frozenset[POStatus]] = {
             POStatus.PARTIALLY_SHIPPED,
             POStatus.SHIPPED,
             POStatus.CANCELLED,
+            POStatus.CANCEL_REQUESTED,
         }
     ),
     POStatus.ACKNOWLEDGED: frozenset(
-        {POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED, POStatus.CANCELLED}
+        {
+            POStatus.PARTIALLY_SHIPPED,
+            POStatus.SHIPPED,
+            POStatus.CANCELLED,
+            POStatus.CANCEL_REQUESTED,
+        }
+    ),
+    POStatus.CANCEL_REQUESTED: frozenset(
+        {
+            POStatus.CANCEL_REQUESTED,
+            POStatus.CANCELLED,
+            POStatus.PARTIALLY_SHIPPED,
+            POStatus.SHIPPED,
+        }
     ),
     POStatus.PARTIALLY_SHIPPED: frozenset({POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED}),
     POStatus.SHIPPED: frozenset(),
@@ -84,6 +116,7 @@ class POLine:
     variant_name: str
     quantity: int
     unit_cost: Money
+    unit_price: Money | None = None  # the customer's price, for margins (None: not known)
 
     @property
     def total(self) -> Money:
@@ -119,6 +152,7 @@ class PurchaseOrder:
     failure_reason: str | None = None
     revision: int = 0
     events: list[POEvent] = field(default_factory=list)
+    due_at: datetime | None = None
     id: int | None = None
     requested_service: str = ""  # the customer's shipping service in Saleor
     ship_by: date | None = None
@@ -164,7 +198,8 @@ class PurchaseOrder:
         return sends_automatically and self.status in (POStatus.CREATED, POStatus.SEND_FAILED)
 
     def can_resend(self, sends_automatically: bool) -> bool:
-        return sends_automatically and self.status is POStatus.SENT
+        """Again: the PO, or the cancellation notice of a cancelled order's PO."""
+        return sends_automatically and self.status in (POStatus.SENT, POStatus.CANCEL_REQUESTED)
 
     @property
     def can_mark_sent(self) -> bool:
@@ -176,21 +211,34 @@ class PurchaseOrder:
     def can_cancel(self) -> bool:
         return can_transition(self.status, POStatus.CANCELLED)
 
-    def mark_sent_by_hand(self, *, actor: str, at: datetime) -> None:
+    def mark_sent_by_hand(self, *, actor: str, at: datetime, lead_time_days: int = 0) -> None:
         """The merchant sent the PO outside the app (manual vendors, or after a failed send)."""
         if not self.can_mark_sent:
             raise RuleViolation(
                 f"PO {self.number} is {self.status.label.lower()}: it cannot be marked as sent.",
                 code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
             )
-        self.mark_sent(actor=actor, at=at, via="manual")
+        self.mark_sent(actor=actor, at=at, via="manual", lead_time_days=lead_time_days)
 
-    def mark_sent(self, *, actor: str, at: datetime, via: str) -> None:
-        """Sent (or sent again): each send is a new revision of the document."""
+    def mark_sent(self, *, actor: str, at: datetime, via: str, lead_time_days: int = 0) -> None:
+        """Sent (or sent again): each send is a new revision of the document.
+
+        The first send starts the vendor's promise: the PO is due ``lead_time_days`` later
+        (a vendor without a lead time makes no promise, so its POs are never late).
+        """
+        if self.status is POStatus.CANCEL_REQUESTED:
+            self.events.append(POEvent(at, actor, "cancellation sent", f"by {via}"))
+            self.revision += 1
+            return
         action = "resent" if self.status is POStatus.SENT else "sent"
         self._move(POStatus.SENT, actor, at, action, f"by {via}")
         self.revision += 1
         self.sent_at, self.sent_via, self.failure_reason = at, via, None
+        if self.due_at is None and lead_time_days > 0:
+            self.due_at = at + timedelta(days=lead_time_days)
+
+    def days_late(self, now: datetime) -> int:
+        return days_late(self.status, self.due_at, now)
 
     def record_send_failure(self, *, actor: str, at: datetime, reason: str) -> None:
         """A failed first send leaves the PO "send failed"; a failed resend keeps it sent."""
@@ -223,6 +271,42 @@ class PurchaseOrder:
             )
         self._move(POStatus.CANCELLED, actor, at, "cancelled", reason.strip())
 
+    @property
+    def can_request_cancellation(self) -> bool:
+        """The vendor has the PO and has not shipped any of it."""
+        return self.status in (POStatus.SENT, POStatus.ACKNOWLEDGED)
+
+    @property
+    def can_confirm_cancellation(self) -> bool:
+        return self.status is POStatus.CANCEL_REQUESTED
+
+    def request_cancellation(self, *, actor: str, at: datetime, reason: str) -> None:
+        """Ask the vendor to cancel (the next send of the PO is its cancellation notice)."""
+        self._move(POStatus.CANCEL_REQUESTED, actor, at, "cancellation requested", reason)
+
+    def confirm_cancellation(self, *, actor: str, at: datetime, detail: str) -> None:
+        """The vendor confirmed (or the merchant says they did): the lines are free again."""
+        if not self.can_confirm_cancellation:
+            raise RuleViolation(
+                f"PO {self.number} is {self.status.label.lower()}: no cancellation to confirm.",
+                code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
+            )
+        self._move(POStatus.CANCELLED, actor, at, "cancellation confirmed", detail)
+
+    @property
+    def shipped_before_cancel(self) -> bool:
+        """The Saleor order was cancelled after this PO (partly) shipped."""
+        return any(event.action == SHIPPED_BEFORE_CANCEL for event in self.events)
+
+    def flag_shipped_before_cancel(self, *, actor: str, at: datetime) -> bool:
+        """Left as it is, flagged for the merchant (once): a return may be needed."""
+        if self.status not in (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED):
+            return False
+        if self.shipped_before_cancel:
+            return False
+        self.events.append(POEvent(at, actor, SHIPPED_BEFORE_CANCEL, "A return may be needed."))
+        return True
+
     def acknowledge(self, *, actor: str, at: datetime, detail: str = "") -> None:
         self._move(POStatus.ACKNOWLEDGED, actor, at, "acknowledged", detail)
 
@@ -242,7 +326,14 @@ class PurchaseOrder:
         self.events.append(POEvent(at, actor, action))
 
     def ensure_sendable(self) -> None:
-        if self.status not in (POStatus.CREATED, POStatus.SEND_FAILED, POStatus.SENT):
+        """A first send, a resend, or the cancellation notice of a PO the vendor has."""
+        sendable = (
+            POStatus.CREATED,
+            POStatus.SEND_FAILED,
+            POStatus.SENT,
+            POStatus.CANCEL_REQUESTED,
+        )
+        if self.status not in sendable:
             raise RuleViolation(
                 f"PO {self.number} is {self.status.label.lower()}: it cannot be sent.",
                 code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
@@ -334,6 +425,7 @@ def draft_purchase_orders(
                 variant_name=line.variant_name,
                 quantity=remaining,
                 unit_cost=entry.unit_cost,
+                unit_price=line.unit_price,
             )
         )
     if not by_vendor:

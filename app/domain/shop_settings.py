@@ -33,9 +33,11 @@ class ShopSettings:
     return_address: str = ""
     slip_message_template: str = ""
     holidays: str = ""  # ISO dates, one a line (cleaned by app/domain/ship_by.py)
+    late_digest: bool = True  # a daily email to merchant_email listing late POs
     # Not on the settings form: the first-run checklist's state (app/services/first_run.py).
     test_po_sent_at: str = ""  # ISO time of the last test PO that reached the mail server
     first_run_dismissed: bool = False
+    late_digest_sent_on: str = ""  # ISO date (UTC) of the last late-PO email
 
     @property
     def has_own_smtp(self) -> bool:
@@ -101,6 +103,7 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
         ).strip(),
         notify_customer=_flag(data, "notify_customer", current.notify_customer),
         approve_fulfilments=_flag(data, "approve_fulfilments", current.approve_fulfilments),
+        late_digest=_flag(data, "late_digest", current.late_digest),
         smtp_port=port,
         smtp_password=password,
         email_subject_template=str(

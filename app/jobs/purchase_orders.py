@@ -65,3 +65,9 @@ def queue_waiting_write_backs_task() -> int:
 def queue_lost_writes_task() -> int:
     """Every minute (beat): PO sends and fulfilment writes a broker outage left without a task."""
     return container().use_cases.queue_lost_writes()  # type: ignore[no-any-return]
+
+
+@celery.task(name=TaskName.SEND_LATE_DIGESTS)  # type: ignore[untyped-decorator]
+def send_late_digests_task() -> int:
+    """Hourly (beat): each shop's late-PO email, at most once a UTC day."""
+    return container().use_cases.send_late_digests()  # type: ignore[no-any-return]

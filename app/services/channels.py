@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.domain.logos import Logo
-from app.domain.purchase_orders import PurchaseOrder
+from app.domain.purchase_orders import POStatus, PurchaseOrder
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import Vendor
 from app.errors import Permanent
@@ -67,9 +67,17 @@ def build_email(
     """
     context = po_context(po, vendor, settings, sender)
     attachments = vendor_attachments(po, vendor, settings, logo, documents, context)
+    cancelled = po.status is POStatus.CANCEL_REQUESTED
     subject, body = documents.purchase_order_email(
         po, context, settings.email_subject_template or None, settings.email_body_template or None
     )
+    if cancelled:  # whatever the merchant's templates say, the notice cannot be missed
+        subject = f"CANCELLED: {subject}"
+        body = (
+            f"CANCELLED: purchase order {po.number} is cancelled because the customer's order"
+            " was cancelled. Please do not ship it, and reply to confirm the cancellation.\n\n"
+            f"{body}"
+        )
     return OutgoingEmail(
         sender=sender,
         to=vendor.emails_to,

@@ -11,7 +11,7 @@ from typing import Any
 from app.domain.installations import Installation
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
 from app.errors import Invalid, NoOp, Permanent, Retryable, Unauthenticated
-from app.services import charges, orders, reconcile, signing_keys, tasks
+from app.services import charges, order_cancellations, orders, reconcile, signing_keys, tasks
 from app.services.ports import (
     DeliveryInbox,
     SaleorGateway,
@@ -213,7 +213,11 @@ def process_delivery(
         order_id = saleor.parse_webhook(delivery.payload).order_id
         if order_id is None:
             raise Permanent("The order event carries no order id.")
-        orders.refresh_order(uow_factory, saleor, installation, order_id)
+        order = orders.refresh_order(uow_factory, saleor, installation, order_id)
+        if order.is_cancelled and queue is not None:
+            order_cancellations.cancel_order_purchase_orders(
+                uow_factory, queue, delivery.installation_id, order_id
+            )
         if delivery.event in RISK_REVIEW_EVENTS and queue is not None:
             _queue_risk_review(queue, delivery.installation_id, order_id)
         if delivery.event.is_fulfilment_event and queue is not None:

@@ -134,7 +134,12 @@ def dispatch_purchase_order(
     with uow_factory() as uow:
         po = uow.purchase_orders.get_for_update(installation_id, po_id)
         assert po is not None
-        po.mark_sent(actor=actor, at=datetime.now(UTC), via=channel.via)
+        po.mark_sent(
+            actor=actor,
+            at=datetime.now(UTC),
+            via=channel.via,
+            lead_time_days=message.vendor.lead_time_days,
+        )
         uow.purchase_orders.save(installation_id, po)
         outbound_sent(uow, installation_id, attempt.idempotency_key)
         note = f"PO {po.number} sent to {po.vendor_name} by {channel.via}."

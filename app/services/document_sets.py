@@ -7,7 +7,7 @@ the packing slip's, for the email channel, the widget's downloads and the templa
 from __future__ import annotations
 
 from app.domain.logos import Logo
-from app.domain.purchase_orders import PurchaseOrder
+from app.domain.purchase_orders import POStatus, PurchaseOrder
 from app.domain.shop_settings import ShopSettings
 from app.domain.vendor_shipping import VendorShipping, shipping_instructions
 from app.domain.vendors import Vendor
@@ -55,9 +55,14 @@ def vendor_attachments(
     the vendor's own file name."""
     shipping = vendor.shipping
     attachments = []
+    cancelled = po.status is POStatus.CANCEL_REQUESTED  # the notice: no slip, names say so
 
     def name(document: str, extension: str) -> str:
-        return shipping.file_name(document, po.number, po.order_number, extension)
+        named = shipping.file_name(document, po.number, po.order_number, extension)
+        if not cancelled:
+            return named
+        stem, dot, suffix = named.rpartition(".")
+        return f"{stem}-CANCELLED{dot}{suffix}" if dot else f"{named}-CANCELLED"
 
     if shipping.documents.has_po and vendor.file_format.wants_pdf:
         pdf = documents.purchase_order_pdf(po, context)
@@ -65,7 +70,7 @@ def vendor_attachments(
     if shipping.documents.has_po and vendor.file_format.wants_csv:
         csv_bytes = documents.purchase_order_csv(po, context)
         attachments.append(Attachment(name(PO_DOCUMENT, "csv"), "text/csv", csv_bytes))
-    if shipping.documents.has_slip:
+    if shipping.documents.has_slip and not cancelled:
         slip = documents.packing_slip_pdf(po, slip_context(settings, logo))
         attachments.append(Attachment(name(SLIP_DOCUMENT, "pdf"), "application/pdf", slip))
     return tuple(attachments)

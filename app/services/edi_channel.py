@@ -17,6 +17,7 @@ from app.domain.edi.log import Direction, DocumentStatus, EdiDocument
 from app.domain.edi.partners import TradingPartner
 from app.domain.edi.x12 import X12Error, write_interchange
 from app.domain.installations import InstallationId
+from app.domain.purchase_orders import POStatus
 from app.services.channels import SendRefused
 from app.services.edi_ports import SftpTransport
 from app.services.ports import PurchaseOrderMessage
@@ -107,6 +108,11 @@ class EdiChannel:
 
     def send(self, message: PurchaseOrderMessage) -> None:
         """Raises ``SendRefused``/``SftpRefused`` (permanent) or ``SftpUnavailable`` (retry)."""
+        if message.po.status is POStatus.CANCEL_REQUESTED:  # an 850 again would re-order it
+            raise SendRefused(
+                "EDI vendors cannot be sent a cancellation yet (an X12 860): tell the vendor,"
+                " then press Cancellation confirmed."
+            )
         prepared = self._prepare(message)
         partner, document = prepared.partner, prepared.document
         with self._sftp.connect(partner.account) as session:

@@ -91,12 +91,12 @@ def create_purchase_orders(
         if send:
             for po in created:
                 if vendors[po.vendor_id].integration.sends_automatically:
-                    _queue_send(uow, queue, installation_id, po, vendors[po.vendor_id], actor)
+                    queue_send(uow, queue, installation_id, po, vendors[po.vendor_id], actor)
         uow.commit()
     return created
 
 
-def _queue_send(
+def queue_send(
     uow: UnitOfWork,
     queue: TaskQueue,
     installation_id: InstallationId,
@@ -136,7 +136,7 @@ def _in_flight_message(po: PurchaseOrder, attempt: OutboundAttempt) -> str:
     )
 
 
-def _load(uow: UnitOfWork, installation_id: InstallationId, po_id: int) -> PurchaseOrder:
+def load_for_update(uow: UnitOfWork, installation_id: InstallationId, po_id: int) -> PurchaseOrder:
     po = uow.purchase_orders.get_for_update(installation_id, po_id)
     if po is None:
         raise NotFound("This purchase order does not exist.")
@@ -153,7 +153,7 @@ def send_purchase_order(
 ) -> PurchaseOrder:
     """Queue (re)sending by the vendor's channel; the PO itself is never duplicated."""
     with uow_factory() as uow:
-        po = _load(uow, installation_id, po_id)
+        po = load_for_update(uow, installation_id, po_id)
         vendor = uow.vendors.get(installation_id, po.vendor_id)
         po.ensure_sendable()
         if vendor is None or not vendor.integration.sends_automatically:
@@ -161,7 +161,7 @@ def send_purchase_order(
                 f"{po.vendor_name} takes POs by hand: download the PO, send it,"
                 " then mark it as sent."
             )
-        _queue_send(uow, queue, installation_id, po, vendor, actor)
+        queue_send(uow, queue, installation_id, po, vendor, actor)
         uow.commit()
     return po
 
@@ -176,8 +176,10 @@ def mark_purchase_order_sent(
 ) -> PurchaseOrder:
     """The merchant sent the PO outside the app (manual vendors)."""
     with uow_factory() as uow:
-        po = _load(uow, installation_id, po_id)
-        po.mark_sent_by_hand(actor=actor, at=_now())
+        po = load_for_update(uow, installation_id, po_id)
+        vendor = uow.vendors.get(installation_id, po.vendor_id)
+        lead_time = vendor.lead_time_days if vendor else 0
+        po.mark_sent_by_hand(actor=actor, at=_now(), lead_time_days=lead_time)
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} marked as sent to {po.vendor_name} by {actor}."
         queue_write_back(uow, queue, installation_id, po.saleor_order_id, note)
@@ -196,7 +198,7 @@ def cancel_purchase_order(
 ) -> PurchaseOrder:
     """Cancel with a reason; its lines become free for a new PO."""
     with uow_factory() as uow:
-        po = _load(uow, installation_id, po_id)
+        po = load_for_update(uow, installation_id, po_id)
         po.cancel(actor=actor, at=_now(), reason=reason)
         uow.purchase_orders.save(installation_id, po)
         note = f"PO {po.number} to {po.vendor_name} cancelled by {actor}: {reason.strip()}"
@@ -249,7 +251,7 @@ def set_shipping_cost(
     """The vendor's shipping charge for the PO, in the PO's currency, kept for margins (an
     empty amount clears it)."""
     with uow_factory() as uow:
-        po = _load(uow, installation_id, po_id)
+        po = load_for_update(uow, installation_id, po_id)
         cost = None
         if amount.strip():
             try:

@@ -6,11 +6,13 @@ into view objects (cosmicpython's ``views.py``). Allowed actions come from domai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
 from app.domain.outbound import OutboundAttempt
 from app.domain.plans import PlanLine
 from app.domain.purchase_orders import PurchaseOrder
+from app.domain.reports import OrderMargin
 from app.domain.shipments import Shipment
 from app.services.orders import OrderView, load_plan
 from app.services.outbound import order_writes
@@ -39,6 +41,7 @@ class PORow:
     po: PurchaseOrder
     sends_automatically: bool
     send: OutboundAttempt | None = None
+    days_late: int = 0  # past the vendor's lead time without a full shipment
 
     @property
     def sending(self) -> OutboundAttempt | None:
@@ -72,6 +75,7 @@ class OrderWidgetView:
     purchase_orders: list[PORow] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     saleor_writes: list[OutboundAttempt] = field(default_factory=list)
+    margins: list[OrderMargin] = field(default_factory=list)  # one per currency of its POs
 
     @property
     def is_closed(self) -> bool:
@@ -116,6 +120,7 @@ def order_widget(
             v.id: v.integration.sends_automatically for v in uow.vendors.list(installation_id)
         }
         shipments = uow.shipments.list_for_order(installation_id, order_id)
+        margins = uow.reports.order_margin(installation_id, order_id) if pos else []
         writes = order_writes(
             uow,
             installation_id,
@@ -132,7 +137,16 @@ def order_widget(
         LineRow(line, on_pos.get(line.order_line_id, 0), tuple(numbers.get(line.order_line_id, ())))
         for line in plan.lines
     ]
+    now = datetime.now(UTC)
     rows = [
-        PORow(po, automatic.get(po.vendor_id, False), writes.po_sends.get(str(po.id))) for po in pos
+        PORow(
+            po,
+            automatic.get(po.vendor_id, False),
+            writes.po_sends.get(str(po.id)),
+            po.days_late(now),
+        )
+        for po in pos
     ]
-    return OrderWidgetView(OrderView(order, plan), lines, rows, shipments, writes.unfinished)
+    return OrderWidgetView(
+        OrderView(order, plan), lines, rows, shipments, writes.unfinished, margins
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -14,7 +14,15 @@ from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
 from app.domain.payments import PaymentAction, PaymentAttempt
 from app.domain.plans import LineChoice
+from app.domain.po_list import POListPage, POListQuery, POListRow
 from app.domain.purchase_orders import PurchaseOrder
+from app.domain.reports import (
+    OnTimeMonth,
+    OrderMargin,
+    ReportQuery,
+    VendorPerformance,
+    WeekFigures,
+)
 from app.domain.risk.facts import PastOrder
 from app.domain.risk.review import RiskReview
 from app.domain.risk.scoring import RiskSettings
@@ -176,6 +184,38 @@ class PlanRepository(Protocol):
     def save_choices(
         self, installation_id: InstallationId, saleor_order_id: str, choices: Iterable[LineChoice]
     ) -> None: ...
+
+
+class PurchaseOrderListing(Protocol):
+    """The shop's PO list, filtered, sorted and keyset-paged by the storage."""
+
+    def page(
+        self, installation_id: InstallationId, query: POListQuery, now: datetime
+    ) -> POListPage: ...
+
+    def rows(
+        self, installation_id: InstallationId, query: POListQuery, now: datetime, limit: int
+    ) -> Iterator[POListRow]: ...
+
+
+class Reports(Protocol):
+    """The Reports page's figures, aggregated by the storage."""
+
+    def vendor_performance(
+        self, installation_id: InstallationId, query: ReportQuery, now: datetime
+    ) -> list[VendorPerformance]: ...
+
+    def order_margins(
+        self, installation_id: InstallationId, query: ReportQuery, limit: int | None
+    ) -> Iterator[OrderMargin]: ...
+
+    def order_margin(self, installation_id: InstallationId, order_id: str) -> list[OrderMargin]: ...
+
+    def weeks(self, installation_id: InstallationId, query: ReportQuery) -> list[WeekFigures]: ...
+
+    def on_time_by_month(
+        self, installation_id: InstallationId, query: ReportQuery, now: datetime
+    ) -> list[OnTimeMonth]: ...
 
 
 class PurchaseOrderRepository(Protocol):
@@ -388,6 +428,8 @@ class UnitOfWork(Protocol):
     product_vendors: ProductVendorRepository
     plans: PlanRepository
     purchase_orders: PurchaseOrderRepository
+    po_listing: PurchaseOrderListing
+    reports: Reports
     shipments: ShipmentRepository
     outbound: OutboundRepository
     notes: NoteRepository

@@ -137,6 +137,8 @@ def register_blueprints(app: Flask) -> None:
         edi,
         first_run,
         packing_slip_settings,
+        po_list,
+        reports,
         risk_settings,
         settings,
         shell,
@@ -164,6 +166,8 @@ def register_blueprints(app: Flask) -> None:
         risk_settings,
         charge,
         packing_slip_settings,
+        po_list,
+        reports,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

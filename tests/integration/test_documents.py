@@ -6,8 +6,6 @@ import base64
 import io
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,11 +13,9 @@ from pypdf import PdfReader
 
 from app.adapters.documents import TemplateDocuments
 from app.adapters.saleor.parsing import parse_address
-from app.domain.money import Money
-from app.domain.purchase_orders import POLine, PurchaseOrder
 from app.errors import Invalid
 from app.services.ports import DocumentContext
-from tests.builders import make_address
+from tests.builders import make_address, make_po_line, make_purchase_order
 
 pytest_plugins = ["tests.servers.smtp_fixtures"]
 
@@ -37,37 +33,6 @@ SHIP_TO_CELLS = (
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
-
-
-def make_line(
-    sku: str, vendor_sku: str, product: str, variant: str, quantity: int, cost: str
-) -> POLine:
-    return POLine(
-        f"line-{sku}", sku, vendor_sku, product, variant, quantity, Money(Decimal(cost), "EUR")
-    )
-
-
-def make_purchase_order(lines: list[POLine] | None = None, **changes: Any) -> PurchaseOrder:
-    po = PurchaseOrder(
-        number="21-1",
-        sequence=1,
-        saleor_order_id="T3JkZXI6MjE=",
-        order_number="21",
-        vendor_id=3,
-        vendor_name="Acme Supplies",
-        currency="EUR",
-        ship_to=parse_address(make_address()),
-        customer_email="ada.buyer@example.com",
-        lines=lines
-        or [
-            make_line("SKU-SHIRT-M", "ACME-100", "Blue Polygon Shirt", "M", 3, "12.50"),
-            make_line("SKU-MUG", "ACME-200", "Mug", "", 1, "1234.5"),
-        ],
-        created_at=datetime(2026, 11, 29, 8, 30, tzinfo=UTC),
-    )
-    for name, value in changes.items():
-        setattr(po, name, value)
-    return po
 
 
 def make_context(**changes: Any) -> DocumentContext:
@@ -129,7 +94,7 @@ def test_pdf_shows_the_purchase_order(documents):
 
 
 def test_pdf_prints_markup_in_values_as_text(documents):
-    lines = [make_line("SKU-1", "<b>V&1</b>", "Shirt <script>x</script>", "", 1, "1")]
+    lines = [make_po_line("SKU-1", "<b>V&1</b>", "Shirt <script>x</script>", "", 1, "1")]
 
     pdf = documents.purchase_order_pdf(make_purchase_order(lines), make_context())
 
@@ -137,7 +102,7 @@ def test_pdf_prints_markup_in_values_as_text(documents):
 
 
 def test_pdf_of_many_lines_runs_over_pages_with_every_line(documents):
-    lines = [make_line(f"SKU-{n}", f"V-{n}", "Shirt", "", n, "2") for n in range(1, 81)]
+    lines = [make_po_line(f"SKU-{n}", f"V-{n}", "Shirt", "", n, "2") for n in range(1, 81)]
 
     pdf = documents.purchase_order_pdf(make_purchase_order(lines), make_context())
 
@@ -253,7 +218,7 @@ def test_csv_has_a_header_and_one_row_per_line(documents):
 
 
 def test_csv_quotes_commas_and_keeps_utf8(documents):
-    lines = [make_line("SKU-1", "V-1", 'Hemd "Müller", blau', "XL", 2, "0.125")]
+    lines = [make_po_line("SKU-1", "V-1", 'Hemd "Müller", blau', "XL", 2, "0.125")]
     po = make_purchase_order(
         lines, ship_to=parse_address(make_address(city="Köln", streetAddress2=None))
     )
@@ -267,7 +232,7 @@ def test_csv_quotes_commas_and_keeps_utf8(documents):
 
 
 def test_csv_neutralises_formulas(documents):
-    lines = [make_line("+SKU", "@SUM(A1:A9)", '=HYPERLINK("http://evil")', "-1", 1, "5")]
+    lines = [make_po_line("+SKU", "@SUM(A1:A9)", '=HYPERLINK("http://evil")', "-1", 1, "5")]
     po = make_purchase_order(
         lines, ship_to=parse_address(make_address(companyName="=cmd|' /C calc'!A0"))
     )
@@ -331,7 +296,7 @@ def test_email_default_body_leaves_out_empty_notes(documents):
 def test_email_custom_templates_are_plain_text_and_the_subject_one_line(documents):
     subject_template = "PO {{ po.number }}\n\t for {{ vendor.name }} & co  "
     body_template = "{% for line in lines %}{{ line.name }} <{{ line.vendor_sku }}>\n{% endfor %}"
-    lines = [make_line("SKU-1", "V&1", "Shirt", "L", 1, "1")]
+    lines = [make_po_line("SKU-1", "V&1", "Shirt", "L", 1, "1")]
 
     subject, body = documents.purchase_order_email(
         make_purchase_order(lines), make_context(), subject_template, body_template

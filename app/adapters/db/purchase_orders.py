@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from app.adapters.db import tables
+from app.adapters.db.utc import as_utc
 from app.adapters.saleor.parsing import address_json, parse_address
 from app.domain.installations import InstallationId
 from app.domain.money import Money
@@ -59,6 +60,8 @@ class SqlPurchaseOrderRepository:
                     "variant_name": line.variant_name,
                     "quantity": line.quantity,
                     "unit_cost": line.unit_cost.amount,
+                    "unit_price": line.unit_price.amount if line.unit_price else None,
+                    "price_currency": line.unit_price.currency if line.unit_price else None,
                     "is_open": po.status.is_open,
                 }
                 for line in po.lines
@@ -76,6 +79,7 @@ class SqlPurchaseOrderRepository:
             "failure_reason": po.failure_reason,
             "revision": po.revision,
             "shipping_cost": po.shipping_cost.amount if po.shipping_cost else None,
+            "due_at": po.due_at,
         }
 
     def _add_events(self, installation_id: InstallationId, po: PurchaseOrder, stored: int) -> None:
@@ -216,6 +220,11 @@ class SqlPurchaseOrderRepository:
                     variant_name=line.variant_name,
                     quantity=line.quantity,
                     unit_cost=Money(Decimal(line.unit_cost), currency[line.purchase_order_id]),
+                    unit_price=(
+                        Money(Decimal(line.unit_price), line.price_currency)
+                        if line.unit_price is not None and line.price_currency
+                        else None
+                    ),
                 )
             )
         for event in self._connection.execute(
@@ -245,6 +254,7 @@ class SqlPurchaseOrderRepository:
                 sent_via=row.sent_via,
                 failure_reason=row.failure_reason,
                 revision=row.revision,
+                due_at=as_utc(row.due_at),
                 events=events[row.id],
                 requested_service=row.requested_service,
                 ship_by=row.ship_by,

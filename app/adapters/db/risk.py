@@ -10,21 +10,15 @@ from sqlalchemy import Connection, insert, select, update
 
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
+from app.adapters.db.utc import as_utc
 from app.domain.installations import InstallationId
 from app.domain.risk.facts import PastOrder
 from app.domain.risk.review import RiskReview
 from app.domain.risk.scoring import Decision, Reason, RiskSettings, Verdict
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _review(row: Any) -> RiskReview:
-    reviewed_at = _utc(row.reviewed_at)
+    reviewed_at = as_utc(row.reviewed_at)
     assert reviewed_at is not None
     return RiskReview(
         order_id=row.saleor_order_id,
@@ -36,7 +30,7 @@ def _review(row: Any) -> RiskReview:
         reviewed_at=reviewed_at,
         decision=Decision(row.decision) if row.decision else None,
         decided_by=row.decided_by,
-        decided_at=_utc(row.decided_at),
+        decided_at=as_utc(row.decided_at),
         decision_note=row.decision_note,
     )
 
@@ -94,7 +88,7 @@ class SqlRiskReviewRepository:
         return [
             PastOrder(
                 order_id=row.saleor_order_id,
-                created_at=_utc(row.order_created_at),
+                created_at=as_utc(row.order_created_at),
                 email=row.email,
                 address_key=row.address_key,
                 card_key=row.card_key,

@@ -226,7 +226,15 @@ purchase_orders = Table(
     Column("requested_service", String(200), nullable=False, server_default=""),
     Column("ship_by", Date, nullable=True),
     Column("shipping_cost", Numeric(12, 2), nullable=True),
+    # The vendor's promise: the first send + its lead time (None: no promise, never late).
+    Column("due_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("installation_id", "number", name="uq_purchase_orders_number"),
+    # The PO list: newest first, keyset-paged on (created_at, id); late POs by due date.
+    Index("ix_purchase_orders_listing", "installation_id", "created_at", "id"),
+    Index("ix_purchase_orders_status_listing", "installation_id", "status", "created_at", "id"),
+    Index("ix_purchase_orders_due", "installation_id", "due_at"),
+    Index("ix_purchase_orders_order_number", "installation_id", "order_number"),
+    Index("ix_purchase_orders_vendor_listing", "installation_id", "vendor_name", "id"),
     UniqueConstraint(
         "installation_id", "saleor_order_id", "sequence", name="uq_purchase_orders_sequence"
     ),
@@ -261,7 +269,12 @@ po_lines = Table(
     Column("variant_name", String(250), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("unit_cost", Numeric(14, 4), nullable=False),
+    # The customer's price of one, in the order's currency (margins); None before 0014.
+    Column("unit_price", Numeric(14, 4), nullable=True),
+    Column("price_currency", String(3), nullable=True),
     Column("is_open", Boolean, nullable=False),
+    Index("ix_po_lines_sku", "installation_id", "sku"),
+    Index("ix_po_lines_vendor_sku", "installation_id", "vendor_sku"),
     # A line is on at most one open PO.
     Index(
         "uq_po_lines_open_line",

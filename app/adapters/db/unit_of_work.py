@@ -22,7 +22,9 @@ from app.adapters.db.edi import SqlEdiRepository
 from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.outbound import SqlNoteRepository, SqlOutboundRepository
 from app.adapters.db.payments import SqlPaymentAttemptRepository
+from app.adapters.db.po_listing import SqlPurchaseOrderListing
 from app.adapters.db.purchase_orders import SqlPurchaseOrderRepository
+from app.adapters.db.reports import SqlReports
 from app.adapters.db.repositories import (
     SqlDeliveryRepository,
     SqlInstallationRepository,
@@ -77,6 +79,8 @@ class SqlAlchemyUnitOfWork:
         self.logos = SqlLogoRepository(self._connection)
         self.plans = SqlPlanRepository(self._connection)
         self.purchase_orders = SqlPurchaseOrderRepository(self._connection)
+        self.po_listing = SqlPurchaseOrderListing(self._connection)
+        self.reports = SqlReports(self._connection)
         self.shipments = SqlShipmentRepository(self._connection)
         self.outbound = SqlOutboundRepository(self._connection)
         self.notes = SqlNoteRepository(self._connection)

@@ -6,20 +6,18 @@ attachment, so the widget stays on screen (the dashboard's iframe allows downloa
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from app.errors import AppError
 from app.web import use_cases
+from app.web.attachments import attachment
 from app.web.auth import current_user, require_dashboard_context
 from app.web.order_widget.view import Outcome, render_failure, widget_action
 
 blueprint = Blueprint("order_purchase_orders", __name__)
 PERMISSION = "MANAGE_ORDERS"
 PREFIX = "/widgets/order/purchase-orders/<int:po_id>"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @blueprint.post(f"{PREFIX}/send")
@@ -45,6 +43,18 @@ def mark_sent(po_id: int) -> Outcome:
     )
     text = f"PO {po.number} to {po.vendor_name} is marked as sent."
     return Outcome("success", "Marked as sent", text, notify=True)
+
+
+@blueprint.post(f"{PREFIX}/confirm-cancellation")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def confirm_cancellation(po_id: int) -> Outcome:
+    user = current_user()
+    number = use_cases().confirm_po_cancellation(
+        installation_id=user.installation_id, po_id=po_id, actor=user.email
+    )
+    text = f"PO {number} is cancelled; its lines are released."
+    return Outcome("success", "Cancellation confirmed", text, notify=True)
 
 
 @blueprint.post(f"{PREFIX}/cancel")
@@ -86,9 +96,4 @@ def download(po_id: int, kind: str) -> ResponseReturnValue:
         )
     except AppError as error:
         return render_failure(request.form.get("orderId", ""), error)
-    safe_name = _UNSAFE.sub("_", filename)
-    return Response(
-        data,
-        mimetype=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
-    )
+    return attachment(filename, content_type, data)

@@ -65,3 +65,51 @@ def test_notes_waiting_on_an_order_become_note_rows(tmp_path):
         ("T3JkZXI6MQ==", "PO 1-2 sent.", None),
     ]
     engine.dispose()
+
+
+def test_pos_sent_before_due_dates_existed_become_due_after_their_vendors_lead_time(tmp_path):
+    engine = build_engine(f"sqlite:///{tmp_path}/d.sqlite")
+    upgrade_database(engine, "0010")
+    po_columns = (
+        "installation_id, saleor_order_id, order_number, vendor_id, vendor_name, number,"
+        " sequence, status, currency, ship_to, customer_email, created_at, sent_at, revision"
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO installations (id, saleor_api_url, app_id, token_encrypted, jwks,"
+                " status, installed_at) VALUES (1, 'https://s/graphql/', 'a', 't', '{}',"
+                " 'active', '2026-01-01')"
+            )
+        )
+        for vendor_id, lead in ((1, 4), (2, 0)):
+            connection.execute(
+                text(
+                    "INSERT INTO vendors (id, installation_id, name, code, currency, integration,"
+                    " emails_to, emails_cc, file_format, lead_time_days, po_notes, active)"
+                    f" VALUES ({vendor_id}, 1, 'V', 'V{vendor_id}', 'EUR', 'email', '[]', '[]',"
+                    f" 'pdf', {lead}, '', 1)"
+                )
+            )
+        for number, vendor_id, sent_at in (
+            ("1-1", 1, "'2026-11-02 10:00:00.000000'"),
+            ("1-2", 1, "NULL"),
+            ("1-3", 2, "'2026-11-02 10:00:00.000000'"),
+        ):
+            connection.execute(
+                text(
+                    f"INSERT INTO purchase_orders ({po_columns}) VALUES (1, 'o{number}', '1',"
+                    f" {vendor_id}, 'V', '{number}', {number[-1]}, 'sent', 'EUR', '{{}}',"
+                    f" 'c@x.test', '2026-11-01 00:00:00.000000', {sent_at}, 1)"
+                )
+            )
+
+    upgrade_database(engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT number, due_at FROM purchase_orders ORDER BY number")
+        )
+        due = {number: due_at for number, due_at in rows}
+    assert due == {"1-1": "2026-11-06 10:00:00.000000", "1-2": None, "1-3": None}
+    engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -176,3 +177,39 @@ def test_a_write_that_did_not_fail_cannot_be_retried(shop):
 
     assert [a.status_code for a in answers] == [400, 404]
     assert len(queued(shop, tasks.WRITE_BACK_ORDER)) == writes_before
+
+
+def test_a_po_past_its_vendors_lead_time_says_how_late_it_is(shop):
+    _created(shop)
+    acme_po = pos(shop)[0]
+    sent = datetime.now(UTC) - timedelta(days=10, hours=1)
+    with shop.uow_factory() as uow:
+        po = uow.purchase_orders.get_for_update(shop.installation_id, acme_po.id)
+        po.mark_sent(actor="staff", at=sent, via="email", lead_time_days=3)
+        uow.purchase_orders.save(shop.installation_id, po)
+        uow.commit()
+
+    card = _po_card(open_widget(shop).text, "1042-1")
+
+    assert "Late: 7 days past the vendor's lead time" in card
+    page = open_widget(shop).text
+    for other in pos(shop)[1:]:
+        assert "Late:" not in _po_card(page, other.number)
+
+
+def test_the_widget_shows_the_orders_drop_ship_margin(shop):
+    _created(shop)
+    margins = {}
+    with shop.uow_factory() as uow:
+        for po in uow.purchase_orders.list_for_order(shop.installation_id, shop.order_id):
+            for line in po.lines:
+                assert line.unit_price is not None  # the customer's price is kept on the PO
+                revenue, cost = margins.get(po.currency, (0, 0))
+                margins[po.currency] = (
+                    revenue + line.unit_price.amount * line.quantity,
+                    cost + line.unit_cost.amount * line.quantity,
+                )
+    page = open_widget(shop).text
+    for currency, (revenue, cost) in margins.items():
+        expected = f"= {revenue - cost:.2f} {currency}"
+        assert expected in " ".join(re.sub(r"<[^>]+>", " ", page).split())

@@ -1,0 +1,294 @@
+"""The Reports page's figures, aggregated by the database (SQLite and PostgreSQL).
+
+Every statement is bound to one installation and to POs sent in the query's range. Durations and
+calendar buckets differ by dialect: ``_seconds`` and ``_bucket`` spell them for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    ScalarSelect,
+    Subquery,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+)
+
+from app.adapters.db import tables
+from app.domain.installations import InstallationId
+from app.domain.purchase_orders import POStatus
+from app.domain.reports import OnTimeMonth, OrderMargin, ReportQuery, VendorPerformance, WeekFigures
+
+_PO = tables.purchase_orders
+_LINES = tables.po_lines
+_EVENTS = tables.po_events
+_SHIPMENTS = tables.shipments
+_SHIPPED_LINES = tables.shipment_lines
+
+
+def _range(query: ReportQuery) -> tuple[datetime, datetime]:
+    start = datetime.combine(query.start, time(), UTC)
+    return start, datetime.combine(query.end + timedelta(days=1), time(), UTC)
+
+
+class SqlReports:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._postgres = connection.dialect.name == "postgresql"
+
+    def _seconds(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        if self._postgres:
+            return extract("epoch", later - earlier)
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+    def _bucket(self, moment: Any, unit: str) -> ColumnElement[Any]:
+        """The Monday of the week (``week``) or ``YYYY-MM`` (``month``), as text."""
+        if self._postgres:
+            if unit == "week":
+                return func.to_char(func.date_trunc("week", moment), "YYYY-MM-DD")
+            return func.to_char(moment, "YYYY-MM")
+        if unit == "week":  # SQLite: 6 days back, then forward to a Monday (or stay on one)
+            return func.date(moment, "-6 days", "weekday 1")
+        return func.strftime("%Y-%m", moment)
+
+    def _sent_pos(self, installation_id: InstallationId, query: ReportQuery) -> Subquery:
+        """POs sent in the range, each with its cost, lines and the moments that matter."""
+        start, end = _range(query)
+
+        def first_event(action: str) -> ScalarSelect[Any]:
+            return (
+                select(func.min(_EVENTS.c.at))
+                .where(_EVENTS.c.purchase_order_id == _PO.c.id, _EVENTS.c.action == action)
+                .scalar_subquery()
+            )
+
+        shipped_of_line = (
+            select(func.coalesce(func.sum(_SHIPPED_LINES.c.quantity), 0))
+            .join(_SHIPMENTS, _SHIPMENTS.c.id == _SHIPPED_LINES.c.shipment_id)
+            .where(
+                _SHIPMENTS.c.purchase_order_id == _LINES.c.purchase_order_id,
+                _SHIPMENTS.c.status != "cancelled",
+                _SHIPPED_LINES.c.order_line_id == _LINES.c.order_line_id,
+            )
+            .scalar_subquery()
+        )
+        lines = (
+            select(
+                _LINES.c.purchase_order_id,
+                func.count().label("lines"),
+                func.sum(_LINES.c.quantity * _LINES.c.unit_cost).label("cost"),
+                func.sum(
+                    case(
+                        (and_(shipped_of_line > 0, shipped_of_line < _LINES.c.quantity), 1),
+                        else_=0,
+                    )
+                ).label("short_lines"),
+            )
+            .where(_LINES.c.installation_id == installation_id)
+            .group_by(_LINES.c.purchase_order_id)
+            .subquery()
+        )
+        first_shipment = (
+            select(func.min(_SHIPMENTS.c.created_at))
+            .where(_SHIPMENTS.c.purchase_order_id == _PO.c.id, _SHIPMENTS.c.status != "cancelled")
+            .scalar_subquery()
+        )
+        conditions = [
+            _PO.c.installation_id == installation_id,
+            _PO.c.sent_at >= start,
+            _PO.c.sent_at < end,
+        ]
+        if query.vendor_id is not None:
+            conditions.append(_PO.c.vendor_id == query.vendor_id)
+        return (
+            select(
+                _PO.c.id,
+                _PO.c.vendor_id,
+                _PO.c.vendor_name,
+                _PO.c.currency,
+                _PO.c.status,
+                _PO.c.sent_at,
+                _PO.c.due_at,
+                lines.c.lines,
+                lines.c.cost,
+                lines.c.short_lines,
+                first_event(POStatus.ACKNOWLEDGED.value).label("acknowledged_at"),
+                first_event("shipped").label("shipped_at"),
+                first_shipment.label("first_shipment_at"),
+            )
+            .join(lines, lines.c.purchase_order_id == _PO.c.id)
+            .where(*conditions)
+            .subquery()
+        )
+
+    @staticmethod
+    def _came_due(po: Subquery, now: datetime) -> ColumnElement[bool]:
+        """The vendor's promise is judged: it shipped, or its due date passed (a PO cancelled
+        before either is not judged)."""
+        return and_(
+            po.c.due_at.is_not(None),
+            po.c.status != POStatus.CANCELLED.value,
+            po.c.shipped_at.is_not(None) | (po.c.due_at < now),
+        )
+
+    def vendor_performance(
+        self, installation_id: InstallationId, query: ReportQuery, now: datetime
+    ) -> list[VendorPerformance]:
+        po = self._sent_pos(installation_id, query)
+        came_due = self._came_due(po, now)
+        on_time = and_(came_due, po.c.shipped_at <= po.c.due_at)
+        cancelled = po.c.status == POStatus.CANCELLED.value
+        statement = (
+            select(
+                po.c.vendor_id,
+                func.min(po.c.vendor_name).label("vendor_name"),
+                po.c.currency,
+                func.count().label("pos"),
+                func.sum(po.c.lines).label("lines"),
+                func.sum(po.c.cost).label("cost"),
+                func.avg(cast(self._seconds(po.c.acknowledged_at, po.c.sent_at), Float)).label(
+                    "confirm_seconds"
+                ),
+                func.avg(cast(self._seconds(po.c.first_shipment_at, po.c.sent_at), Float)).label(
+                    "ship_seconds"
+                ),
+                func.sum(case((came_due, 1), else_=0)).label("due"),
+                func.sum(case((on_time, 1), else_=0)).label("on_time"),
+                func.sum(case((cancelled, po.c.lines), else_=0)).label("cancelled_lines"),
+                func.sum(po.c.short_lines).label("short_lines"),
+            )
+            .group_by(po.c.vendor_id, po.c.currency)
+            .order_by(func.min(po.c.vendor_name), po.c.vendor_id)
+        )
+        return [
+            VendorPerformance(
+                vendor_id=row.vendor_id,
+                vendor_name=row.vendor_name,
+                currency=row.currency,
+                pos_sent=int(row.pos),
+                lines=int(row.lines or 0),
+                cost=Decimal(row.cost or 0).quantize(Decimal("0.01")),
+                avg_hours_to_confirm=_hours(row.confirm_seconds),
+                avg_hours_to_ship=_hours(row.ship_seconds),
+                due=int(row.due or 0),
+                on_time=int(row.on_time or 0),
+                cancelled_lines=int(row.cancelled_lines or 0),
+                short_shipped_lines=int(row.short_lines or 0),
+            )
+            for row in self._connection.execute(statement)
+        ]
+
+    def order_margins(
+        self, installation_id: InstallationId, query: ReportQuery, limit: int | None
+    ) -> Iterator[OrderMargin]:
+        """Per order, the drop-shipped lines of its POs sent in the range (cancelled POs left
+        out): what the customer paid for them and what the vendors charge; newest first."""
+        start, end = _range(query)
+        conditions = [_PO.c.sent_at >= start, _PO.c.sent_at < end]
+        if query.vendor_id is not None:
+            conditions.append(_PO.c.vendor_id == query.vendor_id)
+        return self._margins(installation_id, conditions, limit)
+
+    def order_margin(self, installation_id: InstallationId, order_id: str) -> list[OrderMargin]:
+        """The order's margin over all its POs that are not cancelled (one row per currency)."""
+        return list(self._margins(installation_id, [_PO.c.saleor_order_id == order_id], None))
+
+    def _margins(
+        self,
+        installation_id: InstallationId,
+        conditions: list[ColumnElement[bool]],
+        limit: int | None,
+    ) -> Iterator[OrderMargin]:
+        priced = and_(_LINES.c.unit_price.is_not(None), _LINES.c.price_currency == _PO.c.currency)
+        statement = (
+            select(
+                _PO.c.saleor_order_id,
+                func.min(_PO.c.order_number).label("order_number"),
+                _PO.c.currency,
+                func.sum(
+                    case((priced, _LINES.c.quantity * _LINES.c.unit_price), else_=literal(0))
+                ).label("revenue"),
+                func.sum(_LINES.c.quantity * _LINES.c.unit_cost).label("cost"),
+                func.min(case((priced, 1), else_=0)).label("all_priced"),
+            )
+            .join(_LINES, _LINES.c.purchase_order_id == _PO.c.id)
+            .where(
+                _PO.c.installation_id == installation_id,
+                _PO.c.status != POStatus.CANCELLED.value,
+                *conditions,
+            )
+            .group_by(_PO.c.saleor_order_id, _PO.c.currency)
+            .order_by(func.max(_PO.c.sent_at).desc(), _PO.c.saleor_order_id)
+        )
+        if limit is not None:
+            statement = statement.limit(limit)
+        for row in self._connection.execute(statement):
+            yield OrderMargin(
+                saleor_order_id=row.saleor_order_id,
+                order_number=row.order_number,
+                currency=row.currency,
+                revenue=Decimal(row.revenue or 0).quantize(Decimal("0.01")),
+                cost=Decimal(row.cost or 0).quantize(Decimal("0.01")),
+                priced=bool(row.all_priced),
+            )
+
+    def weeks(self, installation_id: InstallationId, query: ReportQuery) -> list[WeekFigures]:
+        po = self._sent_pos(installation_id, query)
+        week = self._bucket(po.c.sent_at, "week").label("week")
+        statement = (
+            select(
+                week, po.c.currency, func.count().label("pos"), func.sum(po.c.cost).label("cost")
+            )
+            .group_by(week, po.c.currency)
+            .order_by(week, po.c.currency)
+        )
+        return [
+            WeekFigures(
+                week=date.fromisoformat(str(row.week)[:10]),
+                currency=row.currency,
+                pos=int(row.pos),
+                cost=Decimal(row.cost or 0).quantize(Decimal("0.01")),
+            )
+            for row in self._connection.execute(statement)
+        ]
+
+    def on_time_by_month(
+        self, installation_id: InstallationId, query: ReportQuery, now: datetime
+    ) -> list[OnTimeMonth]:
+        po = self._sent_pos(installation_id, query)
+        came_due = self._came_due(po, now)
+        month = self._bucket(po.c.due_at, "month").label("month")
+        statement = (
+            select(
+                func.min(po.c.vendor_name).label("vendor_name"),
+                month,
+                func.count().label("due"),
+                func.sum(case((po.c.shipped_at <= po.c.due_at, 1), else_=0).cast(Integer)).label(
+                    "on_time"
+                ),
+            )
+            .where(came_due)
+            .group_by(po.c.vendor_id, month)
+            .order_by(func.min(po.c.vendor_name), month)
+        )
+        return [
+            OnTimeMonth(row.vendor_name, str(row.month), int(row.due), int(row.on_time or 0))
+            for row in self._connection.execute(statement)
+        ]
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds) / 3600, 1)

@@ -1,0 +1,12 @@
+"""Datetimes read back from storage, always aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were stored as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

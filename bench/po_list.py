@@ -1,0 +1,258 @@
+"""PO list and reports benchmark: the Purchase orders and Reports tabs' queries over 100,000 POs
+of one shop.
+
+    .venv/bin/python bench/po_list.py [--pos 100000] [--repeat 5] [--postgres-url URL]
+
+Set-up (not timed): a PostgreSQL database of its own (dropped at the end), migrated; one shop
+with 20 vendors and N POs over a year (2-3 lines each, statuses as a busy shop has them, a
+tenth of the sent POs past their due date), plus a second shop with as many POs so every query
+must keep to its tenant. Timed, each the median of --repeat runs through the app's own listing
+adapter (the SQL the page runs): the first page, a deep page (a cursor near the end), filters
+(status + vendor, created in one month, late, needs attention), search by PO number, order
+number and SKU, and the CSV export of one vendor's POs for a month; then the Reports tab for a
+year and for 90 days (every aggregate of the page, without and with drawing its charts), and
+the order-margin CSV for a year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+from app.adapters.charts import SvgCharts  # noqa: E402
+from app.adapters.crypto import TokenCipher  # noqa: E402
+from app.adapters.db import tables  # noqa: E402
+from app.adapters.db.engine import build_engine, upgrade_database  # noqa: E402
+from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
+from app.domain.installations import Installation, InstallationId, SaleorApiUrl  # noqa: E402
+from app.domain.po_list import Cursor, POListFilter, POListQuery, POListSort  # noqa: E402
+from app.domain.purchase_orders import POStatus  # noqa: E402
+from app.domain.reports import ReportQuery  # noqa: E402
+from app.services.po_list import export_purchase_orders_csv, purchase_order_list  # noqa: E402
+from app.services.reports import export_report_csv, reports_page  # noqa: E402
+
+YEAR_START = datetime(2025, 12, 1, tzinfo=UTC)
+STATUSES = [
+    (POStatus.SHIPPED, 70),
+    (POStatus.SENT, 12),
+    (POStatus.ACKNOWLEDGED, 6),
+    (POStatus.PARTIALLY_SHIPPED, 4),
+    (POStatus.CANCELLED, 5),
+    (POStatus.SEND_FAILED, 2),
+    (POStatus.CREATED, 1),
+]
+
+
+def _installation(uow_factory, url: str) -> InstallationId:
+    with uow_factory() as uow:
+        installation = uow.installations.save(
+            Installation(saleor_api_url=SaleorApiUrl(url), app_id="QXBwOjE=", token="t", jwks={})
+        )
+        uow.commit()
+    assert installation.id is not None
+    return installation.id
+
+
+def _seed(engine, installation_id: InstallationId, count: int, rng: random.Random) -> list[int]:
+    """``count`` POs over a year for 20 vendors; returns the vendor ids."""
+    with engine.begin() as connection:
+        vendor_ids = [
+            connection.execute(
+                insert(tables.vendors)
+                .values(
+                    installation_id=installation_id,
+                    name=f"Vendor {n:02d}",
+                    code=f"V{n:02d}",
+                    currency="USD",
+                    integration="email",
+                    emails_to=["po@vendor.test"],
+                    emails_cc=[],
+                    file_format="pdf",
+                    lead_time_days=5,
+                    po_notes="",
+                    active=True,
+                )
+                .returning(tables.vendors.c.id)
+            ).scalar_one()
+            for n in range(20)
+        ]
+    population = [status for status, _ in STATUSES]
+    weights = [weight for _, weight in STATUSES]
+    now = datetime.now(UTC)
+    batch = 5_000
+    for start in range(0, count, batch):
+        pos, lines = [], []
+        for n in range(start, min(start + batch, count)):
+            created = YEAR_START + timedelta(seconds=int(n * 365 * 86400 / count))
+            status = rng.choices(population, weights)[0]
+            sent = created + timedelta(minutes=5) if status is not POStatus.CREATED else None
+            due = sent + timedelta(days=5) if sent else None
+            if status in (POStatus.SENT, POStatus.ACKNOWLEDGED) and rng.random() < 0.1:
+                due = now - timedelta(days=rng.randint(1, 20))
+            vendor = rng.choice(vendor_ids)
+            pos.append(
+                {
+                    "installation_id": installation_id,
+                    "saleor_order_id": f"T3JkZXI6{installation_id}-{n}",
+                    "order_number": str(10_000 + n),
+                    "vendor_id": vendor,
+                    "vendor_name": f"Vendor {vendor_ids.index(vendor):02d}",
+                    "number": f"{10_000 + n}-1",
+                    "sequence": 1,
+                    "status": status.value,
+                    "currency": "USD",
+                    "ship_to": {},
+                    "customer_email": "c@x.test",
+                    "created_at": created,
+                    "sent_at": sent,
+                    "sent_via": "email" if sent else None,
+                    "failure_reason": "mailbox full" if status is POStatus.SEND_FAILED else None,
+                    "revision": 1 if sent else 0,
+                    "due_at": due,
+                }
+            )
+        with engine.begin() as connection:
+            ids = connection.execute(
+                insert(tables.purchase_orders).returning(tables.purchase_orders.c.id), pos
+            ).scalars()
+            for po_id, po in zip(ids, pos, strict=True):
+                for line in range(rng.randint(2, 3)):
+                    lines.append(
+                        {
+                            "installation_id": installation_id,
+                            "purchase_order_id": po_id,
+                            "order_line_id": f"{po['saleor_order_id']}-{line}",
+                            "sku": f"SKU-{rng.randint(1, 5000)}",
+                            "vendor_sku": f"VS-{rng.randint(1, 5000)}",
+                            "product_name": "Product",
+                            "variant_name": "",
+                            "quantity": rng.randint(1, 4),
+                            "unit_cost": Decimal("9.99"),
+                            "is_open": po["status"] != "cancelled",
+                        }
+                    )
+            connection.execute(insert(tables.po_lines), lines)
+    return vendor_ids
+
+
+def _median_ms(run, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+class _NoCharts:
+    def bars(self, *args: object, **kwargs: object) -> str:
+        return ""
+
+    def lines(self, *args: object, **kwargs: object) -> str:
+        return ""
+
+
+def _bench_reports(uow_factory, shop: InstallationId, repeat: int) -> None:
+    year = ReportQuery(date(2025, 12, 1), date(2026, 11, 30))
+    quarter = ReportQuery(date(2026, 9, 1), date(2026, 11, 29))
+    print("| report | median ms |")
+    print("|---|---|")
+    for label, query in (("a year", year), ("90 days", quarter)):
+        ms = _median_ms(lambda q=query: reports_page(uow_factory, _NoCharts(), shop, q), repeat)
+        print(f"| Reports tab, {label}, aggregates only | {ms:.0f} |")
+        ms = _median_ms(lambda q=query: reports_page(uow_factory, SvgCharts(), shop, q), repeat)
+        print(f"| Reports tab, {label}, with its 3 charts | {ms:.0f} |")
+    ms = _median_ms(lambda: export_report_csv(uow_factory, shop, year, "orders"), repeat)
+    print(f"| order margins CSV, a year | {ms:.0f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pos", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    options = parser.parse_args()
+
+    name = f"dropship_bench_{uuid.uuid4().hex[:8]}"
+    admin_url = options.postgres_url.replace("postgresql://", "postgresql+psycopg://")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = build_engine(options.postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        upgrade_database(engine)
+        uow_factory = lambda: SqlAlchemyUnitOfWork(engine, TokenCipher("bench-secret-key-0123"))  # noqa: E731
+        rng = random.Random(7)
+        shop = _installation(uow_factory, "https://shop.example.com/graphql/")
+        other = _installation(uow_factory, "https://other.example.com/graphql/")
+        started = time.perf_counter()
+        vendors = _seed(engine, shop, options.pos, rng)
+        _seed(engine, other, options.pos, rng)
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        seeded = time.perf_counter() - started
+        last_id = options.pos - 50  # a cursor near the end of the newest-first list
+        deep = Cursor((YEAR_START + timedelta(minutes=1)).isoformat(), last_id)
+        month = POListFilter(created_from=date(2026, 6, 1), created_to=date(2026, 6, 30))
+        cases = {
+            "first page (newest)": POListQuery(),
+            "deep page (cursor near the end)": POListQuery(after=deep),
+            "status sent + one vendor": POListQuery(
+                POListFilter(statuses=frozenset({POStatus.SENT}), vendor_id=vendors[3])
+            ),
+            "created in one month": POListQuery(month),
+            "late only": POListQuery(POListFilter(late_only=True)),
+            "needs attention": POListQuery(POListFilter(needs_attention=True)),
+            "search PO number": POListQuery(POListFilter(search=f"{10_000 + 4321}-1")),
+            "search order number": POListQuery(POListFilter(search=str(10_000 + 98765))),
+            "search SKU": POListQuery(POListFilter(search="SKU-1234")),
+            "sorted by vendor, page 1": POListQuery(sort=POListSort.VENDOR),
+        }
+        print(f"seeded {options.pos:,} POs per shop x 2 shops in {seeded:.0f} s")
+        print("| query | rows | median ms |")
+        print("|---|---|---|")
+        for label, query in cases.items():
+            rows = len(purchase_order_list(uow_factory, shop, query).page.rows)
+            ms = _median_ms(
+                lambda q=query: purchase_order_list(uow_factory, shop, q), options.repeat
+            )
+            print(f"| {label} | {rows} | {ms:.1f} |")
+        export_query = POListQuery(
+            POListFilter(
+                vendor_id=vendors[3], created_from=date(2026, 6, 1), created_to=date(2026, 6, 30)
+            )
+        )
+        export = export_purchase_orders_csv(uow_factory, shop, export_query)
+        ms = _median_ms(
+            lambda: export_purchase_orders_csv(uow_factory, shop, export_query), options.repeat
+        )
+        print(f"| CSV export, one vendor, one month | {export.count(chr(10)) - 1} | {ms:.1f} |")
+        everything = POListQuery()
+        started = time.perf_counter()
+        full = export_purchase_orders_csv(uow_factory, shop, everything)
+        print(
+            f"| CSV export, every PO | {full.count(chr(10)) - 1} |"
+            f" {(time.perf_counter() - started) * 1000:.0f} |"
+        )
+        _bench_reports(uow_factory, shop, options.repeat)
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
