@@ -16,28 +16,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("vendors", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("documents", sa.String(length=20), server_default="po", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("show_prices", sa.Boolean(), server_default=sa.text("true"), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("file_name_pattern", sa.String(length=60), server_default="", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("service_map", sa.JSON(), server_default="[]", nullable=False)
-        )
-        batch_op.add_column(sa.Column("carrier_accounts_encrypted", sa.Text(), nullable=True))
-    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("requested_service", sa.String(length=200), server_default="", nullable=False)
-        )
-        batch_op.add_column(sa.Column("ship_by", sa.Date(), nullable=True))
-        batch_op.add_column(
-            sa.Column("shipping_cost", sa.Numeric(precision=12, scale=2), nullable=True)
-        )
+    # Plain ADD COLUMNs: a batch (copy-and-move) on SQLite drops the vendors table, which
+    # foreign keys forbid as soon as a PO refers to a vendor.
+    for column in (
+        sa.Column("documents", sa.String(length=20), server_default="po", nullable=False),
+        sa.Column("show_prices", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("file_name_pattern", sa.String(length=60), server_default="", nullable=False),
+        sa.Column("service_map", sa.JSON(), server_default="[]", nullable=False),
+        sa.Column("carrier_accounts_encrypted", sa.Text(), nullable=True),
+    ):
+        op.add_column("vendors", column)
+    for column in (
+        sa.Column("requested_service", sa.String(length=200), server_default="", nullable=False),
+        sa.Column("ship_by", sa.Date(), nullable=True),
+        sa.Column("shipping_cost", sa.Numeric(precision=12, scale=2), nullable=True),
+    ):
+        op.add_column("purchase_orders", column)
     op.create_table(
         "shop_logos",
         sa.Column("installation_id", sa.Integer(), nullable=False),

@@ -19,8 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("purchase_orders") as batch:
-        batch.add_column(sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("purchase_orders", sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index(
         "ix_purchase_orders_listing", "purchase_orders", ["installation_id", "created_at", "id"]
     )
@@ -40,9 +39,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_po_lines_sku", "po_lines", ["installation_id", "sku"])
     op.create_index("ix_po_lines_vendor_sku", "po_lines", ["installation_id", "vendor_sku"])
-    with op.batch_alter_table("po_lines") as batch:
-        batch.add_column(sa.Column("unit_price", sa.Numeric(14, 4), nullable=True))
-        batch.add_column(sa.Column("price_currency", sa.String(length=3), nullable=True))
+    op.add_column("po_lines", sa.Column("unit_price", sa.Numeric(14, 4), nullable=True))
+    op.add_column("po_lines", sa.Column("price_currency", sa.String(length=3), nullable=True))
     _backfill_due_dates()
     _backfill_prices()
 

@@ -104,6 +104,24 @@ def test_pos_sent_before_due_dates_existed_become_due_after_their_vendors_lead_t
                 )
             )
 
+        snapshot = (
+            '{"lines": [{"id": "L1", "unitPrice": {"gross": {"amount": 12.5, "currency": "EUR"}}}]}'
+        )
+        connection.execute(
+            text(
+                "INSERT INTO orders (installation_id, saleor_order_id, number, status, snapshot,"
+                f" refreshed_at) VALUES (1, 'o1-1', '1', 'UNFULFILLED', '{snapshot}', '2026-01-01')"
+            )
+        )
+        for order_line in ("L1", "L-unknown"):
+            connection.execute(
+                text(
+                    "INSERT INTO po_lines (installation_id, purchase_order_id, order_line_id, sku,"
+                    " vendor_sku, product_name, variant_name, quantity, unit_cost, is_open)"
+                    f" VALUES (1, 1, '{order_line}', 'S', 'V', 'P', '', 1, 5, 1)"
+                )
+            )
+
     upgrade_database(engine)
 
     with engine.connect() as connection:
@@ -111,5 +129,12 @@ def test_pos_sent_before_due_dates_existed_become_due_after_their_vendors_lead_t
             text("SELECT number, due_at FROM purchase_orders ORDER BY number")
         )
         due = {number: due_at for number, due_at in rows}
+        prices = connection.execute(
+            text("SELECT order_line_id, unit_price, price_currency FROM po_lines ORDER BY id")
+        ).all()
     assert due == {"1-1": "2026-11-06 10:00:00.000000", "1-2": None, "1-3": None}
+    assert [(line, float(price) if price else None, cur) for line, price, cur in prices] == [
+        ("L1", 12.5, "EUR"),
+        ("L-unknown", None, None),
+    ]
     engine.dispose()
