@@ -19,7 +19,7 @@ from app.domain.purchase_orders import POStatus, days_late
 
 PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 100
-MAX_CURSOR_LENGTH = 400
+MAX_CURSOR_LENGTH = 1024  # a 120-character vendor name in 4-byte UTF-8, in base64, fits
 MAX_BULK = 200  # POs one bulk action may touch
 EXPORT_LIMIT = 100_000  # rows of one CSV export
 
@@ -65,7 +65,7 @@ class Cursor:
     id: int
 
     def encode(self) -> str:
-        raw = json.dumps([self.value, self.id], separators=(",", ":")).encode()
+        raw = json.dumps([self.value, self.id], separators=(",", ":"), ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
