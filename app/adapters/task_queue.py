@@ -55,6 +55,7 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "app.jobs.shop_schemas",
             "app.jobs.risk",
             "app.jobs.payments",
+            "app.jobs.billing",
         ],
     )
     celery.conf.update(
@@ -97,6 +98,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "poll-edi-vendors": {
                 "task": TaskName.POLL_EDI_VENDORS.value,
                 "schedule": 60.0,
+            },
+            "notify-lapsed-modules": {
+                "task": TaskName.NOTIFY_LAPSED_MODULES.value,
+                "schedule": 3600.0,
             },
             "prune-delivery-payloads": {
                 "task": TaskName.PRUNE_DELIVERY_PAYLOADS.value,

@@ -25,6 +25,7 @@ class TaskName(StrEnum):
     FOLLOW_PAYMENT = "app.jobs.payments.follow_payment_task"
     FOLLOW_PAYMENTS_IN_FLIGHT = "app.jobs.payments.follow_payments_in_flight_task"
     POLL_EDI_VENDORS = "app.jobs.edi.poll_edi_vendors_task"
+    NOTIFY_LAPSED_MODULES = "app.jobs.billing.notify_lapsed_modules_task"
 
     @property
     def short_name(self) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from app.domain.billing import BillingAccount
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
 from app.domain.orders import DropShipState, Order, OrderInfo
 from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
@@ -367,6 +368,26 @@ class PaymentAttemptRepository(Protocol):
         ...
 
 
+class BillingRepository(Protocol):
+    """Each shop's tier and modules, and the Stripe events processed (by event id)."""
+
+    def get(
+        self, installation_id: InstallationId, *, for_update: bool = False
+    ) -> BillingAccount: ...
+
+    def save(self, installation_id: InstallationId, account: BillingAccount) -> None: ...
+
+    def installation_for_customer(self, customer_id: str) -> InstallationId | None: ...
+
+    def with_subscriptions(self) -> list[tuple[InstallationId, BillingAccount]]: ...
+
+    def record_event(
+        self, event_id: str, kind: str, installation_id: InstallationId | None, now: datetime
+    ) -> bool:
+        """Note a Stripe event as processed; False when it was already (a replay or retry)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -386,6 +407,7 @@ class UnitOfWork(Protocol):
     risk_settings: RiskSettingsRepository
     payments: PaymentAttemptRepository
     edi: EdiRepository
+    billing: BillingRepository
 
     def __enter__(self) -> Self: ...
 

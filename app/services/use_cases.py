@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.services import (
+    billing,
     charges,
     dashboard_users,
     deliveries,
@@ -125,6 +126,15 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     edi_partners.edi_document,
     edi_inbound.poll_edi_vendor,
     edi_inbound.poll_edi_vendors,
+    # tiers and add-on modules, billed through Stripe (issue 13)
+    billing.is_module_active,
+    billing.set_tier,
+    billing.set_module_enabled,
+    billing.add_on_modules,
+    billing.start_module_checkout,
+    billing.billing_portal_url,
+    billing.process_stripe_event,
+    billing.notify_lapsed_modules,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import forms
     from app.web.api import install, operations, webhooks
     from app.web.app_pages import (
+        billing,
         edi,
         first_run,
         risk_settings,
@@ -162,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
         review,
         risk_settings,
         charge,
+        billing,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

@@ -521,3 +521,33 @@ edi_documents = Table(
     ),
     Index("ix_edi_documents_vendor", "installation_id", "vendor_id", "id"),
 )
+
+
+# What each shop pays for (issue 13, app/domain/billing.py): the operator's tier and modules,
+# and the Stripe subscriptions as their webhooks last described them (JSON, one per id).
+billing_accounts = Table(
+    "billing_accounts",
+    metadata,
+    Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tier", Integer, nullable=False, server_default="1"),
+    Column("enabled_modules", JSON, nullable=False),
+    Column("stripe_customer_id", String(255), nullable=False, server_default="", index=True),
+    Column("subscriptions", JSON, nullable=False),
+    Column("lapse_notified_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Stripe events processed, by Stripe's event id: a replayed or retried event is applied once.
+stripe_events = Table(
+    "stripe_events",
+    metadata,
+    Column("event_id", String(255), primary_key=True),
+    Column("type", String(100), nullable=False),
+    Column("installation_id", Integer, nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)

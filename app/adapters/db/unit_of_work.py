@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db.billing import SqlBillingRepository
 from app.adapters.db.catalogue import (
     SqlPlanRepository,
     SqlProductVendorRepository,
@@ -83,6 +84,7 @@ class SqlAlchemyUnitOfWork:
         self.risk_settings = SqlRiskSettingsRepository(self._connection, self._cipher)
         self.payments = SqlPaymentAttemptRepository(self._connection)
         self.edi = SqlEdiRepository(self._connection, self._cipher)
+        self.billing = SqlBillingRepository(self._connection)
         return self
 
     def __exit__(
