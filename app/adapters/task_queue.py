@@ -56,6 +56,7 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "app.jobs.risk",
             "app.jobs.payments",
             "app.jobs.billing",
+            "app.jobs.automation",
         ],
     )
     celery.conf.update(
@@ -97,6 +98,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             },
             "poll-edi-vendors": {
                 "task": TaskName.POLL_EDI_VENDORS.value,
+                "schedule": 60.0,
+            },
+            "queue-due-automation": {
+                "task": TaskName.QUEUE_DUE_AUTOMATION.value,
                 "schedule": 60.0,
             },
             "notify-lapsed-modules": {

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from app.domain.automation import AutomationRules, HoldReason
 from app.domain.billing import BillingAccount
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
 from app.domain.orders import DropShipState, Order, OrderInfo
@@ -388,6 +389,54 @@ class BillingRepository(Protocol):
         ...
 
 
+class AutomationOrderState(Protocol):
+    order_id: str
+    step: str
+    reasons: tuple[HoldReason, ...]
+    held_by_merchant: bool
+    next_check_at: datetime | None
+    updated_at: datetime
+
+
+class AutomationRepository(Protocol):
+    """Each shop's automation rules and each order's automatic state."""
+
+    def rules(self, installation_id: InstallationId) -> AutomationRules: ...
+
+    def save_rules(self, installation_id: InstallationId, rules: AutomationRules) -> None: ...
+
+    def get(
+        self, installation_id: InstallationId, order_id: str
+    ) -> AutomationOrderState | None: ...
+
+    def claim(
+        self, installation_id: InstallationId, order_id: str, now: datetime, until: datetime
+    ) -> bool:
+        """Lease the order to this run unless another run holds an unexpired lease."""
+        ...
+
+    def record(
+        self,
+        installation_id: InstallationId,
+        order_id: str,
+        *,
+        step: str,
+        reasons: tuple[HoldReason, ...],
+        next_check_at: datetime | None,
+        now: datetime,
+    ) -> None: ...
+
+    def set_held(
+        self, installation_id: InstallationId, order_id: str, held: bool, now: datetime
+    ) -> None: ...
+
+    def due(self, now: datetime, limit: int = 500) -> list[tuple[InstallationId, str]]: ...
+
+    def needs_attention(
+        self, installation_id: InstallationId, limit: int = 200
+    ) -> list[tuple[AutomationOrderState, str]]: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -408,6 +457,7 @@ class UnitOfWork(Protocol):
     payments: PaymentAttemptRepository
     edi: EdiRepository
     billing: BillingRepository
+    automation: AutomationRepository
 
     def __enter__(self) -> Self: ...
 

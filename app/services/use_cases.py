@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.services import (
+    automation,
     billing,
     charges,
     dashboard_users,
@@ -135,6 +136,17 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     billing.billing_portal_url,
     billing.process_stripe_event,
     billing.notify_lapsed_modules,
+    # automatic order processing (issue 13)
+    automation.advance_order,
+    automation.set_order_held,
+    automation.queue_order_advance,
+    automation.queue_advance_after_payment,
+    automation.queue_advance_after_shipment,
+    automation.queue_due_orders,
+    automation.order_automation,
+    automation.needs_attention,
+    automation.get_automation_rules,
+    automation.save_automation_rules,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

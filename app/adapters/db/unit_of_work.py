@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db.automation import SqlAutomationRepository
 from app.adapters.db.billing import SqlBillingRepository
 from app.adapters.db.catalogue import (
     SqlPlanRepository,
@@ -85,6 +86,7 @@ class SqlAlchemyUnitOfWork:
         self.payments = SqlPaymentAttemptRepository(self._connection)
         self.edi = SqlEdiRepository(self._connection, self._cipher)
         self.billing = SqlBillingRepository(self._connection)
+        self.automation = SqlAutomationRepository(self._connection)
         return self
 
     def __exit__(

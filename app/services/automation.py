@@ -1,0 +1,461 @@
+"""Automatic order processing (issue 13): advance an order one step at a time through the same
+services as the merchant's buttons, or hold it with its reasons.
+
+Exactly once comes from those services, not from here: ``approve_order`` records one decision
+(a second finds it taken), ``charge_order`` allows one charge in flight per order and charges
+nothing when the order is paid, ``create_purchase_orders`` never puts a line on two open POs,
+sends go through the outbound table's idempotency key, completion is a state. On top, a short
+lease keeps two runs (webhook retries, the sweep, a worker restarted mid-run) from working on
+the same order at once, and every run starts again from the stored facts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TypedDict
+
+from app.domain.automation import (
+    AutomationRules,
+    ChargeState,
+    HoldReason,
+    OrderFacts,
+    Step,
+    StepKind,
+    Verdict,
+    hold_reasons,
+    next_step,
+)
+from app.domain.billing import Module
+from app.domain.installations import InstallationId
+from app.domain.orders import DropShipState, Order
+from app.domain.payments import AttemptStatus, PaymentAction
+from app.errors import Invalid, NoOp, Permanent, Retryable
+from app.services import charges, orders, purchase_orders, risk_reviews, tasks
+from app.services.billing import module_active
+from app.services.billing_ports import BillingConfig
+from app.services.ports import RadarReader, SaleorGateway, TaskQueue
+from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.services.writeback_queue import queue_write_back
+
+logger = logging.getLogger(__name__)
+
+ACTOR = "automatic"
+MODULE = Module.AUTOMATIC_ORDER_PROCESSING
+LEASE = timedelta(seconds=120)
+RECHECK = timedelta(minutes=5)  # held or waiting orders are looked at again (DB reads only)
+MAX_STEPS = 6  # one run: review, approve, charge or create POs, and no more
+PAID = ("FULL", "OVERCHARGED")
+NOT_CHARGED_AFTER = (AttemptStatus.DECLINED, AttemptStatus.NO_ANSWER, AttemptStatus.NO_GATEWAY)
+
+
+class OrderBusy(Retryable):
+    """Another run holds the order's lease; this run tries again after a backoff, so facts
+    that arrived during the other run are not left for the periodic recheck."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Advanced:
+    """How a run ended: the last step, its hold reasons, and the steps it took."""
+
+    step: StepKind
+    reasons: tuple[HoldReason, ...] = ()
+    taken: tuple[StepKind, ...] = ()
+
+
+def _placed_at(order: Order) -> datetime:
+    raw = order.info.raw.get("created")
+    try:
+        placed = datetime.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        placed = None
+    if placed is None:
+        return _now()
+    return placed if placed.tzinfo else placed.replace(tzinfo=UTC)
+
+
+def _charge_state(uow: UnitOfWork, installation_id: InstallationId, order: Order) -> ChargeState:
+    """The order's payment as automation sees it: Saleor's copy first, then the app's charge."""
+    info = order.info
+    if info.is_paid or info.charge_status in PAID:
+        return ChargeState.CHARGED
+    attempts = [
+        attempt
+        for attempt in uow.payments.list_for_order(installation_id, info.id)
+        if attempt.action is PaymentAction.CHARGE
+    ]
+    latest = max(attempts, key=lambda attempt: attempt.id, default=None)
+    if latest is not None and latest.status.in_flight:
+        return ChargeState.PENDING
+    if latest is not None and latest.status is AttemptStatus.APPROVED:
+        return ChargeState.CHARGED  # Saleor's copy has not caught up yet
+    if latest is not None and latest.status in NOT_CHARGED_AFTER:
+        return ChargeState.DECLINED
+    if str(info.raw.get("authorizeStatus") or "") == "FULL":
+        return ChargeState.CHARGEABLE
+    return ChargeState.UNPAID
+
+
+def order_facts(
+    uow: UnitOfWork, installation_id: InstallationId, order: Order, held_by_merchant: bool
+) -> OrderFacts:
+    """The plain facts the rules need, from the app's own copy (no Saleor call)."""
+    review = uow.risk_reviews.get(installation_id, order.saleor_order_id)
+    plan = orders.load_plan(uow, installation_id, order)
+    pos = uow.purchase_orders.list_for_order(installation_id, order.saleor_order_id)
+    total = order.info.total
+    return OrderFacts(
+        placed_at=_placed_at(order),
+        verdict=Verdict(review.verdict.value) if review else None,
+        decision=review.decision.value if review and review.decision else None,
+        charge=_charge_state(uow, installation_id, order),
+        line_vendors=tuple(line.vendor_id for line in plan.lines),
+        total=total.amount if total else None,
+        customer_note=str(order.info.raw.get("customerNote") or "")[:2000],
+        held_by_merchant=held_by_merchant,
+        has_open_pos=any(po.status.is_open for po in pos),
+        all_drop_shipped_fulfilled=order.is_fully_fulfilled(plan.drop_shipped_line_ids),
+        complete=order.state is DropShipState.COMPLETE,
+    )
+
+
+def _look(
+    uow_factory: UnitOfWorkFactory,
+    billing_config: BillingConfig,
+    installation_id: InstallationId,
+    order_id: str,
+) -> Step | None:
+    """The next step, or None when automation is off for the shop or the order is unknown."""
+    with uow_factory() as uow:
+        if not module_active(uow, billing_config, installation_id, MODULE):
+            return None
+        order = uow.orders.get(installation_id, order_id)
+        if order is None:
+            return None
+        state = uow.automation.get(installation_id, order_id)
+        rules = uow.automation.rules(installation_id)
+        facts = order_facts(uow, installation_id, order, bool(state and state.held_by_merchant))
+    return next_step(facts, rules, _now())
+
+
+def advance_order(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    radar: RadarReader,
+    queue: TaskQueue,
+    billing_config: BillingConfig,
+    installation_id: InstallationId,
+    order_id: str,
+) -> Advanced:
+    """Take the order as far as the rules allow now, by the buttons' own services (actor
+    "automatic"), and record where it stopped; a shop without the module gets nothing done."""
+    now = _now()
+    with uow_factory() as uow:
+        if not module_active(uow, billing_config, installation_id, MODULE):
+            raise NoOp("Automatic order processing is not active for this shop.")
+        if not uow.automation.claim(installation_id, order_id, now, now + LEASE):
+            uow.commit()
+            raise OrderBusy("Another run is advancing this order: looking again shortly.")
+        uow.commit()
+    taken: list[StepKind] = []
+    step = Step(StepKind.DONE)
+    try:
+        for _ in range(MAX_STEPS):
+            looked = _look(uow_factory, billing_config, installation_id, order_id)
+            if looked is None:
+                step = Step(StepKind.DONE)
+                break
+            step = looked
+            if not _take(uow_factory, saleor, radar, queue, installation_id, order_id, step):
+                break
+            taken.append(step.kind)
+    finally:
+        _record(uow_factory, queue, installation_id, order_id, step)
+    return Advanced(step.kind, step.reasons, tuple(taken))
+
+
+class _Ids(TypedDict):
+    installation_id: InstallationId
+    order_id: str
+
+
+def _take(
+    uow_factory: UnitOfWorkFactory,
+    saleor: SaleorGateway,
+    radar: RadarReader,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    order_id: str,
+    step: Step,
+) -> bool:
+    """Do one step; True when the run should look again at once (the step finished here)."""
+    ids = _Ids(installation_id=installation_id, order_id=order_id)
+    try:
+        if step.kind is StepKind.REVIEW:
+            risk_reviews.review_order_risk(uow_factory, saleor, radar, **ids)
+            return True
+        if step.kind is StepKind.APPROVE:
+            risk_reviews.approve_order(uow_factory, saleor, queue, actor=ACTOR, **ids)
+            return True
+        if step.kind is StepKind.CHARGE:
+            charges.charge_order(uow_factory, saleor, queue, actor=ACTOR, **ids)
+            return True  # approved at once (the next look sees it) or pending (it waits)
+        if step.kind is StepKind.CREATE_POS:
+            created = purchase_orders.create_purchase_orders(
+                uow_factory, queue, actor=ACTOR, send=True, **ids
+            )
+            _note(uow_factory, queue, installation_id, order_id, f"{len(created)} PO(s) created")
+            return False
+        if step.kind is StepKind.COMPLETE:
+            orders.complete_order(uow_factory, queue, actor=ACTOR, **ids)
+            return False
+    except Retryable:
+        raise
+    except (Permanent, NoOp) as error:
+        # A merchant's click (or another run) got there first, or the step was refused: the
+        # next look starts from the facts as they are now.
+        logger.info("automatic %s of %s: %s", step.kind.value, order_id, error.message)
+        return step.kind in {StepKind.APPROVE, StepKind.CHARGE}
+    return False
+
+
+def _note(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    order_id: str,
+    what: str,
+) -> None:
+    with uow_factory() as uow:
+        queue_write_back(uow, queue, installation_id, order_id, f"Drop-ship (automatic): {what}.")
+        uow.commit()
+
+
+def _record(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    order_id: str,
+    step: Step,
+) -> None:
+    """Where the order stopped; a new hold is noted on the Saleor order once."""
+    now = _now()
+    next_check = step.until
+    if step.kind in {StepKind.HOLD, StepKind.WAIT} and next_check is None:
+        next_check = now + RECHECK
+    with uow_factory() as uow:
+        before = uow.automation.get(installation_id, order_id)
+        uow.automation.record(
+            installation_id,
+            order_id,
+            step=step.kind.value,
+            reasons=step.reasons,
+            next_check_at=next_check,
+            now=now,
+        )
+        if step.kind is StepKind.HOLD and (before is None or before.reasons != step.reasons):
+            texts = " ".join(reason.text for reason in step.reasons)
+            queue_write_back(
+                uow, queue, installation_id, order_id, f"Drop-ship (automatic): held. {texts}"
+            )
+        uow.commit()
+
+
+# --- the merchant's controls ----------------------------------------------------------------
+
+
+def set_order_held(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    installation_id: InstallationId,
+    order_id: str,
+    held: bool,
+    actor: str,
+) -> None:
+    """The widget's "Hold" / "Resume": automation leaves the order alone until resumed."""
+    with uow_factory() as uow:
+        if uow.orders.get(installation_id, order_id) is None:
+            raise Permanent("This order has not reached the app yet.")
+        uow.automation.set_held(installation_id, order_id, held, _now())
+        verb = "held" if held else "resumed"
+        queue_write_back(
+            uow, queue, installation_id, order_id, f"Drop-ship automation {verb} by {actor}."
+        )
+        if not held:
+            uow.after_commit(lambda: _enqueue(queue, installation_id, order_id))
+        uow.commit()
+
+
+def _enqueue(queue: TaskQueue, installation_id: InstallationId, order_id: str) -> None:
+    try:
+        queue.enqueue(tasks.ADVANCE_ORDER, installation_id=installation_id, order_id=order_id)
+    except Retryable as error:  # the sweep looks again within minutes
+        logger.warning("automation of %s not queued: %s", order_id, error.message)
+
+
+def queue_order_advance(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    billing_config: BillingConfig,
+    installation_id: InstallationId,
+    order_id: str,
+) -> bool:
+    """After anything that may move an order on (a webhook, a review, a charge's end, a
+    shipment written): queue its automatic run, only for a shop with the module."""
+    with uow_factory() as uow:
+        if not module_active(uow, billing_config, installation_id, MODULE):
+            return False
+    _enqueue(queue, installation_id, order_id)
+    return True
+
+
+def queue_advance_after_payment(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    billing_config: BillingConfig,
+    installation_id: InstallationId,
+    attempt_id: int,
+) -> bool:
+    """A charge reached its end: the order may go on."""
+    with uow_factory() as uow:
+        attempt = uow.payments.get(installation_id, attempt_id)
+    if attempt is None or attempt.status.in_flight:
+        return False
+    return queue_order_advance(
+        uow_factory, queue, billing_config, installation_id, attempt.order_id
+    )
+
+
+def queue_advance_after_shipment(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    billing_config: BillingConfig,
+    installation_id: InstallationId,
+    shipment_id: int,
+) -> bool:
+    """A shipment was written to Saleor: the order may be complete."""
+    with uow_factory() as uow:
+        shipment = uow.shipments.get(installation_id, shipment_id)
+    if shipment is None:
+        return False
+    return queue_order_advance(
+        uow_factory, queue, billing_config, installation_id, shipment.saleor_order_id
+    )
+
+
+def queue_due_orders(uow_factory: UnitOfWorkFactory, queue: TaskQueue) -> int:
+    """The beat sweep: orders whose hold window ended, and held or waiting orders' rechecks."""
+    with uow_factory() as uow:
+        due = uow.automation.due(_now())
+    for installation_id, order_id in due:
+        _enqueue(queue, installation_id, order_id)
+    return len(due)
+
+
+@dataclass(frozen=True)
+class OrderAutomation:
+    """The widget's view: whether automation runs for the order, and why it waits."""
+
+    active: bool
+    step: str
+    reasons: tuple[HoldReason, ...]
+    held_by_merchant: bool
+
+
+def order_automation(
+    uow_factory: UnitOfWorkFactory,
+    billing_config: BillingConfig,
+    installation_id: InstallationId,
+    order_id: str,
+) -> OrderAutomation:
+    with uow_factory() as uow:
+        active = module_active(uow, billing_config, installation_id, MODULE)
+        state = uow.automation.get(installation_id, order_id)
+        order = uow.orders.get(installation_id, order_id)
+        reasons: tuple[HoldReason, ...] = ()
+        if active and order is not None:
+            held = bool(state and state.held_by_merchant)
+            facts = order_facts(uow, installation_id, order, held)
+            reasons = tuple(hold_reasons(facts, uow.automation.rules(installation_id)))
+    return OrderAutomation(
+        active=active,
+        step=state.step if state else "new",
+        reasons=reasons,
+        held_by_merchant=bool(state and state.held_by_merchant),
+    )
+
+
+@dataclass(frozen=True)
+class HeldOrder:
+    order_id: str
+    number: str
+    reasons: tuple[HoldReason, ...]
+    since: datetime
+
+
+def needs_attention(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId
+) -> list[HeldOrder]:
+    """The app page's "Needs attention": orders automation holds, and why."""
+    with uow_factory() as uow:
+        rows = uow.automation.needs_attention(installation_id)
+    return [
+        HeldOrder(state.order_id, number, state.reasons, state.updated_at) for state, number in rows
+    ]
+
+
+def get_automation_rules(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId
+) -> AutomationRules:
+    with uow_factory() as uow:
+        return uow.automation.rules(installation_id)
+
+
+def save_automation_rules(
+    uow_factory: UnitOfWorkFactory,
+    billing_config: BillingConfig,
+    installation_id: InstallationId,
+    rules: AutomationRules,
+) -> AutomationRules:
+    """Settings -> Automation; only while the module is active for the shop."""
+    with uow_factory() as uow:
+        if not module_active(uow, billing_config, installation_id, MODULE):
+            raise Permanent("Automatic order processing is not active for this shop.")
+        uow.automation.save_rules(installation_id, rules)
+        uow.commit()
+    return rules
+
+
+def clean_automation_form(data: dict[str, str]) -> AutomationRules:
+    """The Settings -> Automation form into rules; a bad field names itself."""
+    try:
+        hold_minutes = int(data.get("hold_minutes", "0").strip() or "0")
+    except ValueError:
+        raise Invalid("Enter the hold window in whole minutes.", field="hold_minutes") from None
+    if not 0 <= hold_minutes <= 10_080:
+        raise Invalid("The hold window is 0 to 10080 minutes (7 days).", field="hold_minutes")
+    raw_total = data.get("max_total", "").strip()
+    try:
+        max_total = Decimal(raw_total) if raw_total else None
+    except ArithmeticError:
+        raise Invalid("Enter the limit as an amount, e.g. 500.00.", field="max_total") from None
+    if max_total is not None and (not max_total.is_finite() or max_total < 0):
+        raise Invalid("Enter the limit as an amount, e.g. 500.00.", field="max_total")
+    vendors = data.get("vendors_needing_approval", "")
+    try:
+        approval = frozenset(int(v) for v in vendors.split(",") if v.strip())
+    except ValueError:
+        raise Invalid("Choose vendors from the list.", field="vendors_needing_approval") from None
+    return AutomationRules(
+        paused=data.get("paused") == "1",
+        charge_automatically=data.get("charge_automatically") == "1",
+        hold_minutes=hold_minutes,
+        max_total=max_total,
+        vendors_needing_approval=approval,
+    )
