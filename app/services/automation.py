@@ -46,6 +46,9 @@ ACTOR = "automatic"
 MODULE = Module.AUTOMATIC_ORDER_PROCESSING
 LEASE = timedelta(seconds=120)
 RECHECK = timedelta(minutes=5)  # held or waiting orders are looked at again (DB reads only)
+ACTIONS = frozenset(
+    {StepKind.REVIEW, StepKind.APPROVE, StepKind.CHARGE, StepKind.CREATE_POS, StepKind.COMPLETE}
+)
 MAX_STEPS = 6  # one run: review, approve, charge or create POs, and no more
 PAID = ("FULL", "OVERCHARGED")
 NOT_CHARGED_AFTER = (AttemptStatus.DECLINED, AttemptStatus.NO_ANSWER, AttemptStatus.NO_GATEWAY)
@@ -172,9 +175,10 @@ def advance_order(
                 step = Step(StepKind.DONE)
                 break
             step = looked
+            if step.kind in ACTIONS:
+                taken.append(step.kind)
             if not _take(uow_factory, saleor, radar, queue, installation_id, order_id, step):
                 break
-            taken.append(step.kind)
     finally:
         _record(uow_factory, queue, installation_id, order_id, step)
     return Advanced(step.kind, step.reasons, tuple(taken))
@@ -259,7 +263,9 @@ def _record(
             next_check_at=next_check,
             now=now,
         )
-        if step.kind is StepKind.HOLD and (before is None or before.reasons != step.reasons):
+        transient = step.reasons == (HoldReason.CHARGE_PENDING,)  # its end moves it on
+        changed = before is None or before.reasons != step.reasons
+        if step.kind is StepKind.HOLD and changed and not transient:
             texts = " ".join(reason.text for reason in step.reasons)
             queue_write_back(
                 uow, queue, installation_id, order_id, f"Drop-ship (automatic): held. {texts}"
