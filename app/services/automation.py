@@ -32,7 +32,7 @@ from app.domain.billing import Module
 from app.domain.installations import InstallationId
 from app.domain.orders import DropShipState, Order
 from app.domain.payments import AttemptStatus, PaymentAction
-from app.errors import Invalid, NoOp, Permanent, Retryable
+from app.errors import Invalid, NoOp, NotAllowed, Permanent, Retryable
 from app.services import charges, orders, purchase_orders, risk_reviews, tasks
 from app.services.billing import module_active
 from app.services.billing_ports import BillingConfig
@@ -432,7 +432,7 @@ def save_automation_rules(
     """Settings -> Automation; only while the module is active for the shop."""
     with uow_factory() as uow:
         if not module_active(uow, billing_config, installation_id, MODULE):
-            raise Permanent("Automatic order processing is not active for this shop.")
+            raise NotAllowed("Automatic order processing is not active for this shop.")
         uow.automation.save_rules(installation_id, rules)
         uow.commit()
     return rules
