@@ -75,6 +75,7 @@ class Mailbox:
         self.seen = 0
         self.arrived: dict[str, float] = {}  # order number -> last PO email's arrival
         self.per_po: Counter[str] = Counter()
+        self.lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
@@ -94,11 +95,17 @@ class Mailbox:
         messages = self.smtp.messages[self.seen :]
         self.seen += len(messages)
         now = time.monotonic()
-        for message in messages:
-            match = PO_NUMBER.search(str(message.message["Subject"]))
-            if match:
-                self.per_po[match.group(0)] += 1
-                self.arrived[match.group(1)] = now
+        with self.lock:
+            for message in messages:
+                match = PO_NUMBER.search(str(message.message["Subject"]))
+                if match:
+                    self.per_po[match.group(0)] += 1
+                    self.arrived[match.group(1)] = now
+
+    def emailed(self) -> Counter[str]:
+        """PO emails per order number so far."""
+        with self.lock:
+            return Counter(po.split("-")[0] for po in self.per_po)
 
 
 def _expected_pos(order: dict[str, Any]) -> int:
@@ -149,7 +156,7 @@ def _drive(stack: Stack, count: int, rng: random.Random, timeout: float) -> dict
         saleor.send_order(order, *rolls[index])
 
     def done() -> int:
-        emailed = Counter(po.split("-")[0] for po in mailbox.per_po)
+        emailed = mailbox.emailed()
         return sum(1 for number, n in expected.items() if emailed[number] >= n)
 
     started = time.monotonic()

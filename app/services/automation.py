@@ -14,25 +14,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import TypedDict
 
 from app.domain.automation import (
-    AutomationRules,
     ChargeState,
     HoldReason,
     OrderFacts,
     Step,
     StepKind,
     Verdict,
-    hold_reasons,
     next_step,
 )
 from app.domain.billing import Module
 from app.domain.installations import InstallationId
 from app.domain.orders import DropShipState, Order
 from app.domain.payments import AttemptStatus, PaymentAction
-from app.errors import Invalid, NoOp, NotAllowed, Permanent, Retryable
+from app.errors import NoOp, Permanent, Retryable
 from app.services import charges, orders, purchase_orders, risk_reviews, tasks
 from app.services.billing import module_active
 from app.services.billing_ports import BillingConfig
@@ -273,195 +270,8 @@ def _record(
         uow.commit()
 
 
-# --- the merchant's controls ----------------------------------------------------------------
-
-
-def set_order_held(
-    uow_factory: UnitOfWorkFactory,
-    queue: TaskQueue,
-    installation_id: InstallationId,
-    order_id: str,
-    held: bool,
-    actor: str,
-) -> None:
-    """The widget's "Hold" / "Resume": automation leaves the order alone until resumed."""
-    with uow_factory() as uow:
-        if uow.orders.get(installation_id, order_id) is None:
-            raise Permanent("This order has not reached the app yet.")
-        uow.automation.set_held(installation_id, order_id, held, _now())
-        verb = "held" if held else "resumed"
-        queue_write_back(
-            uow, queue, installation_id, order_id, f"Drop-ship automation {verb} by {actor}."
-        )
-        if not held:
-            uow.after_commit(lambda: _enqueue(queue, installation_id, order_id))
-        uow.commit()
-
-
-def _enqueue(queue: TaskQueue, installation_id: InstallationId, order_id: str) -> None:
+def enqueue_advance(queue: TaskQueue, installation_id: InstallationId, order_id: str) -> None:
     try:
         queue.enqueue(tasks.ADVANCE_ORDER, installation_id=installation_id, order_id=order_id)
     except Retryable as error:  # the sweep looks again within minutes
         logger.warning("automation of %s not queued: %s", order_id, error.message)
-
-
-def queue_order_advance(
-    uow_factory: UnitOfWorkFactory,
-    queue: TaskQueue,
-    billing_config: BillingConfig,
-    installation_id: InstallationId,
-    order_id: str,
-) -> bool:
-    """After anything that may move an order on (a webhook, a review, a charge's end, a
-    shipment written): queue its automatic run, only for a shop with the module."""
-    with uow_factory() as uow:
-        if not module_active(uow, billing_config, installation_id, MODULE):
-            return False
-    _enqueue(queue, installation_id, order_id)
-    return True
-
-
-def queue_advance_after_payment(
-    uow_factory: UnitOfWorkFactory,
-    queue: TaskQueue,
-    billing_config: BillingConfig,
-    installation_id: InstallationId,
-    attempt_id: int,
-) -> bool:
-    """A charge reached its end: the order may go on."""
-    with uow_factory() as uow:
-        attempt = uow.payments.get(installation_id, attempt_id)
-    if attempt is None or attempt.status.in_flight:
-        return False
-    return queue_order_advance(
-        uow_factory, queue, billing_config, installation_id, attempt.order_id
-    )
-
-
-def queue_advance_after_shipment(
-    uow_factory: UnitOfWorkFactory,
-    queue: TaskQueue,
-    billing_config: BillingConfig,
-    installation_id: InstallationId,
-    shipment_id: int,
-) -> bool:
-    """A shipment was written to Saleor: the order may be complete."""
-    with uow_factory() as uow:
-        shipment = uow.shipments.get(installation_id, shipment_id)
-    if shipment is None:
-        return False
-    return queue_order_advance(
-        uow_factory, queue, billing_config, installation_id, shipment.saleor_order_id
-    )
-
-
-def queue_due_orders(uow_factory: UnitOfWorkFactory, queue: TaskQueue) -> int:
-    """The beat sweep: orders whose hold window ended, and held or waiting orders' rechecks."""
-    with uow_factory() as uow:
-        due = uow.automation.due(_now())
-    for installation_id, order_id in due:
-        _enqueue(queue, installation_id, order_id)
-    return len(due)
-
-
-@dataclass(frozen=True)
-class OrderAutomation:
-    """The widget's view: whether automation runs for the order, and why it waits."""
-
-    active: bool
-    step: str
-    reasons: tuple[HoldReason, ...]
-    held_by_merchant: bool
-
-
-def order_automation(
-    uow_factory: UnitOfWorkFactory,
-    billing_config: BillingConfig,
-    installation_id: InstallationId,
-    order_id: str,
-) -> OrderAutomation:
-    with uow_factory() as uow:
-        active = module_active(uow, billing_config, installation_id, MODULE)
-        state = uow.automation.get(installation_id, order_id)
-        order = uow.orders.get(installation_id, order_id)
-        reasons: tuple[HoldReason, ...] = ()
-        if active and order is not None:
-            held = bool(state and state.held_by_merchant)
-            facts = order_facts(uow, installation_id, order, held)
-            reasons = tuple(hold_reasons(facts, uow.automation.rules(installation_id)))
-    return OrderAutomation(
-        active=active,
-        step=state.step if state else "new",
-        reasons=reasons,
-        held_by_merchant=bool(state and state.held_by_merchant),
-    )
-
-
-@dataclass(frozen=True)
-class HeldOrder:
-    order_id: str
-    number: str
-    reasons: tuple[HoldReason, ...]
-    since: datetime
-
-
-def needs_attention(
-    uow_factory: UnitOfWorkFactory, installation_id: InstallationId
-) -> list[HeldOrder]:
-    """The app page's "Needs attention": orders automation holds, and why."""
-    with uow_factory() as uow:
-        rows = uow.automation.needs_attention(installation_id)
-    return [
-        HeldOrder(state.order_id, number, state.reasons, state.updated_at) for state, number in rows
-    ]
-
-
-def get_automation_rules(
-    uow_factory: UnitOfWorkFactory, installation_id: InstallationId
-) -> AutomationRules:
-    with uow_factory() as uow:
-        return uow.automation.rules(installation_id)
-
-
-def save_automation_rules(
-    uow_factory: UnitOfWorkFactory,
-    billing_config: BillingConfig,
-    installation_id: InstallationId,
-    rules: AutomationRules,
-) -> AutomationRules:
-    """Settings -> Automation; only while the module is active for the shop."""
-    with uow_factory() as uow:
-        if not module_active(uow, billing_config, installation_id, MODULE):
-            raise NotAllowed("Automatic order processing is not active for this shop.")
-        uow.automation.save_rules(installation_id, rules)
-        uow.commit()
-    return rules
-
-
-def clean_automation_form(data: dict[str, str]) -> AutomationRules:
-    """The Settings -> Automation form into rules; a bad field names itself."""
-    try:
-        hold_minutes = int(data.get("hold_minutes", "0").strip() or "0")
-    except ValueError:
-        raise Invalid("Enter the hold window in whole minutes.", field="hold_minutes") from None
-    if not 0 <= hold_minutes <= 10_080:
-        raise Invalid("The hold window is 0 to 10080 minutes (7 days).", field="hold_minutes")
-    raw_total = data.get("max_total", "").strip()
-    try:
-        max_total = Decimal(raw_total) if raw_total else None
-    except ArithmeticError:
-        raise Invalid("Enter the limit as an amount, e.g. 500.00.", field="max_total") from None
-    if max_total is not None and (not max_total.is_finite() or max_total < 0):
-        raise Invalid("Enter the limit as an amount, e.g. 500.00.", field="max_total")
-    vendors = data.get("vendors_needing_approval", "")
-    try:
-        approval = frozenset(int(v) for v in vendors.split(",") if v.strip())
-    except ValueError:
-        raise Invalid("Choose vendors from the list.", field="vendors_needing_approval") from None
-    return AutomationRules(
-        paused=data.get("paused") == "1",
-        charge_automatically=data.get("charge_automatically") == "1",
-        hold_minutes=hold_minutes,
-        max_total=max_total,
-        vendors_needing_approval=approval,
-    )

@@ -11,7 +11,7 @@ from typing import Any
 from app.domain.installations import Installation
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
 from app.errors import Invalid, NoOp, Permanent, Retryable, Unauthenticated
-from app.services import automation, charges, orders, reconcile, signing_keys, tasks
+from app.services import automation_triggers, charges, orders, reconcile, signing_keys, tasks
 from app.services.billing_ports import BillingConfig
 from app.services.ports import (
     DeliveryInbox,
@@ -225,7 +225,7 @@ def process_delivery(
                 uow_factory, saleor, queue, delivery.installation_id, order_id
             )
         if queue is not None and billing_config is not None:  # issue 13: only with the module
-            automation.queue_order_advance(
+            automation_triggers.queue_order_advance(
                 uow_factory, queue, billing_config, delivery.installation_id, order_id
             )
     with uow_factory() as uow:

@@ -13,6 +13,8 @@ from typing import Any
 
 from app.services import (
     automation,
+    automation_controls,
+    automation_triggers,
     billing,
     charges,
     dashboard_users,
@@ -138,15 +140,15 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     billing.notify_lapsed_modules,
     # automatic order processing (issue 13)
     automation.advance_order,
-    automation.set_order_held,
-    automation.queue_order_advance,
-    automation.queue_advance_after_payment,
-    automation.queue_advance_after_shipment,
-    automation.queue_due_orders,
-    automation.order_automation,
-    automation.needs_attention,
-    automation.get_automation_rules,
-    automation.save_automation_rules,
+    automation_controls.set_order_held,
+    automation_controls.order_automation,
+    automation_controls.needs_attention,
+    automation_controls.get_automation_rules,
+    automation_controls.save_automation_rules,
+    automation_triggers.queue_order_advance,
+    automation_triggers.queue_advance_after_payment,
+    automation_triggers.queue_advance_after_shipment,
+    automation_triggers.queue_due_orders,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

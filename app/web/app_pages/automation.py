@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from app.domain.automation import AutomationRules
 from app.errors import Invalid
-from app.services.automation import clean_automation_form
+from app.services.automation_controls import clean_automation_form
 from app.web import use_cases
 from app.web.app_pages import settings as settings_page
 from app.web.auth import current_user, require_dashboard_context

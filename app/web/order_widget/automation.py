@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, request
 
-from app.services.automation import OrderAutomation
+from app.services.automation_controls import OrderAutomation
 from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context
 from app.web.order_widget.view import Outcome, widget_action
