@@ -42,7 +42,11 @@ logger = logging.getLogger(__name__)
 ACTOR = "automatic"
 MODULE = Module.AUTOMATIC_ORDER_PROCESSING
 LEASE = timedelta(seconds=120)
-RECHECK = timedelta(minutes=5)  # held or waiting orders are looked at again (DB reads only)
+# Held orders are looked at again every 5 minutes (the merchant may have approved or charged
+# by hand), orders waiting for tracking every hour (a written shipment queues a run at once);
+# database reads only.
+RECHECK_HELD = timedelta(minutes=5)
+RECHECK_WAITING = timedelta(hours=1)
 ACTIONS = frozenset(
     {StepKind.REVIEW, StepKind.APPROVE, StepKind.CHARGE, StepKind.CREATE_POS, StepKind.COMPLETE}
 )
@@ -248,8 +252,10 @@ def _record(
     """Where the order stopped; a new hold is noted on the Saleor order once."""
     now = _now()
     next_check = step.until
-    if step.kind in {StepKind.HOLD, StepKind.WAIT} and next_check is None:
-        next_check = now + RECHECK
+    if step.kind is StepKind.HOLD:
+        next_check = now + RECHECK_HELD
+    elif step.kind is StepKind.WAIT and next_check is None:
+        next_check = now + RECHECK_WAITING
     with uow_factory() as uow:
         before = uow.automation.get(installation_id, order_id)
         uow.automation.record(
