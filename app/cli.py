@@ -86,28 +86,22 @@ def register_commands(app: Flask) -> None:
         value = _operator(container().use_cases.set_tier, domain=saleor_domain, tier=tier)
         click.echo(f"{saleor_domain}: tier {value}")
 
-    @app.cli.command("enable-module")
-    @click.argument("saleor_domain")
-    @click.argument("module")
-    def enable_module(saleor_domain: str, module: str) -> None:
-        """Turn an add-on module on for a shop (e.g. automatic_order_processing)."""
-        chosen = _operator(
-            container().use_cases.set_module_enabled,
-            domain=saleor_domain,
-            module=module,
-            enabled=True,
-        )
-        click.echo(f"{saleor_domain}: {chosen.value} enabled")
+    for name, enabled in (("enable-module", True), ("disable-module", False)):
+        _module_command(app, name, enabled)
 
-    @app.cli.command("disable-module")
+
+def _module_command(app: Flask, name: str, enabled: bool) -> None:
+    """``enable-module`` / ``disable-module <saleor domain> <module>``: the operator turns an
+    add-on module on or off for a shop (what Stripe bills is not touched)."""
+
+    @app.cli.command(name, help=_module_command.__doc__)
     @click.argument("saleor_domain")
     @click.argument("module")
-    def disable_module(saleor_domain: str, module: str) -> None:
-        """Turn an operator-enabled module off (what Stripe bills is not touched)."""
+    def command(saleor_domain: str, module: str) -> None:
         chosen = _operator(
             container().use_cases.set_module_enabled,
             domain=saleor_domain,
             module=module,
-            enabled=False,
+            enabled=enabled,
         )
-        click.echo(f"{saleor_domain}: {chosen.value} disabled")
+        click.echo(f"{saleor_domain}: {chosen.value} {'enabled' if enabled else 'disabled'}")
