@@ -20,7 +20,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     settings = settings or (container.settings if container else load_settings())
     configure_logging(settings.log_level, json_lines=settings.environment == "production")
-    never_log(*settings.secret_keys, settings.smtp_password, settings.metrics_token)
+    never_log(
+        *settings.secret_keys,
+        settings.smtp_password,
+        settings.metrics_token,
+        settings.stripe_secret_key,
+        settings.stripe_webhook_secret,
+    )
     flask_app = Flask(
         __name__,
         static_folder=str(settings.dashboard_dir / "static"),

@@ -7,6 +7,7 @@ import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,11 +34,15 @@ from app.adapters.saleor.manifest import build_manifest
 from app.adapters.saleor.parsing import manifest_subscriptions
 from app.adapters.saleor.signatures import SaleorSignatureVerifier
 from app.adapters.sftp import AsyncsshTransport
+from app.adapters.stripe_billing import StripeBilling
 from app.adapters.stripe_radar import StripeRadar
 from app.adapters.task_queue import CeleryTaskQueue, QueueUnavailable, build_celery
+from app.domain.billing import Module
+from app.domain.billing_events import BillingCatalogue
 from app.domain.vendors import IntegrationKind
 from app.domain.webhooks import WebhookSubscription
 from app.services import tasks
+from app.services.billing_ports import BillingConfig, BillingProvider
 from app.services.channels import EmailChannel, MailDefaults
 from app.services.dispatch import Channels
 from app.services.edi_channel import EdiChannel
@@ -80,6 +85,8 @@ class Container:
     channels: Channels  # one PurchaseOrderChannel per vendor integration kind that sends
     radar: RadarReader  # Stripe Radar for the risk review (the shop's own restricted key)
     sftp: SftpTransport  # EDI vendors' SFTP servers
+    billing: BillingProvider  # Stripe billing of tiers and add-on modules (issue 13)
+    billing_config: BillingConfig
     charts: ChartRenderer = field(default_factory=SvgCharts)  # the Reports page's SVG charts
 
     @cached_property
@@ -143,6 +150,8 @@ PORT_PARTS = {
     "radar": "radar",
     "sftp": "sftp",
     "charts": "charts",
+    "billing": "billing",
+    "billing_config": "billing_config",
 }
 
 
@@ -208,6 +217,28 @@ def mail_defaults(settings: Settings) -> MailDefaults:
     return MailDefaults(smtp=smtp, message_domain=host)
 
 
+def billing_config(settings: Settings) -> BillingConfig:
+    """The deployment's tiers and module prices (BILLING_* and STRIPE_* settings)."""
+    tier_prices = {
+        price_id: tier
+        for tier, price_id in enumerate(settings.stripe_tier_price_ids, start=1)
+        if price_id
+    }
+    module_prices = {Module.AUTOMATIC_ORDER_PROCESSING: settings.stripe_automation_price_id}
+    return BillingConfig(
+        stripe_enabled=bool(settings.stripe_secret_key),
+        catalogue=BillingCatalogue(
+            tier_prices=tier_prices,
+            module_prices={m: p for m, p in module_prices.items() if p},
+        ),
+        tier_names=settings.billing_tier_names,
+        tier_prices=settings.billing_tier_prices,
+        module_price_labels={Module.AUTOMATIC_ORDER_PROCESSING: settings.automation_price_label},
+        grace=timedelta(days=settings.billing_grace_days),
+        app_url=settings.app_url,
+    )
+
+
 def _recheck_schema_later(task_queue: TaskQueue) -> Callable[[str], None]:
     """After Saleor refused a document as invalid, read its schema again in the worker."""
 
@@ -263,6 +294,14 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         "radar": StripeRadar(
             timeout_seconds=settings.stripe_timeout_seconds, api_base=settings.stripe_api_base
         ),
+        "billing": StripeBilling(
+            secret_key=settings.stripe_secret_key,
+            webhook_secret=settings.stripe_webhook_secret,
+            tolerance_seconds=settings.stripe_webhook_tolerance_seconds,
+            timeout_seconds=settings.outbound_timeout_seconds,
+            api_base=settings.stripe_api_base,
+        ),
+        "billing_config": billing_config(settings),
         "sftp": AsyncsshTransport(
             timeout_seconds=settings.outbound_timeout_seconds,
             private_hosts_allowed=settings.allow_private_sftp_hosts,

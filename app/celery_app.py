@@ -36,7 +36,13 @@ def _warm_up(**_kwargs: Any) -> None:
 def _logging(**_kwargs: Any) -> None:
     """The app's own log lines (JSON in production) instead of Celery's set-up."""
     configure_logging(_settings.log_level, json_lines=_settings.environment == "production")
-    never_log(*_settings.secret_keys, _settings.smtp_password, _settings.metrics_token)
+    never_log(
+        *_settings.secret_keys,
+        _settings.smtp_password,
+        _settings.metrics_token,
+        _settings.stripe_secret_key,
+        _settings.stripe_webhook_secret,
+    )
 
 
 @task_prerun.connect  # type: ignore[untyped-decorator]

@@ -1,17 +1,30 @@
 """Operator commands: ``flask --app app db-upgrade``, ``replay-delivery``, ``requeue-received``,
-``relay``, ``sync-webhooks``."""
+``relay``, ``sync-webhooks``, ``set-plan``, ``enable-module``, ``disable-module``."""
 
 from __future__ import annotations
 
 import contextlib
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import click
 from flask import Flask
 
+from app.errors import AppError
 from app.services.inbox_relay import InboxRelay
 from app.web import container
+
+T = TypeVar("T")
+
+
+def _operator(command: Callable[..., T], **values: object) -> T:
+    """An operator command's refusal (unknown shop, bad tier) as a one-line error."""
+    try:
+        return command(**values)
+    except AppError as error:
+        raise click.ClickException(error.message) from None
 
 
 def register_commands(app: Flask) -> None:
@@ -64,3 +77,31 @@ def register_commands(app: Flask) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             inbox_relay.run()
         click.echo(f"inbox relay stopped after handing over {inbox_relay.handed_over}")
+
+    @app.cli.command("set-plan")
+    @click.argument("saleor_domain")
+    @click.argument("tier")
+    def set_plan(saleor_domain: str, tier: str) -> None:
+        """Set a shop's tier (1 to 4), for a deployment that does not bill through Stripe."""
+        value = _operator(container().use_cases.set_tier, domain=saleor_domain, tier=tier)
+        click.echo(f"{saleor_domain}: tier {value}")
+
+    for name, enabled in (("enable-module", True), ("disable-module", False)):
+        _module_command(app, name, enabled)
+
+
+def _module_command(app: Flask, name: str, enabled: bool) -> None:
+    """``enable-module`` / ``disable-module <saleor domain> <module>``: the operator turns an
+    add-on module on or off for a shop (what Stripe bills is not touched)."""
+
+    @app.cli.command(name, help=_module_command.__doc__)
+    @click.argument("saleor_domain")
+    @click.argument("module")
+    def command(saleor_domain: str, module: str) -> None:
+        chosen = _operator(
+            container().use_cases.set_module_enabled,
+            domain=saleor_domain,
+            module=module,
+            enabled=enabled,
+        )
+        click.echo(f"{saleor_domain}: {chosen.value} {'enabled' if enabled else 'disabled'}")

@@ -57,6 +57,16 @@ class Settings:
     metrics_dir: Path | None = None
     stripe_timeout_seconds: float = 5.0  # Radar reads in the risk review: never long
     stripe_api_base: str = ""  # empty: Stripe itself (tests: localstripe on loopback)
+    # Billing of tiers and add-on modules (issue 13); no secret key: the operator sets them.
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_webhook_secret: str = field(default="", repr=False)
+    stripe_webhook_tolerance_seconds: int = 300
+    billing_tier_names: tuple[str, ...] = ("Starter", "Growth", "Professional", "Enterprise")
+    billing_tier_prices: tuple[str, ...] = ("", "", "", "")  # shown as given, e.g. "$49 / month"
+    stripe_tier_price_ids: tuple[str, ...] = ("", "", "", "")
+    stripe_automation_price_id: str = ""
+    automation_price_label: str = ""
+    billing_grace_days: int = 7
 
     @property
     def is_development(self) -> bool:
@@ -167,6 +177,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
 
     optional.update(_smtp_defaults(env))
+    optional.update(_billing(env))
     if env.get("STRIPE_API_BASE"):
         optional["stripe_api_base"] = _url("STRIPE_API_BASE", env["STRIPE_API_BASE"])
     return Settings(
@@ -223,4 +234,36 @@ def _smtp_defaults(env: Mapping[str, str]) -> dict[str, object]:
     if "@" not in sender:
         raise ConfigurationError("SMTP_SENDER must be the From address when SMTP_HOST is set")
     values["smtp_sender"] = sender
+    return values
+
+
+def _four(name: str, raw: str) -> tuple[str, ...]:
+    values = tuple(part.strip() for part in raw.split(","))
+    if len(values) != 4 or any(len(value) > 200 for value in values):
+        raise ConfigurationError(f"{name} must be four comma-separated values (tiers 1 to 4)")
+    return values
+
+
+def _billing(env: Mapping[str, str]) -> dict[str, object]:
+    """STRIPE_SECRET_KEY turns billing through Stripe on; it then needs the webhook secret."""
+    values: dict[str, object] = {}
+    key = env.get("STRIPE_SECRET_KEY", "")
+    if key:
+        if not key.startswith(("sk_", "rk_")):
+            raise ConfigurationError("STRIPE_SECRET_KEY must be a Stripe secret key (sk_...)")
+        if not env.get("STRIPE_WEBHOOK_SECRET", "").startswith("whsec_"):
+            raise ConfigurationError(
+                "STRIPE_WEBHOOK_SECRET (whsec_...) is required when STRIPE_SECRET_KEY is set"
+            )
+        values["stripe_secret_key"] = key
+        values["stripe_webhook_secret"] = env["STRIPE_WEBHOOK_SECRET"]
+    for name in ("BILLING_TIER_NAMES", "BILLING_TIER_PRICES", "STRIPE_TIER_PRICE_IDS"):
+        if name in env:
+            values[name.lower()] = _four(name, env[name])
+    for name in ("STRIPE_AUTOMATION_PRICE_ID", "AUTOMATION_PRICE_LABEL"):
+        if name in env:
+            values[name.lower()] = env[name].strip()[:200]
+    for name in ("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "BILLING_GRACE_DAYS"):
+        if name in env:
+            values[name.lower()] = _positive_number(name, env[name], int)
     return values

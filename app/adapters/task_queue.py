@@ -55,6 +55,8 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             "app.jobs.shop_schemas",
             "app.jobs.risk",
             "app.jobs.payments",
+            "app.jobs.billing",
+            "app.jobs.automation",
         ],
     )
     celery.conf.update(
@@ -100,6 +102,14 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
             },
             "send-late-po-emails": {
                 "task": TaskName.SEND_LATE_DIGESTS.value,
+                "schedule": 3600.0,
+            },
+            "queue-due-automation": {
+                "task": TaskName.QUEUE_DUE_AUTOMATION.value,
+                "schedule": 60.0,
+            },
+            "notify-lapsed-modules": {
+                "task": TaskName.NOTIFY_LAPSED_MODULES.value,
                 "schedule": 3600.0,
             },
             "prune-delivery-payloads": {

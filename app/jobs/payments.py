@@ -19,11 +19,10 @@ from app.services.tasks import TaskName
 def follow_payment_task(self: AppTask, installation_id: InstallationId, attempt_id: int) -> str:
     """Read the transaction a few times in the seconds after the request; Saleor unreachable
     retries; a charge still pending after that is left to the sweep."""
-    return str(
-        container().use_cases.follow_payment(
-            installation_id=installation_id, attempt_id=int(attempt_id)
-        )
-    )
+    cases = container().use_cases
+    status = cases.follow_payment(installation_id=installation_id, attempt_id=int(attempt_id))
+    cases.queue_advance_after_payment(installation_id=installation_id, attempt_id=int(attempt_id))
+    return str(status)
 
 
 @celery.task(name=TaskName.FOLLOW_PAYMENTS_IN_FLIGHT)  # type: ignore[untyped-decorator]

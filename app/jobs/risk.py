@@ -18,4 +18,5 @@ def review_order_risk_task(self: AppTask, installation_id: InstallationId, order
     review = container().use_cases.review_order_risk(
         installation_id=installation_id, order_id=order_id
     )
+    container().use_cases.queue_order_advance(installation_id=installation_id, order_id=order_id)
     return str(review.verdict.value)

@@ -27,6 +27,9 @@ def write_fulfilment_task(self: AppTask, installation_id: InstallationId, shipme
         final_attempt=self.final_attempt,
         claim_token=self.claim_token,
     )
+    container().use_cases.queue_advance_after_shipment(
+        installation_id=installation_id, shipment_id=shipment_id
+    )
     return str(outcome.value)
 
 

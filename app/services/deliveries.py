@@ -11,7 +11,16 @@ from typing import Any
 from app.domain.installations import Installation
 from app.domain.webhooks import DeliveryStatus, WebhookEvent, WebhookPayload, body_digest
 from app.errors import Invalid, NoOp, Permanent, Retryable, Unauthenticated
-from app.services import charges, order_cancellations, orders, reconcile, signing_keys, tasks
+from app.services import (
+    automation_triggers,
+    charges,
+    order_cancellations,
+    orders,
+    reconcile,
+    signing_keys,
+    tasks,
+)
+from app.services.billing_ports import BillingConfig
 from app.services.ports import (
     DeliveryInbox,
     SaleorGateway,
@@ -196,6 +205,7 @@ def process_delivery(
     saleor: SaleorGateway,
     delivery_id: int,
     queue: TaskQueue | None = None,
+    billing_config: BillingConfig | None = None,
 ) -> DeliveryStatus:
     """Do the work a recorded delivery asks for; safe to run more than once."""
     with uow_factory() as uow:
@@ -225,6 +235,10 @@ def process_delivery(
         if delivery.event.is_payment_event and queue is not None:
             charges.follow_order_payments(
                 uow_factory, saleor, queue, delivery.installation_id, order_id
+            )
+        if queue is not None and billing_config is not None:  # issue 13: only with the module
+            automation_triggers.queue_order_advance(
+                uow_factory, queue, billing_config, delivery.installation_id, order_id
             )
     with uow_factory() as uow:
         finished_here = uow.deliveries.set_status(delivery_id, DeliveryStatus.PROCESSED)

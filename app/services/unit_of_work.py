@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from app.domain.automation import AutomationRules, HoldReason
+from app.domain.billing import BillingAccount
 from app.domain.installations import Installation, InstallationId, SaleorApiUrl
 from app.domain.logos import Logo
 from app.domain.orders import DropShipState, Order, OrderInfo
@@ -416,6 +418,74 @@ class PaymentAttemptRepository(Protocol):
         ...
 
 
+class BillingRepository(Protocol):
+    """Each shop's tier and modules, and the Stripe events processed (by event id)."""
+
+    def get(
+        self, installation_id: InstallationId, *, for_update: bool = False
+    ) -> BillingAccount: ...
+
+    def save(self, installation_id: InstallationId, account: BillingAccount) -> None: ...
+
+    def installation_for_customer(self, customer_id: str) -> InstallationId | None: ...
+
+    def with_subscriptions(self) -> list[tuple[InstallationId, BillingAccount]]: ...
+
+    def record_event(
+        self, event_id: str, kind: str, installation_id: InstallationId | None, now: datetime
+    ) -> bool:
+        """Note a Stripe event as processed; False when it was already (a replay or retry)."""
+        ...
+
+
+class AutomationOrderState(Protocol):
+    order_id: str
+    step: str
+    reasons: tuple[HoldReason, ...]
+    held_by_merchant: bool
+    next_check_at: datetime | None
+    updated_at: datetime
+
+
+class AutomationRepository(Protocol):
+    """Each shop's automation rules and each order's automatic state."""
+
+    def rules(self, installation_id: InstallationId) -> AutomationRules: ...
+
+    def save_rules(self, installation_id: InstallationId, rules: AutomationRules) -> None: ...
+
+    def get(
+        self, installation_id: InstallationId, order_id: str
+    ) -> AutomationOrderState | None: ...
+
+    def claim(
+        self, installation_id: InstallationId, order_id: str, now: datetime, until: datetime
+    ) -> bool:
+        """Lease the order to this run unless another run holds an unexpired lease."""
+        ...
+
+    def record(
+        self,
+        installation_id: InstallationId,
+        order_id: str,
+        *,
+        step: str,
+        reasons: tuple[HoldReason, ...],
+        next_check_at: datetime | None,
+        now: datetime,
+    ) -> None: ...
+
+    def set_held(
+        self, installation_id: InstallationId, order_id: str, held: bool, now: datetime
+    ) -> None: ...
+
+    def due(self, now: datetime, limit: int = 500) -> list[tuple[InstallationId, str]]: ...
+
+    def needs_attention(
+        self, installation_id: InstallationId, limit: int = 200
+    ) -> list[tuple[AutomationOrderState, str]]: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -438,6 +508,8 @@ class UnitOfWork(Protocol):
     risk_settings: RiskSettingsRepository
     payments: PaymentAttemptRepository
     edi: EdiRepository
+    billing: BillingRepository
+    automation: AutomationRepository
 
     def __enter__(self) -> Self: ...
 

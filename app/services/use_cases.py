@@ -12,6 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from app.services import (
+    automation,
+    automation_controls,
+    automation_triggers,
+    billing,
     charges,
     dashboard_users,
     deliveries,
@@ -145,6 +149,26 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     packing_slip_settings.save_packing_slip_settings,
     packing_slip_settings.save_logo,
     packing_slip_settings.remove_logo,
+    # tiers and add-on modules, billed through Stripe (issue 13)
+    billing.is_module_active,
+    billing.set_tier,
+    billing.set_module_enabled,
+    billing.add_on_modules,
+    billing.start_module_checkout,
+    billing.billing_portal_url,
+    billing.process_stripe_event,
+    billing.notify_lapsed_modules,
+    # automatic order processing (issue 13)
+    automation.advance_order,
+    automation_controls.set_order_held,
+    automation_controls.order_automation,
+    automation_controls.needs_attention,
+    automation_controls.get_automation_rules,
+    automation_controls.save_automation_rules,
+    automation_triggers.queue_order_advance,
+    automation_triggers.queue_advance_after_payment,
+    automation_triggers.queue_advance_after_shipment,
+    automation_triggers.queue_due_orders,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

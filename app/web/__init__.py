@@ -134,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     from app.web import forms
     from app.web.api import install, operations, webhooks
     from app.web.app_pages import (
+        automation,
+        billing,
         edi,
         first_run,
         packing_slip_settings,
@@ -144,6 +146,9 @@ def register_blueprints(app: Flask) -> None:
         shell,
         shipment_imports,
         vendors,
+    )
+    from app.web.order_widget import (
+        automation as order_automation,
     )
     from app.web.order_widget import charge, order, purchase_orders, review, shipments
     from app.web.product_widget import vendors as product_vendors
@@ -168,6 +173,9 @@ def register_blueprints(app: Flask) -> None:
         packing_slip_settings,
         po_list,
         reports,
+        billing,
+        order_automation,
+        automation,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -562,4 +563,67 @@ edi_documents = Table(
         name="uq_edi_documents_file",
     ),
     Index("ix_edi_documents_vendor", "installation_id", "vendor_id", "id"),
+)
+
+
+# What each shop pays for (issue 13, app/domain/billing.py): the operator's tier and modules,
+# and the Stripe subscriptions as their webhooks last described them (JSON, one per id).
+billing_accounts = Table(
+    "billing_accounts",
+    metadata,
+    Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tier", Integer, nullable=False, server_default="1"),
+    Column("enabled_modules", JSON, nullable=False),
+    Column("stripe_customer_id", String(255), nullable=False, server_default="", index=True),
+    Column("subscriptions", JSON, nullable=False),
+    Column("lapse_notified_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Stripe events processed, by Stripe's event id: a replayed or retried event is applied once.
+stripe_events = Table(
+    "stripe_events",
+    metadata,
+    Column("event_id", String(255), primary_key=True),
+    Column("type", String(100), nullable=False),
+    Column("installation_id", Integer, nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Automatic order processing (issue 13): each shop's rules, and per order what automation last
+# decided (its step, the reasons it is held), the merchant's "Hold", when to look again, and a
+# short lease so two workers do not advance the same order at once.
+automation_settings = Table(
+    "automation_settings",
+    metadata,
+    Column(
+        "installation_id",
+        Integer,
+        ForeignKey("installations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("values", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+automation_orders = Table(
+    "automation_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("saleor_order_id", String(200), nullable=False),
+    Column("step", String(20), nullable=False, server_default="new"),
+    Column("reasons", JSON, nullable=False),
+    Column("held_by_merchant", Boolean, nullable=False, server_default=false()),
+    Column("next_check_at", DateTime(timezone=True), nullable=True),
+    Column("leased_until", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("installation_id", "saleor_order_id", name="uq_automation_orders_order"),
+    Index("ix_automation_orders_next_check_at", "next_check_at"),
 )

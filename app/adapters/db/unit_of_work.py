@@ -11,6 +11,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db.automation import SqlAutomationRepository
+from app.adapters.db.billing import SqlBillingRepository
 from app.adapters.db.catalogue import (
     SqlLogoRepository,
     SqlPlanRepository,
@@ -89,6 +91,8 @@ class SqlAlchemyUnitOfWork:
         self.risk_settings = SqlRiskSettingsRepository(self._connection, self._cipher)
         self.payments = SqlPaymentAttemptRepository(self._connection)
         self.edi = SqlEdiRepository(self._connection, self._cipher)
+        self.billing = SqlBillingRepository(self._connection)
+        self.automation = SqlAutomationRepository(self._connection)
         return self
 
     def __exit__(

@@ -2,15 +2,17 @@
 cost, the shop's logo (issue 14)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012b
 Create Date: 2026-12-01 13:30:00
 """
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012b"
 branch_labels = None
 depends_on = None
 
@@ -18,19 +20,21 @@ depends_on = None
 def upgrade() -> None:
     # Plain ADD COLUMNs: a batch (copy-and-move) on SQLite drops the vendors table, which
     # foreign keys forbid as soon as a PO refers to a vendor.
-    for column in (
+    vendor_columns: tuple[sa.Column[Any], ...] = (
         sa.Column("documents", sa.String(length=20), server_default="po", nullable=False),
         sa.Column("show_prices", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("file_name_pattern", sa.String(length=60), server_default="", nullable=False),
         sa.Column("service_map", sa.JSON(), server_default="[]", nullable=False),
         sa.Column("carrier_accounts_encrypted", sa.Text(), nullable=True),
-    ):
+    )
+    for column in vendor_columns:
         op.add_column("vendors", column)
-    for column in (
+    po_columns: tuple[sa.Column[Any], ...] = (
         sa.Column("requested_service", sa.String(length=200), server_default="", nullable=False),
         sa.Column("ship_by", sa.Date(), nullable=True),
         sa.Column("shipping_cost", sa.Numeric(precision=12, scale=2), nullable=True),
-    ):
+    )
+    for column in po_columns:
         op.add_column("purchase_orders", column)
     op.create_table(
         "shop_logos",

@@ -166,6 +166,7 @@ class DataStore:
             raise ValueError("an order needs a string global `id`")
         with self.lock:
             stored = copy.deepcopy(order)
+            stored.setdefault("customerNote", "")  # String! in Saleor's schema
             self.orders[order["id"]] = stored
             self._reserve_pks("OrderEvent", stored.get("events"))
             self._reserve_pks("Fulfillment", stored.get("fulfillments"))
