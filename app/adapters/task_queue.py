@@ -141,8 +141,8 @@ def _publish_deliveries(celery: Celery, producer: Producer, delivery_ids: Sequen
 
     Celery builds the first message (protocol 2: its headers, properties and body); the others
     are that message with their own task id and argument. The default queue is declared once
-    and ``Producer.publish`` is called directly: ``send_task`` routes, builds, deep-copies the
-    queue to declare it and wraps each publish in a retry, for every message (most of the
+    and ``Producer.publish`` is called directly, with send_task's retry policy: ``send_task``
+    routes, builds and deep-copies the queue to declare it for every message (most of the
     relay's CPU per delivery). A failed publish raises and the relay releases the whole claim.
     """
     if not delivery_ids:
@@ -159,7 +159,9 @@ def _publish_deliveries(celery: Celery, producer: Producer, delivery_ids: Sequen
         "routing_key": queue.name,
         "serializer": celery.conf.task_serializer,
         "delivery_mode": queue.exchange.delivery_mode or PERSISTENT_DELIVERY_MODE,
-        "retry": False,
+        # as send_task: a lost connection is revived (the next pass after an outage reconnects)
+        "retry": celery.conf.task_publish_retry,
+        "retry_policy": celery.conf.task_publish_retry_policy,
     }
     for index, delivery_id in enumerate(delivery_ids):
         task_id = first_id if index == 0 else uuid()
