@@ -95,3 +95,21 @@ def test_other_methods_and_unknown_events_are_left_to_flask(installed):
     unknown = requests.post(f"{live.url}/api/webhooks/order-updated", data=b"{}", timeout=5)
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "not_found"
+
+
+def test_a_chunked_body_is_read_up_to_the_limit(installed, engine):
+    fake, live, app = installed
+    delivery = _delivery(fake, app)
+    limit = live.container.settings.max_webhook_body_bytes
+    headers = {k: v for k, v in delivery.headers.items() if k.lower() != "content-length"}
+
+    accepted = requests.post(
+        delivery.target_url, data=iter([delivery.body]), headers=headers, timeout=5
+    )
+    too_large = requests.post(
+        delivery.target_url, data=iter([b"x" * limit, b"y"]), headers=headers, timeout=10
+    )
+
+    assert accepted.status_code == 200 and accepted.json()["outcome"] == "queued"
+    assert too_large.status_code == 413
+    assert too_large.json()["error"]["code"] == "too_large"
