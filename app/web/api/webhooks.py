@@ -163,7 +163,7 @@ class WebhookIngress:
                 500,
                 error_body(str(failure.description), "internal_server_error"),
             )
-        start_response("200 OK", _ANSWER_HEADERS[outcome])
+        start_response("200 OK", list(_ANSWER_HEADERS[outcome]))  # a server may extend it
         return [_ANSWERS[outcome]]
 
     def _error(
