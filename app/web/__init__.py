@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Request, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -49,22 +50,32 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def error_body(message: str, code: str, field: str | None = None) -> dict[str, Any]:
+    """The JSON of an error answer (Saleor shows ``error.message`` to the installer)."""
+    error: dict[str, str] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return {"success": False, "error": error}
+
+
 def error_response(
     status: int, message: str, code: str, field: str | None = None
 ) -> ResponseReturnValue:
-    """Saleor shows ``error.message`` to the installer; pages get an HTML fragment."""
+    """JSON for the API and for clients that ask for it; pages get an HTML fragment."""
     if _wants_json():
-        body: dict[str, object] = {"success": False, "error": {"code": code, "message": message}}
-        if field:
-            body["error"]["field"] = field  # type: ignore[index]
-        return jsonify(body), status
+        return jsonify(error_body(message, code, field)), status
     return render_template("error.html", message=message, status=status), status
+
+
+def log_app_error(method: str, path: str, status: int, error: AppError) -> None:
+    """One line per refused request (a server-side failure is a warning)."""
+    log = logger.warning if status >= 500 else logger.info
+    log("%s %s -> %s %s: %s", method, path, status, error.code, error.message)
 
 
 def _handle_app_error(error: AppError) -> ResponseReturnValue:
     status = http_status(error)
-    log = logger.warning if status >= 500 else logger.info
-    log("%s %s -> %s %s: %s", request.method, request.path, status, error.code, error.message)
+    log_app_error(request.method, request.path, status, error)
     return error_response(status, error.message, error.code.value, error.field)
 
 
@@ -89,21 +100,33 @@ def _frame_ancestors() -> str:
     return " ".join(origins) if origins else "'none'"
 
 
+_NOSNIFF = ("X-Content-Type-Options", "nosniff")
+_REFERRER_POLICY = ("Referrer-Policy", "strict-origin")
+_NO_STORE = ("Cache-Control", "no-store")
+# What `_frame_headers` adds to a POST answered with anything but HTML (webhook answers).
+UNFRAMED_POST_HEADERS = (
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    _NOSNIFF,
+    _REFERRER_POLICY,
+    _NO_STORE,
+)
+
+
 def _frame_headers(response):  # type: ignore[no-untyped-def]
     """Pages are shown inside the dashboard's iframe: framing only by the installed shops'
     dashboards, no MIME sniffing, never cache tokens. A header the view set is kept; the
-    response's header names are read once (every request, webhooks included, passes here)."""
+    response's header names are read once (every request passes here but webhooks, which
+    `api.webhooks.WebhookIngress` answers with UNFRAMED_POST_HEADERS)."""
     present = {name.lower() for name, _ in response.headers}
     if "content-security-policy" not in present:
         html = response.mimetype == "text/html"
         ancestors = _frame_ancestors() if html else "'none'"
         response.headers.add("Content-Security-Policy", f"frame-ancestors {ancestors}")
-    if "x-content-type-options" not in present:
-        response.headers.add("X-Content-Type-Options", "nosniff")
-    if "referrer-policy" not in present:
-        response.headers.add("Referrer-Policy", "strict-origin")
+    for name, value in (_NOSNIFF, _REFERRER_POLICY):
+        if name.lower() not in present:
+            response.headers.add(name, value)
     if request.method == "POST" and "cache-control" not in present:
-        response.headers.add("Cache-Control", "no-store")
+        response.headers.add(*_NO_STORE)
     return response
 
 
@@ -184,3 +207,4 @@ def register_blueprints(app: Flask) -> None:
     app.after_request(_frame_headers)
     app.before_request(_start_log_context)
     app.before_request(forms.refuse_control_characters)
+    app.wsgi_app = webhooks.WebhookIngress(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -155,14 +155,14 @@ CHECKED_FIELDS = frozenset(
 )
 
 
-_FORM_MIMETYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
+FORM_MIMETYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
 def refuse_control_characters() -> None:
     """Every other posted field (reasons, tracking numbers, ids, …): NUL and other control
     characters but tab and line breaks are refused (400, naming the field). Only form bodies
     have fields: JSON and webhook bodies are not parsed here (their body is read raw once)."""
-    if request.mimetype not in _FORM_MIMETYPES:
+    if request.mimetype not in FORM_MIMETYPES:
         return
     for name, value in request.form.items(multi=True):
         if name not in CHECKED_FIELDS and _CSV_TEXT.search(value):
