@@ -146,6 +146,7 @@ class OrderInfo:
     is_paid: bool = False
     charge_status: str = ""
     total: Money | None = None
+    authorize_status: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def line(self, line_id: str) -> OrderLine | None:

@@ -137,6 +137,7 @@ def parse_order(data: Mapping[str, Any]) -> OrderInfo:
         is_paid=bool(data.get("isPaid")),
         charge_status=_text(data, "chargeStatus"),
         total=_money(data.get("total")),
+        authorize_status=_text(data, "authorizeStatus"),
         raw=dict(data),
     )
 

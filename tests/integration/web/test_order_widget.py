@@ -29,6 +29,7 @@ from app.services.product_vendors import save_product_vendor
 from app.services.purchase_orders import list_purchase_orders
 from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
+from tests.gate import approve_review, paid
 from tests.servers.fake_saleor import FakeSaleor
 
 ORDER_NUMBER = "1042"
@@ -98,8 +99,9 @@ def _arrange_shop(fake, live, app, *, status="UNFULFILLED", extra_lines=()) -> S
         *extra_lines,
     ]
     order = make_order(number=ORDER_NUMBER, lines=lines, status=status, updatedAt=UPDATED_AT)
-    fake.add_order(order)
+    fake.add_order(paid(order))  # charged and approved: it passes the gate to vendors
     refresh_order(uow_factory, live.container.saleor, installation, order["id"])
+    approve_review(uow_factory, installation.id, order["id"])
     return Shop(
         fake, live, app, installation.id, order["id"], lines[0]["id"], lines[1]["id"], acme.id,
         bolt.id,
