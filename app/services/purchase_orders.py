@@ -13,11 +13,11 @@ from app.domain.gate import (
 from app.domain.installations import InstallationId
 from app.domain.orders import Order
 from app.domain.outbound import OutboundAttempt, OutboundStatus
-from app.domain.payments import PaymentAction
 from app.domain.purchase_orders import OrderFacts, PurchaseOrder, draft_purchase_orders
 from app.domain.vendors import Vendor
 from app.errors import ErrorCode, Invalid, NotFound
 from app.services import tasks
+from app.services.charges import latest_charge
 from app.services.dispatch import record_send
 from app.services.forms import refuse_control_characters
 from app.services.orders import check_not_stale, load_plan
@@ -42,15 +42,13 @@ def order_hold_reasons(
 ) -> tuple[HoldReason, ...]:
     """The gate to vendors for one order (app/domain/gate.py), from its stored review, the
     app's copy of the Saleor order and the app's latest charge attempt."""
-    attempts = uow.payments.list_for_order(installation_id, order.saleor_order_id)
-    latest_charge = next((a for a in attempts if a.action is PaymentAction.CHARGE), None)
     info = order.info
     payment = PaymentState(
         is_paid=info.is_paid,
         charge_status=info.charge_status,
         authorize_status=info.authorize_status,
         total=info.total,
-        latest_charge=latest_charge,
+        latest_charge=latest_charge(uow, installation_id, order.saleor_order_id),
     )
     review = uow.risk_reviews.get(installation_id, order.saleor_order_id)
     return reasons_to_hold(review, payment)
@@ -113,11 +111,7 @@ def create_purchase_orders(
             actor=actor,
         )
         # the gate, once there is something to send (a second click says "already on a PO")
-        held = order_hold_reasons(uow, installation_id, order)
-        go_ahead = confirm_go_ahead(held, actor, go_ahead_reason)
-        if go_ahead:
-            for po in drafts:
-                po.record_go_ahead(actor=actor, at=_now(), note=go_ahead)
+        go_ahead = _pass_the_gate(uow, installation_id, order, drafts, actor, go_ahead_reason)
         created = [uow.purchase_orders.add(installation_id, po) for po in drafts]
         if order.start_processing():
             uow.orders.set_state(installation_id, order_id, order.state, order.state_note)
@@ -132,6 +126,24 @@ def create_purchase_orders(
                     _queue_send(uow, queue, installation_id, po, vendors[po.vendor_id], actor)
         uow.commit()
     return created
+
+
+def _pass_the_gate(
+    uow: UnitOfWork,
+    installation_id: InstallationId,
+    order: Order,
+    drafts: list[PurchaseOrder],
+    actor: str,
+    go_ahead_reason: str | None,
+) -> str:
+    """Refuse a held order without a reason (``OrderOnHold``); with one, record it in each
+    draft's history and return the sentence for the order's note ("" when nothing held it)."""
+    held = order_hold_reasons(uow, installation_id, order)
+    go_ahead = confirm_go_ahead(held, actor, go_ahead_reason)
+    if go_ahead:
+        for po in drafts:
+            po.record_go_ahead(actor=actor, at=_now(), note=go_ahead)
+    return go_ahead
 
 
 def _queue_send(

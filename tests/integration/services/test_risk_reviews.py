@@ -4,7 +4,7 @@ against the real schema) and Stripe Radar against localstripe on loopback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from app.adapters.saleor.documents import load_documents, load_schema
 from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.stripe_radar import StripeRadar
-from app.domain.installations import Installation, InstallationStatus, SaleorApiUrl
+from app.domain.installations import Installation, SaleorApiUrl
 from app.domain.outbound import OutboundStatus, Subject
 from app.domain.risk.scoring import Verdict
 from app.domain.risk.signals import RadarResult, RadarStatus
@@ -552,7 +552,7 @@ def test_the_sweep_skips_uninstalled_shops_and_survives_a_broker_outage(risk_sho
     assert queue_missed_reviews(risk_shop.uow_factory, BrokenTaskQueue(), now=later) == 0
 
     with risk_shop.uow_factory() as uow:
-        uow.installations.save(replace(installation, status=InstallationStatus.REMOVED))
+        uow.installations.mark_removed(risk_shop.installation_id)
         uow.commit()
     queue = RecordingTaskQueue()
     assert queue_missed_reviews(risk_shop.uow_factory, queue, now=later) == 0
