@@ -110,7 +110,8 @@ def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_se
         data={**fields, "orderId": order["id"], "send": "1"},
     )
     assert held.status_code == 409, held.text
-    assert 'id="gate-dialog"' in held.text and "not charged" in held.text
+    assert 'id="gate-dialog"' in held.text
+    assert "not paid: nothing is authorised or charged of $180.00" in held.text
     assert _statuses(engine) == []
     # the merchant goes ahead on purpose, with a reason
     created = requests.post(
