@@ -161,7 +161,13 @@ def run(count: int, lines: int) -> None:
                 )
             refresh_order(uow_factory, saleor, installation, order["id"])
             pos += create_purchase_orders(
-                uow_factory, queue, shop, order["id"], actor="b", send=True
+                uow_factory,
+                queue,
+                shop,
+                order["id"],
+                actor="b",
+                send=True,
+                go_ahead_reason="bench: orders not reviewed",
             )
         print(f"set-up: {count} orders of {lines} lines, {len(pos)} POs")
 

@@ -115,7 +115,13 @@ def _run_case(lines: int, vendors: int, workdir: Path) -> dict[str, float]:
             worker_started = time.perf_counter()
             process_delivery(parts.uow_factory, parts.saleor, queue.deliveries[-1])
             created = create_purchase_orders(
-                parts.uow_factory, queue, shop, order["id"], actor="automation", send=True
+                parts.uow_factory,
+                queue,
+                shop,
+                order["id"],
+                actor="automation",
+                send=True,
+                go_ahead_reason="bench: orders not reviewed",  # the gate to vendors, confirmed
             )
             worker_plan_and_create = time.perf_counter() - worker_started
             _, peak = tracemalloc.get_traced_memory()

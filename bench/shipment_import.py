@@ -131,7 +131,15 @@ def run(orders: int, shipments: int) -> None:
                 )
                 rows.append(f"{number},{line['productSku']},1,ups,1Z{number}{len(rows):08d}")
             refresh_order(uow_factory, saleor, installation, order["id"])
-            create_purchase_orders(uow_factory, queue, shop, order["id"], actor="bench", send=False)
+            create_purchase_orders(
+                uow_factory,
+                queue,
+                shop,
+                order["id"],
+                actor="bench",
+                send=False,
+                go_ahead_reason="bench: orders not reviewed",
+            )
         csv_text = "\n".join(rows) + "\n"
         with engine.begin() as connection:  # the set-up's notes are not part of the measurement
             connection.execute(update(tables.order_notes).values(sent_at=datetime.now(UTC)))

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select, text
 from app.adapters.db import tables
 from bench.soak_stack import OUTBOUND_TIMEOUT_SECONDS, Stack
 from tests.builders import global_id, make_line, make_order
+from tests.gate import GO_AHEAD
 from tests.servers.fake_saleor.models import WebhookDelivery
 from tests.servers.fake_saleor.webhooks import deliver
 
@@ -128,7 +129,10 @@ class Merchant:
         self.figures.count("merchant", f"{kind}: {answer.status_code}")
 
     def create_and_send(self, order_id: str) -> None:
-        self._post("/widgets/order/purchase-orders", {"orderId": order_id, "send": "1"}, "create")
+        """The soak's orders are paid but nobody approves their risk review: the merchant
+        confirms the gate to vendors with a reason (kept in each PO's history)."""
+        data = {"orderId": order_id, "send": "1", **GO_AHEAD}
+        self._post("/widgets/order/purchase-orders", data, "create")
 
     def ship(self, order_id: str, po_id: int, lines: list[tuple[str, int]], number: str) -> None:
         data = {"orderId": order_id, "po_id": str(po_id), "tracking": number, "carrier": ""}

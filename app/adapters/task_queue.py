@@ -91,6 +91,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
                 "task": TaskName.QUEUE_LOST_WRITES.value,
                 "schedule": 60.0,
             },
+            "queue-missed-reviews": {
+                "task": TaskName.QUEUE_MISSED_REVIEWS.value,
+                "schedule": 60.0,
+            },
             "follow-payments-in-flight": {
                 "task": TaskName.FOLLOW_PAYMENTS_IN_FLIGHT.value,
                 "schedule": 30.0,

@@ -148,6 +148,7 @@ class OrderInfo:
     total: Money | None = None
     created_at: datetime | None = None
     shipping_method_name: str = ""  # the shipping service the customer chose, as Saleor names it
+    authorize_status: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def line(self, line_id: str) -> OrderLine | None:

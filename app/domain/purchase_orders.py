@@ -240,6 +240,10 @@ class PurchaseOrder:
     def days_late(self, now: datetime) -> int:
         return days_late(self.status, self.due_at, now)
 
+    def record_go_ahead(self, *, actor: str, at: datetime, note: str) -> None:
+        """The merchant sent a held order to vendors on purpose (the gate's reasons, and why)."""
+        self.events.append(POEvent(at, actor, "gate overridden", note))
+
     def record_send_failure(self, *, actor: str, at: datetime, reason: str) -> None:
         """A failed first send leaves the PO "send failed"; a failed resend keeps it sent."""
         if self.status is POStatus.SENT:

@@ -20,3 +20,9 @@ def review_order_risk_task(self: AppTask, installation_id: InstallationId, order
     )
     container().use_cases.queue_order_advance(installation_id=installation_id, order_id=order_id)
     return str(review.verdict.value)
+
+
+@celery.task(name=TaskName.QUEUE_MISSED_REVIEWS)  # type: ignore[untyped-decorator]
+def queue_missed_reviews_task() -> int:
+    """Beat: review the orders whose review task was lost (worker down, broker outage)."""
+    return container().use_cases.queue_missed_reviews()  # type: ignore[no-any-return]

@@ -558,7 +558,7 @@ def charge_panel(
     more when it is in flight, so an open widget moves on even while the worker is busy)."""
     with uow_factory() as uow:
         installation = _installation(uow, installation_id)
-        latest = _latest_charge(uow, installation_id, order_id)
+        latest = latest_charge(uow, installation_id, order_id)
     if latest is not None and latest.in_flight:
         try:
             check_payment(uow_factory, saleor, queue, installation_id, latest.id)
@@ -575,9 +575,10 @@ def charge_panel(
     return ChargePanel(payments, latest)
 
 
-def _latest_charge(
+def latest_charge(
     uow: UnitOfWork, installation_id: InstallationId, order_id: str
 ) -> PaymentAttempt | None:
+    """The order's most recent charge attempt (voids left out), or None."""
     attempts = uow.payments.list_for_order(installation_id, order_id)
     return next((a for a in attempts if a.action is PaymentAction.CHARGE), None)
 

@@ -249,11 +249,15 @@ def process_delivery(
 
 
 # The order arrived or changed in a way that can change its risk (paid: a transaction, its
-# events and its PaymentIntent exist now). ORDER_UPDATED is not subscribed yet: Saleor sends it on
-# every staff edit and note (a Saleor and maybe a Stripe call each), and it is a new webhook
-# (subscription, manifest, sync to installed shops); "Review again" covers edits until then.
+# events and its PaymentIntent exist now; updated: a staff edit of the email, addresses or
+# lines). A review a person decided is kept and only marked when its inputs changed (ADR 15).
 RISK_REVIEW_EVENTS = frozenset(
-    {WebhookEvent.ORDER_CREATED, WebhookEvent.ORDER_CONFIRMED, WebhookEvent.ORDER_FULLY_PAID}
+    {
+        WebhookEvent.ORDER_CREATED,
+        WebhookEvent.ORDER_CONFIRMED,
+        WebhookEvent.ORDER_UPDATED,
+        WebhookEvent.ORDER_FULLY_PAID,
+    }
 )
 
 

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.domain.gate import (
+    HoldReason,
+    PaymentState,
+    confirm_go_ahead,
+    reasons_to_hold,
+)
 from app.domain.installations import InstallationId
 from app.domain.money import Money, MoneyError, parse_amount
+from app.domain.orders import Order
 from app.domain.outbound import OutboundAttempt, OutboundStatus
 from app.domain.purchase_orders import OrderFacts, PurchaseOrder, draft_purchase_orders
 from app.domain.vendor_shipping import VendorShipping
 from app.domain.vendors import Vendor
 from app.errors import ErrorCode, Invalid, NotFound
 from app.services import tasks
+from app.services.charges import latest_charge
 from app.services.dispatch import record_send
 from app.services.document_sets import PO_DOCUMENT, SLIP_DOCUMENT, po_context, slip_context
+from app.services.forms import refuse_control_characters
 from app.services.orders import check_not_stale, load_plan
 from app.services.ports import DocumentRenderer, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -31,6 +40,32 @@ def list_purchase_orders(
         return uow.purchase_orders.list_for_order(installation_id, order_id)
 
 
+def order_hold_reasons(
+    uow: UnitOfWork, installation_id: InstallationId, order: Order
+) -> tuple[HoldReason, ...]:
+    """The gate to vendors for one order (app/domain/gate.py), from its stored review, the
+    app's copy of the Saleor order and the app's latest charge attempt."""
+    info = order.info
+    payment = PaymentState(
+        is_paid=info.is_paid,
+        charge_status=info.charge_status,
+        authorize_status=info.authorize_status,
+        total=info.total,
+        latest_charge=latest_charge(uow, installation_id, order.saleor_order_id),
+    )
+    review = uow.risk_reviews.get(installation_id, order.saleor_order_id)
+    return reasons_to_hold(review, payment)
+
+
+def hold_reasons(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, order_id: str
+) -> tuple[HoldReason, ...]:
+    """Why the order should not go to vendors yet (empty: approved and paid, or unknown)."""
+    with uow_factory() as uow:
+        order = uow.orders.get(installation_id, order_id)
+        return () if order is None else order_hold_reasons(uow, installation_id, order)
+
+
 def create_purchase_orders(
     uow_factory: UnitOfWorkFactory,
     queue: TaskQueue,
@@ -40,14 +75,20 @@ def create_purchase_orders(
     actor: str,
     send: bool,
     drawn_at: str | None = None,
+    go_ahead_reason: str | None = None,
 ) -> list[PurchaseOrder]:
     """One PO per vendor for every drop-shipped quantity not yet on an open PO, in one transaction.
 
-    The database refuses a second open PO for the same vendor and order, and a line on two open
-    POs, so double clicks and concurrent requests cannot create duplicates. With ``send``, email
-    vendors' POs are queued for sending after the commit; manual vendors' POs wait for the
-    merchant. The order becomes "In Process".
+    The gate to vendors: an order whose risk review is not approved, or that is not charged in
+    full, is refused (``OrderOnHold``, with each reason) unless the merchant goes ahead on
+    purpose with ``go_ahead_reason``; who, when and why are then kept in each PO's history and
+    the order's note in Saleor. The database refuses a second open PO for the same vendor and
+    order, and a line on two open POs, so double clicks and concurrent requests cannot create
+    duplicates. With ``send``, email vendors' POs are queued for sending after the commit;
+    manual vendors' POs wait for the merchant. The order becomes "In Process".
     """
+    if go_ahead_reason:
+        refuse_control_characters({"go_ahead_reason": go_ahead_reason})
     with uow_factory() as uow:
         order = uow.orders.get(installation_id, order_id)
         if order is None:
@@ -81,19 +122,40 @@ def create_purchase_orders(
             actor=actor,
             holidays=settings.holiday_dates,
         )
+        # the gate, once there is something to send (a second click says "already on a PO")
+        go_ahead = _pass_the_gate(uow, installation_id, order, drafts, actor, go_ahead_reason)
         created = [uow.purchase_orders.add(installation_id, po) for po in drafts]
         if order.start_processing():
             uow.orders.set_state(installation_id, order_id, order.state, order.state_note)
         numbers = ", ".join(f"{po.number} ({po.vendor_name})" for po in created)
-        queue_write_back(
-            uow, queue, installation_id, order_id, f"Drop-ship PO(s) created: {numbers}."
-        )
+        note = f"Drop-ship PO(s) created: {numbers}."
+        if go_ahead:
+            note += f" {go_ahead}"
+        queue_write_back(uow, queue, installation_id, order_id, note)
         if send:
             for po in created:
                 if vendors[po.vendor_id].integration.sends_automatically:
                     queue_send(uow, queue, installation_id, po, vendors[po.vendor_id], actor)
         uow.commit()
     return created
+
+
+def _pass_the_gate(
+    uow: UnitOfWork,
+    installation_id: InstallationId,
+    order: Order,
+    drafts: list[PurchaseOrder],
+    actor: str,
+    go_ahead_reason: str | None,
+) -> str:
+    """Refuse a held order without a reason (``OrderOnHold``); with one, record it in each
+    draft's history and return the sentence for the order's note ("" when nothing held it)."""
+    held = order_hold_reasons(uow, installation_id, order)
+    go_ahead = confirm_go_ahead(held, actor, go_ahead_reason)
+    if go_ahead:
+        for po in drafts:
+            po.record_go_ahead(actor=actor, at=_now(), note=go_ahead)
+    return go_ahead
 
 
 def queue_send(

@@ -8,20 +8,21 @@ with the shop's thresholds; the settings that produced it are stored with it.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.domain.errors import DomainValidationError
 from app.domain.installations import Installation, InstallationId
 from app.domain.orders import OrderInfo
 from app.domain.outbound import Channel, Subject
 from app.domain.payments import AttemptStatus
-from app.domain.risk.facts import PastOrder, RiskFacts, ShopHistory, address_key
+from app.domain.risk.facts import PastOrder, RiskFacts, ShopHistory, address_key, inputs_digest
 from app.domain.risk.review import RiskErrorCode, RiskReview
 from app.domain.risk.scoring import Decision, RiskSettings, assess, clean_risk_settings
 from app.domain.risk.signals import order_reasons, radar_reasons
-from app.errors import Invalid, NoOp, NotFound
+from app.errors import Invalid, NoOp, NotFound, Retryable
 from app.services import charges, orders, tasks
 from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.outbound import (
@@ -40,6 +41,8 @@ from app.services.ports import (
 )
 from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
+
+logger = logging.getLogger(__name__)
 
 # The shop's most recent reviewed orders the value and velocity signals compare with.
 HISTORY_LIMIT = 1000
@@ -76,11 +79,14 @@ def review_order_risk(
 ) -> RiskReview:
     """Read the order's risk facts from Saleor (and Radar, when the shop gave a Stripe key),
     score them against the shop's settings and history, and store the review. Idempotent: a
-    recomputation replaces the score and keeps the merchant's decision."""
+    recomputation replaces the score. A review a person already decided is not scored again:
+    the decision stays, and when the order's inputs (email, addresses, total, lines, card)
+    differ from those judged, the review is marked "order changed since review"."""
     with uow_factory() as uow:
         installation = uow.installations.get(installation_id)
         if installation is None or not installation.is_active:
             raise NoOp("The app is not installed in this Saleor any more.")
+        current = uow.risk_reviews.get(installation_id, order_id)
         settings = uow.risk_settings.get(installation_id)
         stripe_key = uow.risk_settings.stripe_key(installation_id)
         history = ShopHistory(tuple(uow.risk_reviews.history(installation_id, HISTORY_LIMIT)))
@@ -88,6 +94,9 @@ def review_order_risk(
     facts = api.fetch_risk_facts(order_id)
     if facts is None:
         raise NoOp(f"Saleor has no order {order_id}.")
+    digest = inputs_digest(facts)
+    if current is not None and current.is_done:
+        return _keep_decision(uow_factory, installation_id, current, digest)
     radar_results = [
         radar.read(stripe_key, intent)
         for intent in (facts.stripe_payment_intents[:MAX_PAYMENT_INTENTS] if stripe_key else ())
@@ -98,11 +107,55 @@ def review_order_risk(
     reasons = order_reasons(facts, history, settings)
     for result in radar_results:
         reasons += radar_reasons(result, settings)
-    review = RiskReview.of(facts.order_id, facts.number, assess(reasons, settings), _now())
+    review = RiskReview.of(facts.order_id, facts.number, assess(reasons, settings), _now(), digest)
     with uow_factory() as uow:
         uow.risk_reviews.save(installation_id, review, past_order(facts))
         uow.commit()
     return review
+
+
+def _keep_decision(
+    uow_factory: UnitOfWorkFactory,
+    installation_id: InstallationId,
+    review: RiskReview,
+    digest: str,
+) -> RiskReview:
+    """A decided review stays as the person left it; an order whose inputs changed since is
+    marked (once), and the gate to vendors asks again."""
+    with uow_factory() as uow:
+        uow.risk_reviews.mark_changed(installation_id, review.order_id, digest, _now())
+        uow.commit()
+        current = uow.risk_reviews.get(installation_id, review.order_id)
+    return current or review
+
+
+# An order without a review this long after it was stored lost its review task.
+REVIEW_LOST_AFTER = timedelta(minutes=5)
+# Orders stored longer ago are left to the widget's "Review now" (no flood after an upgrade).
+REVIEW_SWEEP_LOOKBACK = timedelta(days=7)
+REVIEW_SWEEP_BATCH = 100
+
+
+def queue_missed_reviews(
+    uow_factory: UnitOfWorkFactory, queue: TaskQueue, now: datetime | None = None
+) -> int:
+    """The beat's sweep: queue the review of every open order stored between five minutes and
+    seven days ago that has none (the worker was down, or the task was lost), at most 100 a
+    run, newest first. Returns how many were queued."""
+    now = now or _now()
+    with uow_factory() as uow:
+        missed = uow.risk_reviews.orders_without_review(
+            now, REVIEW_LOST_AFTER, REVIEW_SWEEP_LOOKBACK, REVIEW_SWEEP_BATCH
+        )
+    try:
+        for installation_id, order_id in missed:
+            queue.enqueue(
+                tasks.REVIEW_ORDER_RISK, installation_id=installation_id, order_id=order_id
+            )
+    except Retryable as error:
+        logger.warning("missed reviews not queued (%s); the next sweep will", error.message)
+        return 0
+    return len(missed)
 
 
 def risk_review(

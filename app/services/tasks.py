@@ -22,6 +22,7 @@ class TaskName(StrEnum):
     RECHECK_INSTALLATION_SCHEMA = "app.jobs.shop_schemas.recheck_installation_schema_task"
     RECHECK_SHOP_SCHEMAS = "app.jobs.shop_schemas.recheck_shop_schemas_task"
     REVIEW_ORDER_RISK = "app.jobs.risk.review_order_risk_task"
+    QUEUE_MISSED_REVIEWS = "app.jobs.risk.queue_missed_reviews_task"
     FOLLOW_PAYMENT = "app.jobs.payments.follow_payment_task"
     FOLLOW_PAYMENTS_IN_FLIGHT = "app.jobs.payments.follow_payments_in_flight_task"
     POLL_EDI_VENDORS = "app.jobs.edi.poll_edi_vendors_task"

@@ -363,6 +363,18 @@ class RiskReviewRepository(Protocol):
 
     def history(self, installation_id: InstallationId, limit: int) -> list[PastOrder]: ...
 
+    def mark_changed(
+        self, installation_id: InstallationId, order_id: str, digest: str, at: datetime
+    ) -> bool:
+        """A decided review whose order's inputs now differ: note when, once."""
+        ...
+
+    def orders_without_review(
+        self, now: datetime, grace: timedelta, lookback: timedelta, limit: int
+    ) -> list[tuple[InstallationId, str]]:
+        """Every active shop's open orders stored a while ago and still without a review."""
+        ...
+
     def decide(self, installation_id: InstallationId, review: RiskReview) -> bool:
         """Record the review's decision unless one is recorded; False when one was."""
         ...

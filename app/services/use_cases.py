@@ -76,6 +76,7 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     writeback_queue.queue_waiting_write_backs,
     lost_writes.queue_lost_writes,
     purchase_orders.create_purchase_orders,
+    purchase_orders.hold_reasons,
     purchase_orders.send_purchase_order,
     purchase_orders.mark_purchase_order_sent,
     purchase_orders.cancel_purchase_order,
@@ -96,6 +97,7 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     risk_reviews.approve_order,
     risk_reviews.reject_order,
     risk_reviews.request_risk_review,
+    risk_reviews.queue_missed_reviews,
     risk_reviews.get_risk_settings,
     risk_reviews.save_risk_settings,
     # shipments and Saleor fulfilments

@@ -17,6 +17,7 @@ from tests.conftest import SCHEMA_PATH
 REQUIRED_EVENTS = {
     "ORDER_CREATED",
     "ORDER_CONFIRMED",
+    "ORDER_UPDATED",
     "ORDER_PAID",
     "ORDER_FULLY_PAID",
     "ORDER_CANCELLED",

@@ -18,6 +18,7 @@ from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
 from tests.e2e.conftest import open_widget, wait_until
+from tests.gate import GO_AHEAD
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 from tests.servers.sftp import HOST, PASSWORD, USER, SftpServer
 
@@ -101,7 +102,7 @@ def test_create_and_send_to_an_edi_vendor_and_its_answers_become_a_fulfilment(e2
         created = requests.post(
             f"{live.url}/widgets/order/purchase-orders",
             timeout=10,
-            data={**fields, "send": "1"},
+            data={**fields, "send": "1", **GO_AHEAD},  # paid, review not approved: confirmed
         )
         assert created.status_code == 200, created.text
         [name] = wait_until(lambda: server.files("inbound"), what="the 850 upload")

@@ -21,6 +21,7 @@ from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
 from tests.code128 import bars_in_pdf, decode_code128_bars
 from tests.e2e.conftest import open_widget
+from tests.gate import GO_AHEAD
 
 
 @pytest.fixture
@@ -109,14 +110,21 @@ def test_order_to_po_emails_with_pdfs_and_a_note_in_saleor(shop, engine, mail_se
     page, fields = open_widget(live, fake, app, order["id"])
     assert "SHIRT-M" in page and "Acme Supply" in page
 
+    # the order is neither approved nor charged: the gate asks first, and nothing is written
+    held = requests.post(
+        f"{live.url}/widgets/order/purchase-orders",
+        timeout=10,
+        data={**fields, "orderId": order["id"], "send": "1"},
+    )
+    assert held.status_code == 409, held.text
+    assert 'id="gate-dialog"' in held.text
+    assert "not paid: nothing is authorised or charged of $180.00" in held.text
+    assert _statuses(engine) == []
+    # the merchant goes ahead on purpose, with a reason
     created = requests.post(
         f"{live.url}/widgets/order/purchase-orders",
         timeout=10,
-        data={
-            **fields,
-            "orderId": order["id"],
-            "send": "1",
-        },
+        data={**fields, "orderId": order["id"], "send": "1", **GO_AHEAD},
     )
     assert created.status_code == 200, created.text
     messages = _wait(

@@ -15,6 +15,7 @@ from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
 from tests.e2e.conftest import open_widget, wait_until
+from tests.gate import GO_AHEAD
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 
 UPS = "1Z999AA10123456784"
@@ -82,7 +83,9 @@ def test_tracking_from_the_widget_then_a_csv_import_completes_the_order(e2e, eng
 
     fields = open_widget(live, fake, app, order["id"])[1]
     created = requests.post(
-        f"{live.url}/widgets/order/purchase-orders", data={**fields, "send": "0"}, timeout=10
+        f"{live.url}/widgets/order/purchase-orders",
+        data={**fields, "send": "0", **GO_AHEAD},  # paid, its review not approved: confirmed
+        timeout=10,
     )
     assert created.status_code == 200, created.text
     (acme_id, acme_number, _), (_, beta_number, _) = _pos(engine)

@@ -54,9 +54,9 @@ def test_relay_messages_match_send_task_but_for_the_id_and_the_argument(celery):
         assert message.headers["argsrepr"] == repr([delivery_id])
         assert message.headers["id"] == message.headers["root_id"]
         assert message.properties["correlation_id"] == message.headers["id"]
-        assert {
-            k: v for k, v in message.headers.items() if k not in PER_MESSAGE_HEADERS
-        } == {k: v for k, v in reference.headers.items() if k not in PER_MESSAGE_HEADERS}
+        assert {k: v for k, v in message.headers.items() if k not in PER_MESSAGE_HEADERS} == {
+            k: v for k, v in reference.headers.items() if k not in PER_MESSAGE_HEADERS
+        }
         assert message.delivery_info["routing_key"] == reference.delivery_info["routing_key"]
         assert set(message.properties) == set(reference.properties)
         assert message.properties["delivery_mode"] == reference.properties["delivery_mode"]

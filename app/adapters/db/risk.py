@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +11,8 @@ from sqlalchemy import Connection, insert, select, update
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import tables
 from app.adapters.db.utc import as_utc
-from app.domain.installations import InstallationId
+from app.domain.installations import InstallationId, InstallationStatus
+from app.domain.orders import CLOSED_ORDER_STATUSES
 from app.domain.risk.facts import PastOrder
 from app.domain.risk.review import RiskReview
 from app.domain.risk.scoring import Decision, Reason, RiskSettings, Verdict
@@ -32,6 +33,8 @@ def _review(row: Any) -> RiskReview:
         decided_by=row.decided_by,
         decided_at=as_utc(row.decided_at),
         decision_note=row.decision_note,
+        inputs_digest=row.inputs_digest,
+        changed_at=as_utc(row.changed_at),
     )
 
 
@@ -56,6 +59,8 @@ class SqlRiskReviewRepository:
             "total": order.total,
             "currency": order.currency[:3],
             "order_created_at": order.created_at,
+            "inputs_digest": review.inputs_digest[:64],
+            "changed_at": None,
         }
         where = (table.c.installation_id == installation_id) & (
             table.c.saleor_order_id == review.order_id
@@ -98,6 +103,58 @@ class SqlRiskReviewRepository:
             )
             for row in rows
         ]
+
+    def mark_changed(
+        self, installation_id: InstallationId, order_id: str, digest: str, at: datetime
+    ) -> bool:
+        """A decided review whose order now has other inputs: note when (once; the decision,
+        score and reasons stay). A review stored before digests were kept takes this one."""
+        table = tables.risk_reviews
+        mine = (table.c.installation_id == installation_id) & (table.c.saleor_order_id == order_id)
+        self._connection.execute(
+            update(table).where(mine, table.c.inputs_digest == "").values(inputs_digest=digest)
+        )
+        changed = self._connection.execute(
+            update(table)
+            .where(
+                mine,
+                table.c.decision.is_not(None),
+                table.c.changed_at.is_(None),
+                table.c.inputs_digest != digest,
+            )
+            .values(changed_at=at)
+        )
+        return changed.rowcount == 1
+
+    def orders_without_review(
+        self, now: datetime, grace: timedelta, lookback: timedelta, limit: int
+    ) -> list[tuple[InstallationId, str]]:
+        """Every active shop's open orders stored (or refreshed) between ``lookback`` and
+        ``grace`` ago that have no review (the review task was lost, or the worker was down),
+        newest first. Returns (shop, Saleor order id)."""
+        orders, reviews, installations = tables.orders, tables.risk_reviews, tables.installations
+        reviewed = (
+            select(reviews.c.id)
+            .where(
+                reviews.c.installation_id == orders.c.installation_id,
+                reviews.c.saleor_order_id == orders.c.saleor_order_id,
+            )
+            .exists()
+        )
+        rows = self._connection.execute(
+            select(orders.c.installation_id, orders.c.saleor_order_id)
+            .join(installations, installations.c.id == orders.c.installation_id)
+            .where(
+                installations.c.status == InstallationStatus.ACTIVE.value,
+                orders.c.status.not_in(CLOSED_ORDER_STATUSES),
+                orders.c.refreshed_at <= now - grace,
+                orders.c.refreshed_at > now - lookback,
+                ~reviewed,
+            )
+            .order_by(orders.c.refreshed_at.desc())
+            .limit(limit)
+        )
+        return [(InstallationId(row[0]), row[1]) for row in rows]
 
     def decide(self, installation_id: InstallationId, review: RiskReview) -> bool:
         """Record the decision unless one is recorded already (two clicks: one wins)."""

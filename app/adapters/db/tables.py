@@ -448,6 +448,10 @@ risk_reviews = Table(
     Column("decided_by", String(320), nullable=False, server_default=""),
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("decision_note", Text, nullable=False, server_default=""),
+    # What the review judged (app/domain/risk/facts.py inputs_digest), and when the order
+    # changed after a person decided (the decision stays; the gate to vendors asks again).
+    Column("inputs_digest", String(64), nullable=False, server_default=""),
+    Column("changed_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("installation_id", "saleor_order_id", name="uq_risk_reviews_order"),
     Index("ix_risk_reviews_history", "installation_id", "order_created_at"),
 )

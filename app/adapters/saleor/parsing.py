@@ -139,6 +139,7 @@ def parse_order(data: Mapping[str, Any]) -> OrderInfo:
         total=_money(data.get("total")),
         created_at=_created(data),
         shipping_method_name=_text(data, "shippingMethodName"),
+        authorize_status=_text(data, "authorizeStatus"),
         raw=dict(data),
     )
 

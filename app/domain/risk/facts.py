@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -60,6 +61,23 @@ class RiskFacts:
     def stripe_payment_intents(self) -> tuple[str, ...]:
         """The Stripe PaymentIntents behind the order's transactions (``pi_...``)."""
         return tuple(ref for ref in self.psp_references if ref.startswith("pi_"))
+
+
+def inputs_digest(facts: RiskFacts) -> str:
+    """A fingerprint of what the customer and the staff can change on the order: email,
+    customer, addresses, total, lines and card. Payment events (a charge adds some) and the
+    customer's order count (their next order changes it) are left out: they are not a change
+    of this order."""
+    parts = (
+        facts.email.lower(),
+        facts.user_id,
+        facts.billing_address,
+        facts.shipping_address,
+        facts.total,
+        sorted((line.variant_id, line.name, line.quantity) for line in facts.lines),
+        facts.card_key,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def address_key(address: Address | None) -> str:

@@ -30,10 +30,21 @@ class RiskReview:
     decided_by: str = ""
     decided_at: datetime | None = None
     decision_note: str = ""
+    inputs_digest: str = ""  # what was judged (facts.inputs_digest)
+    changed_at: datetime | None = None  # the order changed after the decision
+
+    @property
+    def changed_since_decision(self) -> bool:
+        return self.decision is not None and self.changed_at is not None
 
     @classmethod
     def of(
-        cls, order_id: str, order_number: str, assessment: Assessment, at: datetime
+        cls,
+        order_id: str,
+        order_number: str,
+        assessment: Assessment,
+        at: datetime,
+        inputs_digest: str = "",
     ) -> RiskReview:
         return cls(
             order_id,
@@ -43,6 +54,7 @@ class RiskReview:
             assessment.reasons,
             assessment.settings,
             at,
+            inputs_digest=inputs_digest,
         )
 
     @property

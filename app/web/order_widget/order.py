@@ -9,10 +9,17 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
+from app.domain.gate import OrderOnHold
 from app.errors import AppError, Invalid, NotFound
 from app.web import use_cases
 from app.web.auth import current_user, require_dashboard_context, require_dashboard_token
-from app.web.order_widget.view import Outcome, render_failure, render_widget, widget_action
+from app.web.order_widget.view import (
+    HoldPrompt,
+    Outcome,
+    render_failure,
+    render_widget,
+    widget_action,
+)
 
 blueprint = Blueprint("order_widget", __name__)
 PERMISSION = "MANAGE_ORDERS"
@@ -90,22 +97,39 @@ def choose_line_vendor() -> Outcome:
     return Outcome("success", "Vendor saved", text)
 
 
+def _go_ahead_reason() -> str | None:
+    """The merchant's reason for sending a held order, when the confirmation box is ticked."""
+    if request.form.get("go_ahead") != "1":
+        return None
+    return request.form.get("go_ahead_reason", "")[:2000]
+
+
 @blueprint.post("/widgets/order/purchase-orders")
 @require_dashboard_context(PERMISSION)
-@widget_action
-def create() -> Outcome:
-    send = request.form.get("send") == "1"
-    user = current_user()
-    created = use_cases().create_purchase_orders(
-        installation_id=user.installation_id,
-        order_id=_order_id(),
-        actor=user.email,
-        send=send,
-        drawn_at=_drawn_at(),
-    )
+def create() -> ResponseReturnValue:
+    """ "Create PO(s) [& Send]". An order the gate holds (review not approved, not charged) is
+    answered 409 with the widget asking for a confirmation and a reason; nothing is written."""
+    order_id, send, user = _order_id(), request.form.get("send") == "1", current_user()
+    try:
+        created = use_cases().create_purchase_orders(
+            installation_id=user.installation_id,
+            order_id=order_id,
+            actor=user.email,
+            send=send,
+            drawn_at=_drawn_at(),
+            go_ahead_reason=_go_ahead_reason(),
+        )
+    except OrderOnHold as hold:
+        title = "Send to vendors anyway?" if send else "Create the POs anyway?"
+        outcome = Outcome("warning", title, hold.message)
+        prompt = HoldPrompt(hold.reasons, send, request.form.get("go_ahead_reason", "")[:500])
+        return render_widget(order_id, outcome, 409, hold=prompt)
+    except AppError as error:
+        return render_failure(order_id, error)
     numbers = ", ".join(f"{po.number} ({po.vendor_name})" for po in created)
     text = numbers + (". Its POs are on their way." if send else ".")
-    return Outcome("success", f"{len(created)} PO(s) created", text, notify=True)
+    outcome = Outcome("success", f"{len(created)} PO(s) created", text, notify=True)
+    return render_widget(order_id, outcome)
 
 
 @blueprint.post("/widgets/order/complete")

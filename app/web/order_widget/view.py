@@ -15,6 +15,7 @@ from typing import ParamSpec
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
+from app.domain.gate import HoldReason
 from app.errors import AppError
 from app.services.outbound import can_retry_write
 from app.web import http_status, use_cases
@@ -48,6 +49,15 @@ class Outcome:
         return cls("error", "Nothing was changed", error.message)
 
 
+@dataclass(frozen=True)
+class HoldPrompt:
+    """The gate's confirmation: why the order is held, and the button the merchant clicked."""
+
+    reasons: tuple[HoldReason, ...]
+    send: bool
+    reason: str = ""
+
+
 def when(moment: datetime | None) -> str:
     """A stored time as UTC for the widget (SQLite hands back naive UTC datetimes)."""
     if moment is None:
@@ -63,10 +73,18 @@ def _theme() -> str:
 
 
 def render_widget(
-    order_id: str, outcome: Outcome | None = None, status: int = 200
+    order_id: str,
+    outcome: Outcome | None = None,
+    status: int = 200,
+    hold: HoldPrompt | None = None,
 ) -> ResponseReturnValue:
     user = current_user()
     view = use_cases().order_widget(installation_id=user.installation_id, order_id=order_id)
+    held = (
+        use_cases().hold_reasons(installation_id=user.installation_id, order_id=order_id)
+        if view.order and view.can_order
+        else ()
+    )
     html = render_template(
         "order_widget/widget.html",
         user=user,
@@ -81,6 +99,8 @@ def render_widget(
         carrier_choices=CARRIER_CHOICES,
         write_labels=WRITE_LABELS,
         can_retry_write=can_retry_write,
+        hold=hold,
+        held=held,
     )
     return html, status
 

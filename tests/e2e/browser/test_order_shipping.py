@@ -18,6 +18,7 @@ from app.services.purchase_orders import create_purchase_orders, mark_purchase_o
 from app.services.shipments import list_shipments
 from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
+from tests.gate import pass_the_gate
 
 if TYPE_CHECKING:
     from tests.e2e.browser.conftest import DashboardHarness
@@ -54,6 +55,7 @@ def _arrange(fake: Any, live: Any) -> dict[str, Any]:
     order = make_order(number="1042", lines=lines)
     fake.add_order(order)
     refresh_order(uow_factory, live.container.saleor, installation, order["id"])
+    pass_the_gate(uow_factory, installation.id, order["id"])
     pos = create_purchase_orders(
         uow_factory, queue, installation.id, order["id"], actor="staff@example.com", send=False
     )

@@ -18,6 +18,7 @@ from app.services.product_vendors import save_product_vendor
 from app.services.purchase_orders import list_purchase_orders
 from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
+from tests.gate import approve_review, paid
 
 if TYPE_CHECKING:
     from tests.e2e.browser.conftest import DashboardHarness
@@ -28,8 +29,10 @@ WIDTH = 330
 SCREENSHOT = "/tmp/order-widget.png"
 
 
-def _arrange(fake: Any, live: Any) -> dict[str, Any]:
-    """Shirt: Acme (default) or Cargo, both by email; mug: Bolt Supply, by hand."""
+def _arrange(fake: Any, live: Any, *, ready_to_ship: bool = True) -> dict[str, Any]:
+    """Shirt: Acme (default) or Cargo, both by email; mug: Bolt Supply, by hand. Ready to ship:
+    charged and its risk review approved (it passes the gate to vendors); else as it arrives,
+    authorised and not reviewed."""
     uow_factory = live.container.uow_factory
     with uow_factory() as uow:
         installation = uow.installations.get_active_by_api_url(fake.api_url)
@@ -57,9 +60,11 @@ def _arrange(fake: Any, live: Any) -> dict[str, Any]:
         line = make_line(sku=sku, quantity=quantity, productName=name, variantName="M")
         line["variant"]["product"] = {"id": product, "name": name}
         lines.append(line)
-    order = make_order(number="1042", lines=lines)
-    fake.add_order(order)
+    order = make_order(number="1042", lines=lines, authorizeStatus="FULL")
+    fake.add_order(paid(order) if ready_to_ship else order)
     refresh_order(uow_factory, live.container.saleor, installation, order["id"])
+    if ready_to_ship:
+        approve_review(uow_factory, installation.id, order["id"])
     return {
         "installation_id": installation.id,
         "order_id": order["id"],

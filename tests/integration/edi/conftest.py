@@ -34,6 +34,7 @@ from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
 from tests.conftest import ROOT, SCHEMA_PATH, make_settings
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
+from tests.gate import pass_the_gate
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 from tests.servers.sftp import HOST, PASSWORD, USER, SftpServer
 
@@ -81,6 +82,7 @@ class EdiShop:
         return purchase_order_channels(FakeMailer(), FakeDocuments(), defaults, edi=edi)
 
     def create_and_send(self) -> Any:
+        pass_the_gate(self.uow_factory, self.installation_id, self.order_id)
         [po] = create_purchase_orders(
             self.uow_factory, self.queue, self.installation_id, self.order_id, actor="m", send=True
         )

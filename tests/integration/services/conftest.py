@@ -14,6 +14,7 @@ from app.services.orders import store_order_info
 from app.services.product_vendors import save_product_vendor
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
+from tests.gate import approve_review, paid
 
 CIPHER = TokenCipher("test-secret-key-0123456789")
 
@@ -45,7 +46,8 @@ def other_shop(uow_factory):
 
 
 class Catalogue:
-    """Two vendors (Acme by email, Beta by hand) and an order of three lines."""
+    """Two vendors (Acme by email, Beta by hand) and an order of three lines, paid in full and
+    its risk review approved (it passes the gate to vendors: tests/gate.py)."""
 
     def __init__(self, uow_factory, installation_id):
         self.uow_factory = uow_factory
@@ -60,13 +62,15 @@ class Catalogue:
             installation_id,
             {"name": "Beta Parts", "code": "BETA", "currency": "USD", "integration": "manual"},
         )
-        self.order = make_order(
-            number="1042",
-            lines=[
-                make_line(sku="SKU-1", quantity=2, price=45.0),
-                make_line(sku="SKU-2", quantity=1, price=90.0),
-                make_line(sku="SKU-3", quantity=3, price=5.0),
-            ],
+        self.order = paid(
+            make_order(
+                number="1042",
+                lines=[
+                    make_line(sku="SKU-1", quantity=2, price=45.0),
+                    make_line(sku="SKU-2", quantity=1, price=90.0),
+                    make_line(sku="SKU-3", quantity=3, price=5.0),
+                ],
+            )
         )
         line1, line2, _ = self.order["lines"]
         self.product1 = line1["variant"]["product"]["id"]
@@ -75,6 +79,7 @@ class Catalogue:
         self.add(self.beta.id, self.product1, "9.50")
         self.add(self.beta.id, self.product2, "30.00")
         self.store_order(self.order)
+        approve_review(uow_factory, installation_id, self.order_id)
 
     def add(self, vendor_id, product_id, cost, **extra):
         data = {"vendor_id": str(vendor_id), "product_id": product_id, "unit_cost": cost, **extra}

@@ -69,3 +69,12 @@ def test_the_beat_prunes_daily():
         "task": "app.jobs.deliveries.prune_delivery_payloads_task",
         "schedule": 86400.0,
     }
+
+
+def test_the_beat_sweeps_for_missed_risk_reviews_every_minute():
+    schedule = build_celery("memory://").conf.beat_schedule
+
+    assert schedule["queue-missed-reviews"] == {
+        "task": "app.jobs.risk.queue_missed_reviews_task",
+        "schedule": 60.0,
+    }

@@ -36,6 +36,7 @@ from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
 from tests.conftest import ROOT, SCHEMA_PATH
 from tests.fakes import BrokenTaskQueue, RecordingTaskQueue
+from tests.gate import pass_the_gate
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 
 UPS = "1Z999AA10123456784"
@@ -153,6 +154,7 @@ def shop(uow_factory, fake_saleor):
         installation = uow.installations.get(shop_id)
     refresh_order(uow_factory, saleor, installation, order["id"])
     queue = RecordingTaskQueue()
+    pass_the_gate(uow_factory, shop_id, order["id"])
     acme_po, beta_po = create_purchase_orders(
         uow_factory, queue, shop_id, order["id"], actor="m", send=False
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +18,13 @@ from app.domain.outbound import OutboundStatus, Subject
 from app.domain.risk.scoring import Verdict
 from app.domain.risk.signals import RadarResult, RadarStatus
 from app.errors import Invalid
+from app.services import tasks
 from app.services.forms import FormInvalid
 from app.services.orders import refresh_order
 from app.services.risk_reviews import (
     approve_order,
     get_risk_settings,
+    queue_missed_reviews,
     reject_order,
     review_order_risk,
     risk_review,
@@ -29,7 +32,7 @@ from app.services.risk_reviews import (
 )
 from tests.builders import global_id, make_address, make_line, make_order
 from tests.conftest import ROOT, SCHEMA_PATH
-from tests.fakes import RecordingTaskQueue
+from tests.fakes import BrokenTaskQueue, RecordingTaskQueue
 from tests.servers.localstripe import WORKING_KEY, LocalStripe
 from tests.servers.tcp_proxy import free_port
 
@@ -452,3 +455,105 @@ def test_stripes_card_fingerprint_finds_the_same_card_across_emails(risk_shop):
     texts = {r.code: r.text for r in review.reasons}
     assert texts["several_orders"] == "Several orders within 24 h: 3 from the same card."
     assert texts["radar"] == "Stripe Radar: normal risk, score 8."
+
+
+# --- reviewed again when the order changes, and the sweep for missed reviews ----------------
+
+
+def _approve(risk_shop, order_id: str) -> None:
+    with risk_shop.uow_factory() as uow:
+        installation = uow.installations.get(risk_shop.installation_id)
+    refresh_order(risk_shop.uow_factory, risk_shop.saleor, installation, order_id)
+    approve_order(
+        risk_shop.uow_factory,
+        risk_shop.saleor,
+        RecordingTaskQueue(),
+        installation_id=risk_shop.installation_id,
+        order_id=order_id,
+        actor="staff@example.com",
+    )
+
+
+def test_a_decided_review_is_kept_when_the_order_changes_and_says_it_changed(risk_shop):
+    order_id = risk_shop.add("700", user=None)
+    first = risk_shop.review(order_id)
+    _approve(risk_shop, order_id)
+    risk_shop.fake.store.orders[order_id]["lines"] = [make_line(quantity=50)]
+
+    again = risk_shop.review(order_id)
+
+    assert again.decision is not None and again.decision.value == "approved"
+    assert again.decided_by == "staff@example.com"
+    assert (again.score, again.reasons) == (first.score, first.reasons)  # not scored again
+    assert again.changed_at is not None
+    stored = risk_review(risk_shop.uow_factory, risk_shop.installation_id, order_id)
+    assert stored == again
+
+
+def test_a_decided_review_of_an_unchanged_order_is_not_marked(risk_shop):
+    order_id = risk_shop.add("701", user=None)
+    risk_shop.review(order_id)
+    _approve(risk_shop, order_id)
+    # a charge adds payment events and a later order raises the customer's count: no change
+    risk_shop.add("702", user=None)
+
+    again = risk_shop.review(order_id)
+
+    assert again.changed_at is None
+    assert again.decision is not None
+
+
+def test_an_undecided_review_is_scored_again_and_never_marked_changed(risk_shop):
+    order_id = risk_shop.add("703", user=None)
+    risk_shop.review(order_id)
+    risk_shop.fake.store.orders[order_id]["lines"] = [make_line(quantity=50)]
+
+    again = risk_shop.review(order_id)
+
+    assert "high_quantity" in {r.code for r in again.reasons}
+    assert (again.decision, again.changed_at) == (None, None)
+
+
+def test_the_sweep_queues_the_review_of_orders_stored_without_one(risk_shop, other_shop):
+    with risk_shop.uow_factory() as uow:
+        installation = uow.installations.get(risk_shop.installation_id)
+    missed = risk_shop.add("710", user=None)
+    reviewed = risk_shop.add("711", user=None)
+    cancelled = risk_shop.add("712", user=None, status="CANCELED")
+    for order_id in (missed, reviewed, cancelled):
+        refresh_order(risk_shop.uow_factory, risk_shop.saleor, installation, order_id)
+    risk_shop.review(reviewed)
+    now = datetime.now(UTC)
+
+    too_soon = RecordingTaskQueue()
+    assert queue_missed_reviews(risk_shop.uow_factory, too_soon, now=now) == 0
+    assert too_soon.tasks == []  # the review task may still be on its way
+
+    queue = RecordingTaskQueue()
+    assert queue_missed_reviews(risk_shop.uow_factory, queue, now=now + timedelta(minutes=6)) == 1
+    assert queue.tasks == [
+        (
+            tasks.REVIEW_ORDER_RISK,
+            {"installation_id": risk_shop.installation_id, "order_id": missed},
+        )
+    ]
+
+    long_ago = RecordingTaskQueue()  # older than the sweep looks back: left to "Review now"
+    assert queue_missed_reviews(risk_shop.uow_factory, long_ago, now=now + timedelta(days=8)) == 0
+
+
+def test_the_sweep_skips_uninstalled_shops_and_survives_a_broker_outage(risk_shop):
+    with risk_shop.uow_factory() as uow:
+        installation = uow.installations.get(risk_shop.installation_id)
+    order_id = risk_shop.add("720", user=None)
+    refresh_order(risk_shop.uow_factory, risk_shop.saleor, installation, order_id)
+    later = datetime.now(UTC) + timedelta(minutes=6)
+
+    assert queue_missed_reviews(risk_shop.uow_factory, BrokenTaskQueue(), now=later) == 0
+
+    with risk_shop.uow_factory() as uow:
+        uow.installations.mark_removed(risk_shop.installation_id)
+        uow.commit()
+    queue = RecordingTaskQueue()
+    assert queue_missed_reviews(risk_shop.uow_factory, queue, now=later) == 0
+    assert queue.tasks == []

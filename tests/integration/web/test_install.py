@@ -25,6 +25,7 @@ def test_manifest_has_absolute_urls_on_app_url_and_the_package_version(live_app)
         for slug in (
             "order-created",
             "order-confirmed",
+            "order-updated",
             "order-paid",
             "order-fully-paid",
             "order-cancelled",

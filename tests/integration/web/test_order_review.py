@@ -40,7 +40,12 @@ def _risky_shop(installed, status: str = "UNFULFILLED") -> Shop:
     high quantity, as a guest."""
     fake, live, app = installed
     shop = _arrange_shop(
-        fake, live, app, status=status, extra_lines=[make_line(sku="BULK", quantity=25)]
+        fake,
+        live,
+        app,
+        status=status,
+        extra_lines=[make_line(sku="BULK", quantity=25)],
+        ready_to_ship=False,
     )
     with fake.store.lock:
         order = fake.store.get_order(shop.order_id)
@@ -97,7 +102,7 @@ def test_the_widget_leads_with_the_verdict_its_reasons_and_the_settings(installe
 
 def test_an_order_not_reviewed_yet_says_so_and_can_be_queued(installed):
     fake, live, app = installed
-    shop = _arrange_shop(fake, live, app)
+    shop = _arrange_shop(fake, live, app, ready_to_ship=False)
 
     page = open_widget(shop).text
 

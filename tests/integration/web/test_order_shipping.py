@@ -31,6 +31,7 @@ from app.services.shipments import list_shipments
 from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
+from tests.gate import pass_the_gate
 from tests.servers.fake_saleor import FakeSaleor
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 
@@ -100,6 +101,7 @@ def _arrange(fake, live, app, *, paid: bool = True) -> Shop:
     fake.add_order(order)
     refresh_order(uow_factory, live.container.saleor, installation, order["id"])
     queue = live.container.task_queue
+    pass_the_gate(uow_factory, installation.id, order["id"])
     acme_po, bolt_po = create_purchase_orders(
         uow_factory, queue, installation.id, order["id"], actor=STAFF, send=False
     )

@@ -29,6 +29,7 @@ from app.services.product_vendors import save_product_vendor
 from app.services.purchase_orders import list_purchase_orders
 from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
+from tests.gate import approve_review, paid
 from tests.servers.fake_saleor import FakeSaleor
 
 ORDER_NUMBER = "1042"
@@ -63,7 +64,12 @@ def _product_line(name: str, sku: str, quantity: int, product_id: str) -> dict:
     return line
 
 
-def _arrange_shop(fake, live, app, *, status="UNFULFILLED", extra_lines=()) -> Shop:
+def _arrange_shop(
+    fake, live, app, *, status="UNFULFILLED", extra_lines=(), ready_to_ship=True
+) -> Shop:
+    """Two vendors, their products, and an order stored from the fake Saleor. Ready to ship:
+    charged and its risk review approved (it passes the gate to vendors); else as it arrives,
+    authorised, not charged and not reviewed."""
     installation = _installation(live, fake.api_url)
     uow_factory = live.container.uow_factory
     acme = save_vendor(
@@ -97,9 +103,17 @@ def _arrange_shop(fake, live, app, *, status="UNFULFILLED", extra_lines=()) -> S
         _product_line("Dark Mug", "MUG-1", 1, mug),
         *extra_lines,
     ]
-    order = make_order(number=ORDER_NUMBER, lines=lines, status=status, updatedAt=UPDATED_AT)
-    fake.add_order(order)
+    order = make_order(
+        number=ORDER_NUMBER,
+        lines=lines,
+        status=status,
+        updatedAt=UPDATED_AT,
+        authorizeStatus="FULL",
+    )
+    fake.add_order(paid(order) if ready_to_ship else order)
     refresh_order(uow_factory, live.container.saleor, installation, order["id"])
+    if ready_to_ship:
+        approve_review(uow_factory, installation.id, order["id"])
     return Shop(
         fake, live, app, installation.id, order["id"], lines[0]["id"], lines[1]["id"], acme.id,
         bolt.id,

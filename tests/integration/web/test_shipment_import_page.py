@@ -21,6 +21,7 @@ from app.services.purchase_orders import create_purchase_orders
 from app.services.shipments import list_shipments
 from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
+from tests.gate import pass_the_gate
 from tests.servers.fake_saleor import FakeSaleor
 
 UPS = "1Z999AA10123456784"
@@ -84,6 +85,7 @@ def shop(installed) -> Shop:
     order = make_order(number="1042", lines=lines)
     fake.add_order(order)
     refresh_order(uow_factory, live.container.saleor, installation, order["id"])
+    pass_the_gate(uow_factory, installation.id, order["id"])
     create_purchase_orders(
         uow_factory,
         live.container.task_queue,

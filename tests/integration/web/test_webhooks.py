@@ -161,7 +161,7 @@ def test_unknown_endpoint_is_404(installed):
     fake, live, app = installed
 
     assert (
-        requests.post(f"{live.url}/api/webhooks/order-updated", data=b"{}", timeout=5).status_code
+        requests.post(f"{live.url}/api/webhooks/order-fulfilled", data=b"{}", timeout=5).status_code
         == 404
     )
 

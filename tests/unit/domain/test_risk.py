@@ -20,6 +20,7 @@ from app.domain.risk.facts import (
     RiskLine,
     ShopHistory,
     address_key,
+    inputs_digest,
 )
 from app.domain.risk.places import forwarder_in, is_po_box
 from app.domain.risk.scoring import (
@@ -421,3 +422,39 @@ def test_a_review_is_decided_once_and_says_who_decided():
     assert approved.is_done and not review.is_done
     with pytest.raises(RuleViolation, match=r"already approved by ada@shop\.test"):
         approved.decide(Decision.REJECTED, "bob@shop.test", NOW, "fraud")
+
+
+# --- what a review judged: a change of the order, or not ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"email": "eve@example.com"},
+        {"user_id": None},
+        {"shipping_address": replace(HOME, street_address_1="1 Other Road")},
+        {"billing_address": replace(HOME, postal_code="99999")},
+        {"total": Money(Decimal("80.01"), "EUR")},
+        {"lines": (RiskLine("V1", "Shirt", 2),)},
+        {"card_key": "visa|4242|12/2030"},
+    ],
+    ids=["email_case", "customer_case", "shipping_case", "billing_case", "total_case",
+         "quantity_case", "card_case"],
+)  # fmt: skip
+def test_a_change_of_what_the_customer_or_staff_control_changes_the_digest(change):
+    assert inputs_digest(facts(**change)) != inputs_digest(facts())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"payment_events": (PaymentEvent("CHARGE_SUCCESS", ""),)},
+        {"psp_references": ("pi_1",)},
+        {"customer_order_count": 6},
+        {"email": "ADA@example.com"},
+        {"lines": (RiskLine("V1", "Shirt", 1),)},
+    ],
+    ids=["charge_case", "reference_case", "next_order_case", "email_case_case", "same_case"],
+)
+def test_a_charge_or_the_customers_next_order_is_not_a_change(change):
+    assert inputs_digest(facts(**change)) == inputs_digest(facts())

@@ -13,7 +13,7 @@ from tests.conftest import CAPTURES
         pytest.param("order_created", WebhookEvent.ORDER_CREATED, id="saleor_lower_case"),
         pytest.param("ORDER_FULLY_PAID", WebhookEvent.ORDER_FULLY_PAID, id="upper_case"),
         pytest.param("app_deleted", WebhookEvent.APP_DELETED, id="app_deleted_case"),
-        pytest.param("order_updated", None, id="not_subscribed_case"),
+        pytest.param("order_fulfilled", None, id="not_subscribed_case"),
         pytest.param("", None, id="empty_case"),
     ],
 )

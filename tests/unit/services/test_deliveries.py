@@ -352,8 +352,16 @@ def test_a_delivery_handed_over_twice_is_processed_once(uow):
     )
 
 
-def test_an_arriving_order_queues_its_risk_review(uow):
-    delivery_id = _ingest(uow, _request(_body())).delivery_id
+@pytest.mark.parametrize(
+    ("event", "typename"),
+    [
+        (WebhookEvent.ORDER_CREATED, "OrderCreated"),
+        (WebhookEvent.ORDER_UPDATED, "OrderUpdated"),
+    ],
+    ids=["arrived_case", "changed_case"],
+)
+def test_an_arriving_or_changed_order_queues_its_risk_review(uow, event, typename):
+    delivery_id = _ingest(uow, _request(_body(typename=typename), event=event)).delivery_id
     saleor = FakeSaleorGateway()
     saleor.orders[ORDER_ID] = {"id": ORDER_ID, "number": "21", "status": "UNFULFILLED"}
     queue = RecordingTaskQueue()
