@@ -35,6 +35,9 @@ class HoldReason(StrEnum):
     TOTAL_ABOVE_LIMIT = "total_above_limit"
     CUSTOMER_NOTE = "customer_note"
     VENDOR_NEEDS_APPROVAL = "vendor_needs_approval"
+    # The gate to vendors (app/domain/gate.py) holds these whatever automation did:
+    CHANGED_SINCE_REVIEW = "changed_since_review"
+    PARTLY_CHARGED = "partly_charged"
 
     @property
     def text(self) -> str:
@@ -55,6 +58,14 @@ HOLD_TEXTS = {
     HoldReason.TOTAL_ABOVE_LIMIT: "The total is above the automatic limit.",
     HoldReason.CUSTOMER_NOTE: "The customer left a note.",
     HoldReason.VENDOR_NEEDS_APPROVAL: "A vendor of this order needs your approval.",
+    HoldReason.CHANGED_SINCE_REVIEW: "The order changed after its review was decided.",
+    HoldReason.PARTLY_CHARGED: "Part of the order is charged: charge or refund the rest by hand.",
+}
+# The gate's reasons automation cannot clear itself (it approves reviews and charges orders,
+# so the gate's other reasons are its own steps); by the gate's HoldCode value.
+GATE_HOLDS = {
+    "changed_since_review": HoldReason.CHANGED_SINCE_REVIEW,
+    "partly_charged": HoldReason.PARTLY_CHARGED,
 }
 
 
@@ -102,6 +113,7 @@ class OrderFacts:
     all_drop_shipped_fulfilled: bool = False
     complete: bool = False
     vendors: frozenset[int] = field(default_factory=frozenset)
+    gate_codes: tuple[str, ...] = ()  # app/domain/gate.py's HoldCode values for this order
 
 
 class StepKind(StrEnum):
@@ -168,7 +180,13 @@ def hold_reasons(facts: OrderFacts, rules: AutomationRules) -> list[HoldReason]:
     """Every reason automation holds this order (empty: it may go on)."""
     if facts.complete or facts.has_open_pos:  # past the gate: only a pause holds it now
         return [r for r in order_holds(facts, rules) if r in PAUSES]
-    return [*order_holds(facts, rules), *review_holds(facts), *payment_holds(facts, rules)]
+    gate = [GATE_HOLDS[code] for code in facts.gate_codes if code in GATE_HOLDS]
+    return [
+        *order_holds(facts, rules),
+        *review_holds(facts),
+        *payment_holds(facts, rules),
+        *gate,
+    ]
 
 
 def next_step(facts: OrderFacts, rules: AutomationRules, now: datetime) -> Step:

@@ -126,6 +126,10 @@ def order_facts(
         has_open_pos=any(po.status.is_open for po in pos),
         all_drop_shipped_fulfilled=order.is_fully_fulfilled(plan.drop_shipped_line_ids),
         complete=order.state is DropShipState.COMPLETE,
+        gate_codes=tuple(
+            reason.code.value
+            for reason in purchase_orders.order_hold_reasons(uow, installation_id, order)
+        ),
     )
 
 

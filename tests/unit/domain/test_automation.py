@@ -156,3 +156,13 @@ def test_several_reasons_are_all_named():
         HoldReason.CUSTOMER_NOTE,
         HoldReason.CHARGE_DECLINED,
     ]
+
+
+def test_the_gates_reasons_automation_cannot_clear_hold_the_order():
+    changed = replace(CLEAR, gate_codes=("changed_since_review", "review_open", "not_charged"))
+    assert hold_reasons(changed, RULES) == [HoldReason.CHANGED_SINCE_REVIEW]
+    assert next_step(changed, RULES, NOW).kind is StepKind.HOLD
+    partly = replace(CLEAR, gate_codes=("partly_charged",))
+    assert hold_reasons(partly, RULES) == [HoldReason.PARTLY_CHARGED]
+    # the gate's review and charge reasons are automation's own next steps, not holds
+    assert hold_reasons(replace(CLEAR, gate_codes=("review_open", "not_charged")), RULES) == []
