@@ -118,6 +118,7 @@ def test_the_merchants_click_first_leaves_nothing_for_automation_to_create(shop,
         order_id,
         actor="merchant@shop.test",
         send=True,
+        go_ahead_reason="a regular customer: ship it now",  # past the gate on purpose
     )
 
     advanced = _advance(live, installation_id, order_id)
