@@ -64,8 +64,11 @@ class SqlReports:
             return func.date(moment, "-6 days", "weekday 1")
         return func.strftime("%Y-%m", moment)
 
-    def _sent_pos(self, installation_id: InstallationId, query: ReportQuery) -> Subquery:
-        """POs sent in the range, each with its cost, lines and the moments that matter."""
+    def _sent_pos(
+        self, installation_id: InstallationId, query: ReportQuery, detailed: bool = False
+    ) -> Subquery:
+        """POs sent in the range, each with its cost, lines and the moments that matter;
+        ``detailed`` also counts its short-shipped lines (a read of each line's shipments)."""
         start, end = _range(query)
 
         def first_event(action: str) -> ScalarSelect[Any]:
@@ -85,19 +88,33 @@ class SqlReports:
             )
             .scalar_subquery()
         )
+        conditions = [
+            _PO.c.installation_id == installation_id,
+            _PO.c.sent_at >= start,
+            _PO.c.sent_at < end,
+        ]
+        if query.vendor_id is not None:
+            conditions.append(_PO.c.vendor_id == query.vendor_id)
+        in_range = select(_PO.c.id).where(*conditions)
+        short = (
+            func.sum(
+                case((and_(shipped_of_line > 0, shipped_of_line < _LINES.c.quantity), 1), else_=0)
+            )
+            if detailed
+            else literal(0)
+        )
         lines = (
             select(
                 _LINES.c.purchase_order_id,
                 func.count().label("lines"),
                 func.sum(_LINES.c.quantity * _LINES.c.unit_cost).label("cost"),
-                func.sum(
-                    case(
-                        (and_(shipped_of_line > 0, shipped_of_line < _LINES.c.quantity), 1),
-                        else_=0,
-                    )
-                ).label("short_lines"),
+                short.label("short_lines"),
             )
-            .where(_LINES.c.installation_id == installation_id)
+            # only the range's POs: the short-shipped check reads each line's shipments
+            .where(
+                _LINES.c.installation_id == installation_id,
+                _LINES.c.purchase_order_id.in_(in_range),
+            )
             .group_by(_LINES.c.purchase_order_id)
             .subquery()
         )
@@ -106,13 +123,6 @@ class SqlReports:
             .where(_SHIPMENTS.c.purchase_order_id == _PO.c.id, _SHIPMENTS.c.status != "cancelled")
             .scalar_subquery()
         )
-        conditions = [
-            _PO.c.installation_id == installation_id,
-            _PO.c.sent_at >= start,
-            _PO.c.sent_at < end,
-        ]
-        if query.vendor_id is not None:
-            conditions.append(_PO.c.vendor_id == query.vendor_id)
         return (
             select(
                 _PO.c.id,
@@ -147,7 +157,7 @@ class SqlReports:
     def vendor_performance(
         self, installation_id: InstallationId, query: ReportQuery, now: datetime
     ) -> list[VendorPerformance]:
-        po = self._sent_pos(installation_id, query)
+        po = self._sent_pos(installation_id, query, detailed=True)
         came_due = self._came_due(po, now)
         on_time = and_(came_due, po.c.shipped_at <= po.c.due_at)
         cancelled = po.c.status == POStatus.CANCELLED.value
