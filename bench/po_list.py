@@ -124,9 +124,13 @@ def _seed(engine, installation_id: InstallationId, count: int, rng: random.Rando
                 }
             )
         with engine.begin() as connection:
-            ids = connection.execute(
-                insert(tables.purchase_orders).returning(tables.purchase_orders.c.id), pos
-            ).scalars()
+            ids = list(
+                connection.execute(
+                    insert(tables.purchase_orders).returning(tables.purchase_orders.c.id), pos
+                ).scalars()
+            )
+            for po_id, po in zip(ids, pos, strict=True):
+                po["id"] = po_id
             for po_id, po in zip(ids, pos, strict=True):
                 for line in range(rng.randint(2, 3)):
                     lines.append(
@@ -144,7 +148,68 @@ def _seed(engine, installation_id: InstallationId, count: int, rng: random.Rando
                         }
                     )
             connection.execute(insert(tables.po_lines), lines)
+            _history(connection, installation_id, pos, lines, rng)
     return vendor_ids
+
+
+def _history(connection, installation_id, pos, lines, rng: random.Random) -> None:
+    """What a year of work leaves: sent / acknowledged / shipped events, and a shipment with
+    its lines for every PO that shipped (a few short by one)."""
+    events, shipments = [], []
+    acknowledged = {"acknowledged", "partially_shipped", "shipped"}
+    for po in pos:
+        if po["sent_at"] is None:
+            continue
+        sent = po["sent_at"]
+        base = {"installation_id": installation_id, "purchase_order_id": po["id"], "detail": ""}
+        events.append({**base, "at": sent, "actor": "s", "action": "sent"})
+        if po["status"] in acknowledged:
+            at = sent + timedelta(hours=rng.randint(1, 48))
+            events.append({**base, "at": at, "actor": "v", "action": "acknowledged"})
+        if po["status"] in ("partially_shipped", "shipped"):
+            at = sent + timedelta(days=rng.randint(1, 9))
+            action = "shipped" if po["status"] == "shipped" else "partially shipped"
+            events.append({**base, "at": at, "actor": "v", "action": action})
+            shipments.append((po, at))
+    connection.execute(insert(tables.po_events), events)
+    if not shipments:
+        return
+    shipment_ids = connection.execute(
+        insert(tables.shipments).returning(tables.shipments.c.id),
+        [
+            {
+                "installation_id": installation_id,
+                "purchase_order_id": po["id"],
+                "saleor_order_id": po["saleor_order_id"],
+                "tracking_numbers": ["1Z"],
+                "split_by_package": False,
+                "source": "widget",
+                "created_by": "s",
+                "created_at": at,
+                "status": "written",
+                "write_attempts": 1,
+                "fulfillment_ids": [],
+            }
+            for po, at in shipments
+        ],
+    ).scalars()
+    by_po: dict[int, list[dict]] = {}
+    for line in lines:
+        by_po.setdefault(line["purchase_order_id"], []).append(line)
+    shipped = []
+    for (po, _), shipment_id in zip(shipments, shipment_ids, strict=True):
+        for line in by_po.get(po["id"], []):
+            short = po["status"] == "partially_shipped" and rng.random() < 0.5
+            shipped.append(
+                {
+                    "installation_id": installation_id,
+                    "shipment_id": shipment_id,
+                    "order_line_id": line["order_line_id"],
+                    "quantity": max(line["quantity"] - 1, 0) if short else line["quantity"],
+                    "package": 1,
+                }
+            )
+    connection.execute(insert(tables.shipment_lines), shipped)
 
 
 def _median_ms(run, repeat: int) -> float:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
-    ScalarSelect,
     Subquery,
     and_,
     case,
@@ -71,13 +70,6 @@ class SqlReports:
         ``detailed`` also counts its short-shipped lines (a read of each line's shipments)."""
         start, end = _range(query)
 
-        def first_event(action: str) -> ScalarSelect[Any]:
-            return (
-                select(func.min(_EVENTS.c.at))
-                .where(_EVENTS.c.purchase_order_id == _PO.c.id, _EVENTS.c.action == action)
-                .scalar_subquery()
-            )
-
         shipped_of_line = (
             select(func.coalesce(func.sum(_SHIPPED_LINES.c.quantity), 0))
             .join(_SHIPMENTS, _SHIPMENTS.c.id == _SHIPPED_LINES.c.shipment_id)
@@ -118,10 +110,33 @@ class SqlReports:
             .group_by(_LINES.c.purchase_order_id)
             .subquery()
         )
-        first_shipment = (
-            select(func.min(_SHIPMENTS.c.created_at))
-            .where(_SHIPMENTS.c.purchase_order_id == _PO.c.id, _SHIPMENTS.c.status != "cancelled")
-            .scalar_subquery()
+        # One grouped pass each over the range's events and shipments (not a probe per PO).
+        events = (
+            select(
+                _EVENTS.c.purchase_order_id,
+                func.min(
+                    case((_EVENTS.c.action == POStatus.ACKNOWLEDGED.value, _EVENTS.c.at))
+                ).label("acknowledged_at"),
+                func.min(case((_EVENTS.c.action == "shipped", _EVENTS.c.at))).label("shipped_at"),
+            )
+            .where(
+                _EVENTS.c.purchase_order_id.in_(in_range),
+                _EVENTS.c.action.in_([POStatus.ACKNOWLEDGED.value, "shipped"]),
+            )
+            .group_by(_EVENTS.c.purchase_order_id)
+            .subquery()
+        )
+        shipments = (
+            select(
+                _SHIPMENTS.c.purchase_order_id,
+                func.min(_SHIPMENTS.c.created_at).label("first_shipment_at"),
+            )
+            .where(
+                _SHIPMENTS.c.purchase_order_id.in_(in_range),
+                _SHIPMENTS.c.status != "cancelled",
+            )
+            .group_by(_SHIPMENTS.c.purchase_order_id)
+            .subquery()
         )
         return (
             select(
@@ -135,11 +150,13 @@ class SqlReports:
                 lines.c.lines,
                 lines.c.cost,
                 lines.c.short_lines,
-                first_event(POStatus.ACKNOWLEDGED.value).label("acknowledged_at"),
-                first_event("shipped").label("shipped_at"),
-                first_shipment.label("first_shipment_at"),
+                events.c.acknowledged_at,
+                events.c.shipped_at,
+                shipments.c.first_shipment_at,
             )
             .join(lines, lines.c.purchase_order_id == _PO.c.id)
+            .outerjoin(events, events.c.purchase_order_id == _PO.c.id)
+            .outerjoin(shipments, shipments.c.purchase_order_id == _PO.c.id)
             .where(*conditions)
             .subquery()
         )

@@ -92,7 +92,7 @@ def test_other_methods_and_unknown_events_are_left_to_flask(installed):
     fake, live, app = installed
 
     assert requests.get(f"{live.url}/api/webhooks/order-created", timeout=5).status_code == 405
-    unknown = requests.post(f"{live.url}/api/webhooks/order-updated", data=b"{}", timeout=5)
+    unknown = requests.post(f"{live.url}/api/webhooks/order-fulfilled", data=b"{}", timeout=5)
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "not_found"
 
