@@ -241,6 +241,20 @@ def _bench_reports(uow_factory, shop: InstallationId, repeat: int) -> None:
         print(f"| Reports tab, {label}, with its 3 charts | {ms:.0f} |")
     ms = _median_ms(lambda: export_report_csv(uow_factory, shop, year, "orders"), repeat)
     print(f"| order margins CSV, a year | {ms:.0f} |")
+    now = datetime.now(UTC)
+    parts = {
+        "vendor performance": lambda uow: uow.reports.vendor_performance(shop, year, now),
+        "order margins (page)": lambda uow: list(uow.reports.order_margins(shop, year, 201)),
+        "weeks": lambda uow: uow.reports.weeks(shop, year),
+        "on time by month": lambda uow: uow.reports.on_time_by_month(shop, year, now),
+    }
+    for label, part in parts.items():
+
+        def run(part=part) -> None:
+            with uow_factory() as uow:
+                part(uow)
+
+        print(f"| a year: {label} | {_median_ms(run, repeat):.0f} |")
 
 
 def main() -> None:

@@ -70,16 +70,6 @@ class SqlReports:
         ``detailed`` also counts its short-shipped lines (a read of each line's shipments)."""
         start, end = _range(query)
 
-        shipped_of_line = (
-            select(func.coalesce(func.sum(_SHIPPED_LINES.c.quantity), 0))
-            .join(_SHIPMENTS, _SHIPMENTS.c.id == _SHIPPED_LINES.c.shipment_id)
-            .where(
-                _SHIPMENTS.c.purchase_order_id == _LINES.c.purchase_order_id,
-                _SHIPMENTS.c.status != "cancelled",
-                _SHIPPED_LINES.c.order_line_id == _LINES.c.order_line_id,
-            )
-            .scalar_subquery()
-        )
         conditions = [
             _PO.c.installation_id == installation_id,
             _PO.c.sent_at >= start,
@@ -88,28 +78,42 @@ class SqlReports:
         if query.vendor_id is not None:
             conditions.append(_PO.c.vendor_id == query.vendor_id)
         in_range = select(_PO.c.id).where(*conditions)
-        short = (
-            func.sum(
-                case((and_(shipped_of_line > 0, shipped_of_line < _LINES.c.quantity), 1), else_=0)
-            )
-            if detailed
-            else literal(0)
+        lines_of_range = select(
+            _LINES.c.purchase_order_id,
+            func.count().label("lines"),
+            func.sum(_LINES.c.quantity * _LINES.c.unit_cost).label("cost"),
+        ).where(
+            _LINES.c.installation_id == installation_id, _LINES.c.purchase_order_id.in_(in_range)
         )
-        lines = (
-            select(
-                _LINES.c.purchase_order_id,
-                func.count().label("lines"),
-                func.sum(_LINES.c.quantity * _LINES.c.unit_cost).label("cost"),
-                short.label("short_lines"),
+        if detailed:
+            # Shipped quantity per (PO, order line), grouped once over the range's shipments.
+            shipped = (
+                select(
+                    _SHIPMENTS.c.purchase_order_id,
+                    _SHIPPED_LINES.c.order_line_id,
+                    func.sum(_SHIPPED_LINES.c.quantity).label("quantity"),
+                )
+                .join(_SHIPMENTS, _SHIPMENTS.c.id == _SHIPPED_LINES.c.shipment_id)
+                .where(
+                    _SHIPMENTS.c.purchase_order_id.in_(in_range),
+                    _SHIPMENTS.c.status != "cancelled",
+                )
+                .group_by(_SHIPMENTS.c.purchase_order_id, _SHIPPED_LINES.c.order_line_id)
+                .subquery()
             )
-            # only the range's POs: the short-shipped check reads each line's shipments
-            .where(
-                _LINES.c.installation_id == installation_id,
-                _LINES.c.purchase_order_id.in_(in_range),
+            is_short = and_(shipped.c.quantity > 0, shipped.c.quantity < _LINES.c.quantity)
+            lines_of_range = lines_of_range.add_columns(
+                func.sum(case((is_short, 1), else_=0)).label("short_lines")
+            ).outerjoin(
+                shipped,
+                and_(
+                    shipped.c.purchase_order_id == _LINES.c.purchase_order_id,
+                    shipped.c.order_line_id == _LINES.c.order_line_id,
+                ),
             )
-            .group_by(_LINES.c.purchase_order_id)
-            .subquery()
-        )
+        else:
+            lines_of_range = lines_of_range.add_columns(literal(0).label("short_lines"))
+        lines = lines_of_range.group_by(_LINES.c.purchase_order_id).subquery()
         # One grouped pass each over the range's events and shipments (not a probe per PO).
         events = (
             select(
