@@ -92,10 +92,11 @@ class OrderMargin:
     revenue: Decimal  # the customer's price of the drop-shipped quantities
     cost: Decimal  # the vendors' cost of them
     priced: bool  # every line had a price in the PO's currency
+    shipping: Decimal = Decimal("0.00")  # the vendors' shipping charges on those POs
 
     @property
     def margin(self) -> Decimal:
-        return self.revenue - self.cost
+        return self.revenue - self.cost - self.shipping
 
     @property
     def margin_rate(self) -> Decimal | None:

@@ -178,9 +178,20 @@ def export_report_csv(
                 for r in uow.reports.vendor_performance(installation_id, query, now)
             ]
         elif table == "orders":
-            header = ("order_number", "currency", "revenue", "cost", "margin", "margin_percent")
+            header = (
+                "order_number", "currency", "revenue", "cost", "shipping", "margin",
+                "margin_percent",
+            )  # fmt: skip
             rows = [
-                (m.order_number, m.currency, m.revenue, m.cost, m.margin, _rate(m.margin_rate))
+                (
+                    m.order_number,
+                    m.currency,
+                    m.revenue,
+                    m.cost,
+                    m.shipping,
+                    m.margin,
+                    _rate(m.margin_rate),
+                )
                 for m in uow.reports.order_margins(installation_id, query, None)
             ]
         elif table == "weeks":

@@ -244,23 +244,36 @@ class SqlReports:
         limit: int | None,
     ) -> Iterator[OrderMargin]:
         priced = and_(_LINES.c.unit_price.is_not(None), _LINES.c.price_currency == _PO.c.currency)
-        statement = (
+        per_po = (  # the lines summed per PO first, so a PO's shipping charge counts once
             select(
-                _PO.c.saleor_order_id,
-                func.min(_PO.c.order_number).label("order_number"),
-                _PO.c.currency,
+                _LINES.c.purchase_order_id,
                 func.sum(
                     case((priced, _LINES.c.quantity * _LINES.c.unit_price), else_=literal(0))
                 ).label("revenue"),
                 func.sum(_LINES.c.quantity * _LINES.c.unit_cost).label("cost"),
                 func.min(case((priced, 1), else_=0)).label("all_priced"),
             )
-            .join(_LINES, _LINES.c.purchase_order_id == _PO.c.id)
+            .join(_PO, _PO.c.id == _LINES.c.purchase_order_id)
             .where(
+                _LINES.c.installation_id == installation_id,
                 _PO.c.installation_id == installation_id,
                 _PO.c.status != POStatus.CANCELLED.value,
                 *conditions,
             )
+            .group_by(_LINES.c.purchase_order_id)
+            .subquery()
+        )
+        statement = (
+            select(
+                _PO.c.saleor_order_id,
+                func.min(_PO.c.order_number).label("order_number"),
+                _PO.c.currency,
+                func.sum(per_po.c.revenue).label("revenue"),
+                func.sum(per_po.c.cost).label("cost"),
+                func.sum(func.coalesce(_PO.c.shipping_cost, 0)).label("shipping"),
+                func.min(per_po.c.all_priced).label("all_priced"),
+            )
+            .join(per_po, per_po.c.purchase_order_id == _PO.c.id)
             .group_by(_PO.c.saleor_order_id, _PO.c.currency)
             .order_by(func.max(_PO.c.sent_at).desc(), _PO.c.saleor_order_id)
         )
@@ -274,6 +287,7 @@ class SqlReports:
                 revenue=Decimal(row.revenue or 0).quantize(Decimal("0.01")),
                 cost=Decimal(row.cost or 0).quantize(Decimal("0.01")),
                 priced=bool(row.all_priced),
+                shipping=Decimal(row.shipping or 0).quantize(Decimal("0.01")),
             )
 
     def weeks(self, installation_id: InstallationId, query: ReportQuery) -> list[WeekFigures]:

@@ -34,7 +34,9 @@ def _line(n: str, quantity: int, cost: str, price: str | None) -> POLine:
     )  # fmt: skip
 
 
-def _po(uow_factory, shop, vendor, n, lines, *, sent, events=(), status=None, due_days=None):
+def _po(
+    uow_factory, shop, vendor, n, lines, *, sent, events=(), status=None, due_days=None, ship=None
+):
     po = make_purchase_order(
         number=f"{n}-1", order_number=str(n), saleor_order_id=f"order-{n}",
         vendor_id=vendor.id, vendor_name=vendor.name, lines=lines, created_at=sent,
@@ -43,6 +45,8 @@ def _po(uow_factory, shop, vendor, n, lines, *, sent, events=(), status=None, du
     po.events.extend(POEvent(at, "vendor", action) for action, at in events)
     if status is not None:
         po.status = status
+    if ship is not None:  # the vendor's shipping charge on this PO
+        po.shipping_cost = Money(Decimal(ship), "EUR")
     with uow_factory() as uow:
         stored = uow.purchase_orders.add(shop, po)
         uow.commit()
@@ -84,7 +88,7 @@ def data(uow_factory, engine, shop, other_shop):
     _shipment(engine, shop, po1, _at(4), {"line-1": 2})
     po2 = _po(uow_factory, shop, acme, 2, [_line("2a", 1, "30", "40"), _line("2b", 3, "5", "9")],
               sent=_at(3), events=[("acknowledged", _at(3, 14)), ("partially shipped", _at(8))],
-              due_days=3, status=POStatus.PARTIALLY_SHIPPED)  # fmt: skip
+              due_days=3, status=POStatus.PARTIALLY_SHIPPED, ship="4.50")  # fmt: skip
     _shipment(engine, shop, po2, _at(8), {"line-2a": 1, "line-2b": 1})
     _po(uow_factory, shop, acme, 3, [_line("3a", 1, "4", "5"), _line("3b", 1, "6", "8")],
         sent=_at(4), due_days=3, status=POStatus.CANCELLED)  # fmt: skip
@@ -119,11 +123,12 @@ def test_order_margins_leave_cancelled_pos_out(uow_factory, data):
     assert (margins["1"].revenue, margins["1"].cost, margins["1"].margin) == (
         Decimal("50.00"), Decimal("20.00"), Decimal("30.00"),
     )  # fmt: skip
-    assert margins["2"].margin == Decimal("22.00")
-    assert f"{margins['2'].margin_rate:.4f}" == "0.3284"
+    # order 2: 67.00 - 45.00 - 4.50 of shipping, counted once for its PO of two lines
+    assert (margins["2"].shipping, margins["2"].margin) == (Decimal("4.50"), Decimal("17.50"))
+    assert f"{margins['2'].margin_rate:.4f}" == "0.2612"
     assert margins["4"].margin_rate == 0
     [one] = order_margin(uow_factory, shop, "order-2")
-    assert one.margin == Decimal("22.00")
+    assert one.margin == Decimal("17.50")
 
 
 def test_weeks_and_on_time_months(uow_factory, data):
