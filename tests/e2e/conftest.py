@@ -9,7 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
+from sqlalchemy import select
 
+from app.adapters.db import tables
 from app.services.inbox_relay import InboxRelay
 from tests.conftest import REDIS_URL, make_settings
 from tests.servers.live_app import start_live_app
@@ -119,3 +121,23 @@ def open_widget(live, fake, app, order_id):
     assert page.status_code == 200, page.text
     fields = dict(re.findall(r'name="(context|drawn_at)" value="([^"]*)"', page.text))
     return page.text, fields | {"orderId": order_id}
+
+
+def worker_idle(engine, worker) -> bool:
+    """Every delivery processed, every Saleor write finished and every task the worker
+    received has ended (the session's worker must not write while the next test cleans up)."""
+    log = worker.log_path.read_text(errors="replace")
+    started = len(re.findall(r"\[[0-9a-f-]{36}\] received", log))
+    ended = len(re.findall(r"\[[0-9a-f-]{36}\] (?:succeeded|raised|retry)", log))
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            select(tables.webhook_deliveries.c.id).where(
+                tables.webhook_deliveries.c.status == "received"
+            )
+        ).first()
+        writing = connection.execute(
+            select(tables.outbound_attempts.c.id).where(
+                tables.outbound_attempts.c.status.in_(("pending", "in_flight"))
+            )
+        ).first()
+    return started == ended and waiting is None and writing is None

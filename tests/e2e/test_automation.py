@@ -15,10 +15,19 @@ from app.services.shipments import record_shipment
 from app.services.shop_settings import save_settings
 from app.services.vendors import save_vendor
 from tests.builders import make_line, make_order
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import wait_until, worker_idle
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
 
 UPS = "1Z999AA10123456784"
+
+
+@pytest.fixture(autouse=True)
+def _worker_done_before_cleanup(e2e, engine, worker):
+    """Automatic runs queue more runs (after a review, a charge, a shipment): the session's
+    worker must have finished them before the next test empties the tables (a run still
+    writing then deadlocked the clean-up on PostgreSQL and left rows to the next test)."""
+    yield
+    wait_until(lambda: worker_idle(engine, worker), timeout=60, what="the worker's last tasks")
 
 
 def _domain(fake) -> str:

@@ -5,7 +5,6 @@ charge once."""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from app.adapters.db import tables
 from app.services.tasks import TaskName
 from tests.builders import make_line, make_order
-from tests.e2e.conftest import open_widget, wait_until
+from tests.e2e.conftest import open_widget, wait_until, worker_idle
 from tests.servers.fake_saleor.transactions import PaymentBehaviour
 from tests.servers.live_app import start_live_app
 
@@ -99,7 +98,7 @@ def test_a_pending_charge_is_finished_by_the_beat_sweep(e2e, engine, worker):
     wait_until(lambda: _status(engine, order_id) == "approved", what="the sweep")
     fake.auto_deliver_events = True
     # let the worker finish what the sweep started before the next test cleans up
-    wait_until(lambda: _worker_idle(engine, worker), what="the worker's last tasks")
+    wait_until(lambda: worker_idle(engine, worker), what="the worker's last tasks")
 
 
 def test_a_pending_charge_is_finished_by_the_order_paid_webhook(e2e, engine, worker):
@@ -141,27 +140,7 @@ def test_a_pending_charge_is_finished_by_the_order_paid_webhook(e2e, engine, wor
         what="the paid webhooks processed",
     )
     # the paid and updated webhooks also queued reviews and the note: let them end first
-    wait_until(lambda: _worker_idle(engine, worker), what="the worker's last tasks")
-
-
-def _worker_idle(engine, worker) -> bool:
-    """Every delivery processed, every Saleor write finished and every task the worker
-    received has ended (the session's worker must not write while the next test cleans up)."""
-    log = worker.log_path.read_text(errors="replace")
-    started = len(re.findall(r"\[[0-9a-f-]{36}\] received", log))
-    ended = len(re.findall(r"\[[0-9a-f-]{36}\] (?:succeeded|raised|retry)", log))
-    with engine.connect() as connection:
-        waiting = connection.execute(
-            select(tables.webhook_deliveries.c.id).where(
-                tables.webhook_deliveries.c.status == "received"
-            )
-        ).first()
-        writing = connection.execute(
-            select(tables.outbound_attempts.c.id).where(
-                tables.outbound_attempts.c.status.in_(("pending", "in_flight"))
-            )
-        ).first()
-    return started == ended and waiting is None and writing is None
+    wait_until(lambda: worker_idle(engine, worker), what="the worker's last tasks")
 
 
 def test_two_clicks_at_the_same_moment_in_two_web_processes_charge_once(
