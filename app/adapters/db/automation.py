@@ -11,14 +11,9 @@ from sqlalchemy import Connection, and_, or_, select, update
 
 from app.adapters.db import tables
 from app.adapters.db.repositories import insert_ignoring_conflicts
+from app.adapters.db.utc import as_utc
 from app.domain.automation import AutomationRules, HoldReason
 from app.domain.installations import InstallationId
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def rules_from_values(values: dict[str, Any]) -> AutomationRules:
@@ -61,14 +56,14 @@ class AutomationOrderState:
 
 def _state(row: Any) -> AutomationOrderState:
     known = {reason.value for reason in HoldReason}
-    updated_at = _utc(row.updated_at)
+    updated_at = as_utc(row.updated_at)
     assert updated_at is not None
     return AutomationOrderState(
         order_id=row.saleor_order_id,
         step=row.step,
         reasons=tuple(HoldReason(r) for r in row.reasons or () if r in known),
         held_by_merchant=bool(row.held_by_merchant),
-        next_check_at=_utc(row.next_check_at),
+        next_check_at=as_utc(row.next_check_at),
         updated_at=updated_at,
     )
 

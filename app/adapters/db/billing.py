@@ -9,14 +9,9 @@ from sqlalchemy import Connection, select, update
 
 from app.adapters.db import tables
 from app.adapters.db.repositories import insert_ignoring_conflicts
+from app.adapters.db.utc import as_utc
 from app.domain.billing import BilledSubscription, BillingAccount, Module
 from app.domain.installations import InstallationId
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _modules(values: Any) -> frozenset[Module]:
@@ -54,7 +49,7 @@ def _account(row: Any) -> BillingAccount:
         enabled_modules=_modules(row.enabled_modules),
         stripe_customer_id=row.stripe_customer_id,
         subscriptions=tuple(_subscription(s) for s in row.subscriptions or ()),
-        lapse_notified_at=_utc(row.lapse_notified_at),
+        lapse_notified_at=as_utc(row.lapse_notified_at),
     )
 
 
