@@ -23,6 +23,7 @@ from app.adapters.crypto import TokenCipher
 from app.adapters.db.engine import build_engine, upgrade_database
 from app.adapters.db.inbox import SqlDeliveryInbox
 from app.adapters.db.installation_cache import InstallationCache
+from app.adapters.db.rate_limits import SqlRateLimiter
 from app.adapters.db.secrets import rotate_stored_secrets
 from app.adapters.db.shop_schemas import ShopSchemaStore
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
@@ -54,6 +55,7 @@ from app.services.ports import (
     Mailer,
     PurchaseOrderChannel,
     RadarReader,
+    RateLimiter,
     SaleorGateway,
     SmtpSettings,
     TaskQueue,
@@ -92,6 +94,11 @@ class Container:
     @cached_property
     def use_cases(self) -> UseCases:
         return UseCases(self)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """The vendor portal's and vendor API's request counters (in the app's database)."""
+        return SqlRateLimiter(self.engine)
 
     # Operations the web and the CLI ask for without importing adapters (import-linter).
     def served_manifest(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from app.domain.money import Money
 from app.domain.orders import CLOSED_ORDER_STATUSES, Address, OrderErrorCode
 from app.domain.plans import DropShipPlan
 from app.domain.ship_by import ship_by_date
+from app.domain.vendor_answers import LineAnswer, LineResponse
 from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
 
 DEFAULT_NUMBER_PATTERN = "{order}-{n}"
@@ -157,6 +158,8 @@ class PurchaseOrder:
     requested_service: str = ""  # the customer's shipping service in Saleor
     ship_by: date | None = None
     shipping_cost: Money | None = None  # the vendor's shipping charge, for margins
+    # The vendor's latest answer per order line (portal, API): confirmed, backordered, cancelled.
+    line_answers: dict[str, LineResponse] = field(default_factory=dict)
 
     def set_shipping_cost(self, cost: Money | None, *, actor: str, at: datetime) -> None:
         """The vendor's shipping charge for this PO (None: not known); kept in the history."""
@@ -313,6 +316,41 @@ class PurchaseOrder:
 
     def acknowledge(self, *, actor: str, at: datetime, detail: str = "") -> None:
         self._move(POStatus.ACKNOWLEDGED, actor, at, "acknowledged", detail)
+
+    @property
+    def can_take_vendor_answer(self) -> bool:
+        """The vendor has the PO and still owes (some of) it."""
+        return self.status in AWAITING_SHIPMENT
+
+    def record_vendor_answer(
+        self, responses: tuple[LineResponse, ...], *, actor: str, at: datetime
+    ) -> str:
+        """The vendor's answer per line: a sent PO becomes acknowledged, each line keeps its
+        latest answer, and the history says what the vendor said. Returns that summary."""
+        if not self.can_take_vendor_answer:
+            raise RuleViolation(
+                f"PO {self.number} is {self.status.label.lower()}: it takes no answer now.",
+                code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
+            )
+        labels = {line.order_line_id: line.sku or line.vendor_sku for line in self.lines}
+        detail = "; ".join(r.describe(labels.get(r.order_line_id, "?")) for r in responses)
+        for response in responses:
+            self.line_answers[response.order_line_id] = response
+        if self.status is POStatus.SENT:
+            self._move(POStatus.ACKNOWLEDGED, actor, at, "acknowledged by vendor", detail)
+        else:
+            self.events.append(POEvent(at, actor, "answered by vendor", detail))
+        return detail
+
+    @property
+    def lines_cancelled_by_vendor(self) -> list[POLine]:
+        """Lines the vendor said it will not ship: the merchant must find them another way."""
+        return [
+            line
+            for line in self.lines
+            if (answer := self.line_answers.get(line.order_line_id)) is not None
+            and answer.answer is LineAnswer.CANCELLED
+        ]
 
     def record_shipping(self, target: POStatus, *, actor: str, at: datetime) -> None:
         """The status its shipments give it. A PO that ships was evidently received, so this

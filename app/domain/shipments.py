@@ -217,6 +217,10 @@ def po_status_after_shipping(po: PurchaseOrder, shipped: Mapping[str, int]) -> P
         return None
     ordered = {line.order_line_id: line.quantity for line in po.lines}
     total = sum(min(shipped.get(line_id, 0), quantity) for line_id, quantity in ordered.items())
+    # A line the vendor cancelled is not owed: the rest shipped means the PO shipped.
+    for line in po.lines_cancelled_by_vendor:
+        if shipped.get(line.order_line_id, 0) == 0:
+            ordered.pop(line.order_line_id, None)
     if total == 0:
         if po.status in (POStatus.PARTIALLY_SHIPPED, POStatus.SHIPPED):
             return POStatus.SENT if po.sent_at is not None else POStatus.CREATED

@@ -53,4 +53,6 @@ def prune_delivery_payloads_task() -> int:
         retention_days=parts.settings.delivery_payload_retention_days
     )
     logger.info("pruned the payload of %s processed deliveries", pruned)
+    windows = parts.rate_limiter.prune(older_than_seconds=86_400)  # rides on the daily run
+    logger.info("pruned %s ended rate-limit windows", windows)
     return pruned

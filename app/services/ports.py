@@ -391,3 +391,15 @@ class DocumentRenderer(Protocol):
     def packing_slip_message(self, po: Any, context: SlipContext) -> str:
         """The slip's message to the customer (the merchant's template, within the budget)."""
         ...
+
+
+class RateLimiter(Protocol):
+    """Counts requests per key in fixed windows, across every web process."""
+
+    def allow(self, key: str, limit: int, window_seconds: int) -> bool:
+        """Count one request for ``key``; False once the window holds more than ``limit``."""
+        ...
+
+    def prune(self, older_than_seconds: int) -> int:
+        """Forget windows that ended long ago; returns how many were removed."""
+        ...

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from app.adapters.db import tables
 from app.adapters.db.utc import as_utc
@@ -16,6 +16,7 @@ from app.domain.installations import InstallationId
 from app.domain.money import Money
 from app.domain.orders import Address
 from app.domain.purchase_orders import POEvent, POLine, POStatus, PurchaseOrder
+from app.domain.vendor_answers import LineAnswer, LineResponse
 
 
 class SqlPurchaseOrderRepository:
@@ -121,6 +122,31 @@ class SqlPurchaseOrderRepository:
             select(func.count()).where(events.c.purchase_order_id == po.id)
         ).scalar_one()
         self._add_events(installation_id, po, int(stored))
+        if po.line_answers:
+            self._save_line_answers(installation_id, po)
+
+    def _save_line_answers(self, installation_id: InstallationId, po: PurchaseOrder) -> None:
+        answers = tables.po_line_answers
+        self._connection.execute(
+            delete(answers).where(
+                answers.c.installation_id == installation_id,
+                answers.c.purchase_order_id == po.id,
+            )
+        )
+        self._connection.execute(
+            insert(answers),
+            [
+                {
+                    "installation_id": installation_id,
+                    "purchase_order_id": po.id,
+                    "order_line_id": response.order_line_id,
+                    "answer": response.answer.value,
+                    "expected_date": response.expected_date,
+                    "reason": response.reason,
+                }
+                for response in po.line_answers.values()
+            ],
+        )
 
     def get(self, installation_id: InstallationId, po_id: int) -> PurchaseOrder | None:
         table = tables.purchase_orders
@@ -227,6 +253,15 @@ class SqlPurchaseOrderRepository:
                     ),
                 )
             )
+        answers: dict[int, dict[str, LineResponse]] = {po_id: {} for po_id in ids}
+        for answer in self._connection.execute(
+            select(tables.po_line_answers).where(
+                tables.po_line_answers.c.purchase_order_id.in_(ids)
+            )
+        ):
+            answers[answer.purchase_order_id][answer.order_line_id] = LineResponse(
+                answer.order_line_id, LineAnswer(answer.answer), answer.expected_date, answer.reason
+            )
         for event in self._connection.execute(
             select(tables.po_events)
             .where(tables.po_events.c.purchase_order_id.in_(ids))
@@ -256,6 +291,7 @@ class SqlPurchaseOrderRepository:
                 revision=row.revision,
                 due_at=as_utc(row.due_at),
                 events=events[row.id],
+                line_answers=answers[row.id],
                 requested_service=row.requested_service,
                 ship_by=row.ship_by,
                 shipping_cost=(

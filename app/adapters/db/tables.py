@@ -287,6 +287,35 @@ po_lines = Table(
     ),
 )
 
+# The vendor's latest answer per PO line (vendor portal, vendor API): issue 15.
+po_line_answers = Table(
+    "po_line_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column(
+        "purchase_order_id",
+        Integer,
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("order_line_id", String(200), nullable=False),
+    Column("answer", String(20), nullable=False),
+    Column("expected_date", Date, nullable=True),
+    Column("reason", String(500), nullable=False, server_default=""),
+    UniqueConstraint("purchase_order_id", "order_line_id", name="uq_po_line_answers_line"),
+)
+
+# Fixed-window request counters of the public surfaces (vendor portal, vendor API), shared by
+# every web process: key (what is limited, e.g. "portal-token:<hash>"), window start, hits.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_start", Integer, primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
 po_events = Table(
     "po_events",
     metadata,
