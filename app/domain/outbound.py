@@ -8,7 +8,7 @@ merchant ("sending, attempt 2 of 6", "send failed: ...").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -40,13 +40,6 @@ class Subject(StrEnum):
     SHIPMENT = "shipment"
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC datetimes."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 @dataclass(frozen=True)
 class OutboundAttempt:
     id: int
@@ -71,17 +64,17 @@ class OutboundAttempt:
 
     @property
     def sending_since(self) -> datetime | None:
-        return _aware(self.claimed_at) if self.status is OutboundStatus.IN_FLIGHT else None
+        return self.claimed_at if self.status is OutboundStatus.IN_FLIGHT else None
 
     @property
     def retry_at(self) -> datetime | None:
-        return _aware(self.next_try_at) if self.status is OutboundStatus.PENDING else None
+        return self.next_try_at if self.status is OutboundStatus.PENDING else None
 
     def is_claimable(self, now: datetime, stale_after: timedelta) -> bool:
         """Pending, or in flight with a claim older than ``stale_after`` (a crashed worker)."""
         if self.status is OutboundStatus.PENDING:
             return True
-        claimed = _aware(self.claimed_at)
+        claimed = self.claimed_at
         return self.status is OutboundStatus.IN_FLIGHT and (
             claimed is None or claimed < now - stale_after
         )

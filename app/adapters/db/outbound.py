@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 
 from app.adapters.db import tables
 from app.adapters.db.repositories import insert_ignoring_conflicts
+from app.adapters.db.utc import as_utc
 from app.domain.installations import InstallationId, InstallationStatus
 from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subject
 
@@ -27,12 +28,12 @@ def _to_attempt(row: Any) -> OutboundAttempt:
         status=OutboundStatus(row.status),
         attempts=row.attempts,
         max_attempts=row.max_attempts,
-        created_at=row.created_at,
+        created_at=as_utc(row.created_at),
         last_error=row.last_error,
-        next_try_at=row.next_try_at,
+        next_try_at=as_utc(row.next_try_at),
         claim_token=row.claim_token,
-        claimed_at=row.claimed_at,
-        finished_at=row.finished_at,
+        claimed_at=as_utc(row.claimed_at),
+        finished_at=as_utc(row.finished_at),
     )
 
 
