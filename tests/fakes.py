@@ -342,6 +342,7 @@ class RecordingTaskQueue:
     def __init__(self) -> None:
         self.deliveries: list[int] = []
         self.tasks: list[tuple[str, dict[str, Any]]] = []
+        self.backlog: int | None = None  # what the broker says is waiting (None: cannot say)
 
     def enqueue_delivery(self, delivery_id: int) -> None:
         self.deliveries.append(delivery_id)
@@ -351,6 +352,9 @@ class RecordingTaskQueue:
 
     def enqueue(self, task: str, **arguments: Any) -> None:
         self.tasks.append((task, arguments))
+
+    def waiting(self) -> int | None:
+        return self.backlog
 
 
 class InlineTaskQueue:
@@ -384,6 +388,9 @@ class BrokenTaskQueue:
         from app.adapters.task_queue import QueueUnavailable
 
         raise QueueUnavailable("The task queue is unavailable: connection refused")
+
+    def waiting(self) -> int | None:
+        return None
 
 
 class FakeMailer:

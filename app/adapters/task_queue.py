@@ -153,6 +153,16 @@ class CeleryTaskQueue:
         except BrokerError as error:
             raise QueueUnavailable(f"The task queue is unavailable: {error}") from None
 
+    def waiting(self) -> int | None:
+        """The default queue's length (Redis and the database broker both count it)."""
+        queue = self._celery.conf.task_default_queue
+        try:
+            with self._celery.connection_for_read() as connection:
+                declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+                return int(declared.message_count)
+        except Exception:  # a broker that cannot say is "unknown", not an error
+            return None
+
 
 def _publish_deliveries(celery: Celery, producer: Producer, delivery_ids: Sequence[int]) -> None:
     """``process_delivery_task(id)`` for each id, as ``send_task`` would send it, for less CPU.

@@ -21,6 +21,7 @@ from app.errors import Retryable
 from app.services import tasks
 from app.services.outbound import CLAIM_STALE_AFTER
 from app.services.ports import TaskQueue
+from app.services.sweeps import queue_backed_up
 from app.services.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ def queue_lost_writes(
     uow_factory: UnitOfWorkFactory, queue: TaskQueue, now: datetime | None = None
 ) -> int:
     """Queue again every PO send and Saleor fulfilment write or change waiting without a task;
-    returns how many."""
+    returns how many (none while the queue is backed up: ``app.services.sweeps``)."""
     now = now or datetime.now(UTC)
+    if queue_backed_up(queue, "the lost-writes sweep"):
+        return 0
     with uow_factory() as uow:
         sends = []
         for installation_id, subject_id in uow.outbound.lost_sends(

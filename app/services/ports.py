@@ -269,6 +269,10 @@ class TaskQueue(Protocol):
         """Queue one of the tasks named in ``app.services.tasks`` with JSON arguments."""
         ...
 
+    def waiting(self) -> int | None:
+        """How many tasks wait in the broker for a worker (None: the broker cannot say)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Attachment:

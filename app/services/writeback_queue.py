@@ -14,6 +14,7 @@ from app.domain.installations import InstallationId
 from app.errors import Retryable
 from app.services import tasks
 from app.services.ports import TaskQueue
+from app.services.sweeps import queue_backed_up
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,10 @@ def queue_write_back_after_commit(
 
 
 def queue_waiting_write_backs(uow_factory: UnitOfWorkFactory, queue: TaskQueue) -> int:
-    """The sweep: queue a write-back for every order, of every shop, with notes waiting."""
+    """The sweep: queue a write-back for every order, of every shop, with notes waiting
+    (none while the queue is backed up: ``app.services.sweeps``)."""
+    if queue_backed_up(queue, "the write-back sweep"):
+        return 0
     with uow_factory() as uow:
         waiting = uow.notes.orders_waiting(datetime.now(UTC), SWEEP_GRACE)
     for installation_id, order_id in waiting:

@@ -70,3 +70,13 @@ def test_no_deliveries_publish_nothing(celery):
     [only] = _messages(celery, 1)
 
     assert only.decode()[0] == [9]
+
+
+def test_the_queue_says_how_many_tasks_wait(celery):
+    """What the sweeps ask before looking for lost work (app/services/sweeps.py)."""
+    queue = CeleryTaskQueue(celery)
+    for _ in range(3):
+        queue.enqueue(TaskName.QUEUE_LOST_WRITES.value)
+    assert queue.waiting() == 3
+    _messages(celery, 2)
+    assert queue.waiting() == 1

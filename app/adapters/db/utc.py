@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
+
+
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+@overload
+def as_utc(moment: datetime | None) -> datetime | None: ...
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

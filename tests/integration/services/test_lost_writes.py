@@ -12,6 +12,8 @@ from app.services.lost_writes import SWEEP_ACTOR, queue_lost_writes
 from app.services.outbound import CLAIM_STALE_AFTER, fulfil_key
 from app.services.purchase_orders import create_purchase_orders
 from app.services.shipments import record_shipment
+from app.services.sweeps import SWEEP_WHEN_FEWER_WAITING_THAN
+from app.services.writeback_queue import queue_waiting_write_backs
 from tests.fakes import BrokenTaskQueue, RecordingTaskQueue
 
 
@@ -145,4 +147,21 @@ def test_creating_and_sending_while_the_broker_is_down_answers_and_the_sweep_sen
     queue = RecordingTaskQueue()
 
     assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 1
+    assert queue.tasks[0][1]["po_id"] == acme_po.id
+
+
+def test_the_sweeps_wait_while_the_queue_is_backed_up_and_find_lost_work_once_it_drains(catalogue):
+    """A long queue is work delayed, not lost: queuing copies into it would only lengthen it."""
+    acme_po, _manual_po = _create_and_send(catalogue)  # its send task and write-back were lost
+    queue = RecordingTaskQueue()
+    queue.backlog = SWEEP_WHEN_FEWER_WAITING_THAN
+
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 0
+    assert queue_waiting_write_backs(catalogue.uow_factory, queue) == 0
+    assert queue.tasks == []
+
+    queue.backlog = SWEEP_WHEN_FEWER_WAITING_THAN - 1  # drained
+    assert queue_lost_writes(catalogue.uow_factory, queue, now=_later()) == 1
+    assert queue_waiting_write_backs(catalogue.uow_factory, queue) == 1
+    assert [name for name, _ in queue.tasks] == [tasks.SEND_PURCHASE_ORDER, tasks.WRITE_BACK_ORDER]
     assert queue.tasks[0][1]["po_id"] == acme_po.id
