@@ -71,8 +71,9 @@ class _PinnedHostAdapter(HTTPAdapter):
 class RequestsPoster:
     """Implements the HttpPoster port."""
 
-    def __init__(self, *, private_hosts_allowed: bool = False) -> None:
+    def __init__(self, *, private_hosts_allowed: bool = False, ca_bundle: str = "") -> None:
         self._private_hosts_allowed = private_hosts_allowed
+        self._verify: str | bool = ca_bundle or True  # tests trust their own certificate
 
     def target(self, url: str) -> Target:
         """The request's target; raises ``VendorRefused`` for a host that resolves to a
@@ -119,6 +120,7 @@ class RequestsPoster:
                     timeout=(min(CONNECT_TIMEOUT_SECONDS, timeout_seconds), timeout_seconds),
                     allow_redirects=False,
                     stream=True,
+                    verify=self._verify,
                 )
             except requests.exceptions.SSLError:
                 raise VendorRefused(

@@ -41,6 +41,23 @@ def test_a_pinned_request_goes_to_the_checked_address_with_the_real_host_name(se
     )
 
 
+def test_https_to_a_pinned_address_checks_the_certificate_against_the_host_name():
+    with HttpVendorServer(secret="dsk_test", tls_name="orders.vendor.test") as tls_server:
+        poster = PinnedToLoopback(ca_bundle=tls_server.ca_file)
+        body = b'{"version":"1"}'
+
+        answer = poster.post(tls_server.url, body, _signed(body), 2)
+
+        assert answer.status == 200
+        assert tls_server.received[0].headers["host"] == f"orders.vendor.test:{tls_server.port}"
+        other_name = tls_server.url.replace("orders.vendor.test", "other.vendor.test")
+        with pytest.raises(VendorRefused, match=r"TLS certificate of other\.vendor\.test"):
+            poster.post(other_name, body, _signed(body), 2)
+        with pytest.raises(VendorRefused, match="could not be verified"):
+            PinnedToLoopback().post(tls_server.url, body, _signed(body), 2)  # not trusted
+    assert len(tls_server.received) == 1
+
+
 def test_pinned_targets_keep_path_query_and_name_the_host_for_tls():
     assert pinned_target("https://api.vendor.example/po?x=1", "93.184.215.14") == Target(
         "https://93.184.215.14/po?x=1", "api.vendor.example", "api.vendor.example"

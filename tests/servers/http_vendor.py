@@ -6,20 +6,31 @@ Script steps: ``Answer(200)``, ``Answer(500, "down")``, ``Answer(302, location=.
 ``Answer(200, delay=3)`` (answers only after 3 s: a client with a shorter timeout gives up).
 When the script is empty it answers 200. A request that fails the check gets 401 and uses no
 step. The signature is checked here with the standard library only, independently of the app.
+With ``tls_name`` it serves https under a self-signed certificate for that name (``ca_file``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
+import shutil
+import ssl
+import tempfile
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 HOST = "127.0.0.1"
 REPLAY_WINDOW_SECONDS = 300
@@ -72,14 +83,19 @@ class HttpVendorServer:
     secret: str = ""
     received: list[Received] = field(default_factory=list)
     port: int = 0
+    tls_name: str = ""  # serve https with a self-signed certificate for this DNS name
+    ca_file: str = ""  # that certificate, for the client to trust
 
     def __post_init__(self) -> None:
         self._script: deque[Answer] = deque()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
+        self._tls_folder: Path | None = None
 
     @property
     def url(self) -> str:
+        if self.tls_name:
+            return f"https://{self.tls_name}:{self.port}/purchase-orders"
         return f"http://{HOST}:{self.port}/purchase-orders"
 
     def script(self, *answers: Answer) -> None:
@@ -118,8 +134,43 @@ class HttpVendorServer:
         self._server = ThreadingHTTPServer((HOST, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        if self.tls_name:
+            context = self._tls_context()
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
+
+    def _tls_context(self) -> ssl.SSLContext:
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.tls_name)])
+        now = dt.datetime.now(dt.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(self.tls_name)]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        folder = Path(tempfile.mkdtemp(prefix="http-vendor-tls-"))
+        self._tls_folder = folder
+        cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        self.ca_file = str(cert_file)
+        return context
 
     def stop(self) -> None:
         self._stopping.set()
@@ -127,6 +178,9 @@ class HttpVendorServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._tls_folder is not None:
+            shutil.rmtree(self._tls_folder, ignore_errors=True)
+            self._tls_folder = None
 
     def __enter__(self) -> HttpVendorServer:
         return self.start()
