@@ -29,6 +29,7 @@ from app.adapters.db.shop_schemas import ShopSchemaStore
 from app.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from app.adapters.documents import TemplateDocuments
 from app.adapters.email_smtp import SmtpMailer
+from app.adapters.http_vendor import RequestsPoster
 from app.adapters.saleor.documents import load_documents
 from app.adapters.saleor.gateway import SaleorHttpGateway
 from app.adapters.saleor.manifest import build_manifest
@@ -40,6 +41,7 @@ from app.adapters.stripe_radar import StripeRadar
 from app.adapters.task_queue import CeleryTaskQueue, QueueUnavailable, build_celery
 from app.domain.billing import Module
 from app.domain.billing_events import BillingCatalogue
+from app.domain.vendor_http import EndpointPolicy
 from app.domain.vendors import IntegrationKind
 from app.domain.webhooks import WebhookSubscription
 from app.services import tasks
@@ -48,6 +50,8 @@ from app.services.channels import EmailChannel, MailDefaults
 from app.services.dispatch import Channels
 from app.services.edi_channel import EdiChannel
 from app.services.edi_ports import SftpTransport
+from app.services.http_channel import HttpChannel
+from app.services.http_ports import HttpPoster
 from app.services.ports import (
     CarrierDetector,
     DeliveryInbox,
@@ -90,6 +94,9 @@ class Container:
     billing: BillingProvider  # Stripe billing of tiers and add-on modules (issue 13)
     billing_config: BillingConfig
     charts: ChartRenderer = field(default_factory=SvgCharts)  # the Reports page's SVG charts
+    # HTTP vendors (issue 15): what endpoints shops may enter, and how POs are posted to them.
+    endpoint_policy: EndpointPolicy = field(default_factory=EndpointPolicy)
+    http_poster: HttpPoster = field(default_factory=RequestsPoster)
 
     @cached_property
     def use_cases(self) -> UseCases:
@@ -159,6 +166,7 @@ PORT_PARTS = {
     "charts": "charts",
     "billing": "billing",
     "billing_config": "billing_config",
+    "endpoint_policy": "endpoint_policy",  # ALLOW_PRIVATE_HTTP_HOSTS, for the vendor form
 }
 
 
@@ -197,13 +205,16 @@ def purchase_order_channels(
     documents: DocumentRenderer,
     defaults: MailDefaults,
     edi: PurchaseOrderChannel | None = None,
+    http: PurchaseOrderChannel | None = None,
 ) -> Channels:
-    """The channel of each integration kind the app sends over (HTTP, portal: later)."""
+    """The channel of each integration kind the app sends over (the vendor portal: later)."""
     channels: dict[IntegrationKind, PurchaseOrderChannel] = {
         IntegrationKind.EMAIL: EmailChannel(mailer, documents, defaults)
     }
     if edi is not None:
         channels[IntegrationKind.EDI] = edi
+    if http is not None:
+        channels[IntegrationKind.HTTP] = http
     return channels
 
 
@@ -313,6 +324,8 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             timeout_seconds=settings.outbound_timeout_seconds,
             private_hosts_allowed=settings.allow_private_sftp_hosts,
         ),
+        "endpoint_policy": EndpointPolicy(settings.allow_private_http_hosts),
+        "http_poster": RequestsPoster(private_hosts_allowed=settings.allow_private_http_hosts),
     }
     unknown = set(overrides) - set(parts) - {"channels"}
     if unknown:
@@ -324,5 +337,6 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             parts["documents"],
             parts["mail_defaults"],
             edi=EdiChannel(parts["uow_factory"], parts["sftp"]),
+            http=HttpChannel(parts["http_poster"]),
         )
     return Container(**parts)

@@ -40,6 +40,7 @@ class Settings:
     template_memory_bytes: int = 268_435_456
     allow_private_smtp_hosts: bool = False
     allow_private_sftp_hosts: bool = False
+    allow_private_http_hosts: bool = False  # HTTP vendors' endpoints (and plain http to them)
     inbox_relay_in_worker: bool = True
     delivery_payload_retention_days: int = 30
     graphql_dir: Path = PROJECT_ROOT / "graphql"
@@ -193,6 +194,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         allow_private_sftp_hosts=_bool(
             "ALLOW_PRIVATE_SFTP_HOSTS", env.get("ALLOW_PRIVATE_SFTP_HOSTS", "")
+        ),
+        allow_private_http_hosts=_bool(
+            "ALLOW_PRIVATE_HTTP_HOSTS", env.get("ALLOW_PRIVATE_HTTP_HOSTS", "")
         ),
         inbox_relay_in_worker=_bool(
             "INBOX_RELAY_IN_WORKER", env.get("INBOX_RELAY_IN_WORKER", "true")

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from app.domain.errors import DomainValidationError
 from app.domain.money import Money, MoneyError, clean_currency, parse_amount
+from app.domain.vendor_http import HttpEndpoint
 from app.domain.vendor_shipping import VendorShipping
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -17,7 +18,7 @@ _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 
 
 class IntegrationKind(StrEnum):
-    """How a vendor receives purchase orders. HTTP arrives in a later release."""
+    """How a vendor receives purchase orders."""
 
     EMAIL = "email"
     MANUAL = "manual"
@@ -26,12 +27,23 @@ class IntegrationKind(StrEnum):
 
     @property
     def is_available(self) -> bool:
-        return self in (IntegrationKind.EMAIL, IntegrationKind.MANUAL, IntegrationKind.EDI)
+        return self in (
+            IntegrationKind.EMAIL,
+            IntegrationKind.MANUAL,
+            IntegrationKind.EDI,
+            IntegrationKind.HTTP,
+        )
 
     @property
     def sends_automatically(self) -> bool:
         """The app sends POs over this kind's channel; manual vendors get them by hand."""
         return self is not IntegrationKind.MANUAL
+
+    @property
+    def sends_cancellations(self) -> bool:
+        """A cancelled order's sent PO goes out again as a cancellation notice over the channel
+        (EDI has no 860 yet: the merchant tells those vendors)."""
+        return self in (IntegrationKind.EMAIL, IntegrationKind.HTTP)
 
 
 class FileFormat(StrEnum):
@@ -63,6 +75,8 @@ class Vendor:
     id: int | None = None
     # Documents and shipping options, edited on the vendor page (not in the vendor CSV).
     shipping: VendorShipping = field(default_factory=VendorShipping)
+    # HTTP vendors' endpoint and signing secret, edited on the vendor page (never in the CSV).
+    http: HttpEndpoint = field(default_factory=HttpEndpoint)
 
 
 def split_emails(raw: str | Iterable[str]) -> tuple[str, ...]:
@@ -92,7 +106,7 @@ def clean_vendor(data: Mapping[str, object], vendor_id: int | None = None) -> Ve
         if not integration.is_available:
             errors["integration"] = f"{integration.value.upper()} vendors are not available yet."
     except ValueError:
-        errors["integration"] = "Choose email, EDI or manual."
+        errors["integration"] = "Choose email, EDI, HTTP or manual."
     emails_to = split_emails(str(data.get("emails_to") or ""))
     emails_cc = split_emails(str(data.get("emails_cc") or ""))
     for key, emails in (("emails_to", emails_to), ("emails_cc", emails_cc)):

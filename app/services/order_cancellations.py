@@ -1,10 +1,10 @@
 """An order cancelled in Saleor: what becomes of its purchase orders.
 
 - not sent yet (created, send failed): cancelled, their lines released;
-- sent and not shipped (sent, acknowledged): "cancellation requested"; email vendors get a
-  cancellation notice (the PO's next revision, marked CANCELLED, through the PO send machinery:
-  claims, retries, one Message-ID per revision); the merchant tells the others and marks it
-  confirmed; either way the PO holds its lines until the cancellation is confirmed;
+- sent and not shipped (sent, acknowledged): "cancellation requested"; email and HTTP vendors
+  get a cancellation notice (the PO's next revision, marked CANCELLED, through the PO send
+  machinery: claims, retries, one idempotency key per revision); the merchant tells the others
+  and marks it confirmed; either way the PO holds its lines until the cancellation is confirmed;
 - shipped, even partly: left as they are and flagged: a return may be needed.
 
 Each step is in the PO's history and noted on the Saleor order. Safe to run again: a PO
@@ -27,6 +27,7 @@ from app.services.unit_of_work import UnitOfWorkFactory
 from app.services.writeback_queue import queue_write_back
 
 SALEOR = "Saleor"
+_NOTICE = {IntegrationKind.EMAIL: "notice emailed", IntegrationKind.HTTP: "notice posted"}
 CANCELLED_IN_SALEOR = "The order was cancelled in Saleor."
 
 
@@ -55,7 +56,7 @@ def cancel_order_purchase_orders(
                 outcome.cancelled.append(po.number)
             elif po.can_request_cancellation:
                 po.request_cancellation(actor=SALEOR, at=now, reason=CANCELLED_IN_SALEOR)
-                if vendor is not None and vendor.integration is IntegrationKind.EMAIL:
+                if vendor is not None and vendor.integration.sends_cancellations:
                     try:
                         queue_send(uow, queue, installation_id, po, vendor, SALEOR)
                     except Invalid as in_flight:  # a send of this revision is under way: it
@@ -63,7 +64,7 @@ def cancel_order_purchase_orders(
                             raise
                     note = (
                         f"PO {po.number}: cancellation requested from {vendor_name}"
-                        " (notice emailed); the PO stays open until they confirm."
+                        f" ({_NOTICE[vendor.integration]}); the PO stays open until they confirm."
                     )
                 else:
                     note = (

@@ -114,6 +114,7 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     vendors.get_vendor,
     vendors.save_vendor,
     vendors.set_vendor_active,
+    vendors.rotate_vendor_signing_secret,
     vendors.export_vendors_csv,
     vendors.import_vendors_csv,
     product_vendors.list_product_vendors,

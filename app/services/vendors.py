@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 
 from app.domain.errors import DomainValidationError
 from app.domain.installations import InstallationId
 from app.domain.spreadsheets import csv_text
+from app.domain.vendor_http import (
+    SECRET_PREFIX,
+    EndpointPolicy,
+    HttpEndpoint,
+    clean_http_endpoint,
+)
 from app.domain.vendor_shipping import VendorShipping, clean_vendor_shipping
-from app.domain.vendors import Vendor, VendorImportReport, clean_vendor
+from app.domain.vendors import IntegrationKind, Vendor, VendorImportReport, clean_vendor
 from app.errors import NotFound
 from app.services.csv_files import read_csv_rows
 from app.services.forms import FormInvalid, refuse_control_characters
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
+STRICT = EndpointPolicy()  # public https hosts only (ALLOW_PRIVATE_HTTP_HOSTS unset)
 VENDOR_COLUMNS = (
     "code",
     "name",
@@ -43,6 +52,18 @@ def get_vendor(
     return vendor
 
 
+def new_signing_secret() -> str:
+    """A fresh per-vendor secret for signing POs (256 random bits)."""
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def _with_secret(vendor: Vendor) -> Vendor:
+    """HTTP vendors get a signing secret as soon as they are HTTP vendors."""
+    if vendor.integration is IntegrationKind.HTTP and not vendor.http.signing_secret:
+        vendor.http = replace(vendor.http, signing_secret=new_signing_secret())
+    return vendor
+
+
 def _save(uow: UnitOfWork, installation_id: InstallationId, vendor: Vendor) -> Vendor:
     same_code = uow.vendors.get_by_code(installation_id, vendor.code)
     if same_code is not None and same_code.id != vendor.id:
@@ -59,9 +80,12 @@ def save_vendor(
     installation_id: InstallationId,
     data: Mapping[str, object],
     vendor_id: int | None = None,
+    endpoint_policy: EndpointPolicy = STRICT,
 ) -> Vendor:
     """Create a vendor, or edit one; codes are unique per shop. Document and shipping options
-    the form leaves out stay as they are (carrier accounts are encrypted at rest)."""
+    the form leaves out stay as they are (carrier accounts are encrypted at rest). An HTTP
+    vendor needs its endpoint URL (https, a public host unless the deployment allows private
+    ones) and gets a signing secret, kept across edits and encrypted at rest."""
     refuse_control_characters(data, multiline=("po_notes", "service_map", "carrier_accounts"))
     with uow_factory() as uow:
         current = uow.vendors.get(installation_id, vendor_id) if vendor_id else None
@@ -77,12 +101,35 @@ def save_vendor(
             )
         except DomainValidationError as error:
             errors.update(error.errors)
+        http = current.http if current else HttpEndpoint()
+        if vendor is not None and vendor.integration is IntegrationKind.HTTP:
+            try:
+                http = clean_http_endpoint(data, http, endpoint_policy)
+            except DomainValidationError as error:
+                errors.update(error.errors)
         if errors or vendor is None:
             raise FormInvalid(errors)
-        vendor.shipping = shipping
-        saved = _save(uow, installation_id, vendor)
+        vendor.shipping, vendor.http = shipping, http
+        saved = _save(uow, installation_id, _with_secret(vendor))
         uow.commit()
     return saved
+
+
+def rotate_vendor_signing_secret(
+    uow_factory: UnitOfWorkFactory, installation_id: InstallationId, vendor_id: int
+) -> Vendor:
+    """A new signing secret for an HTTP vendor (the old one stops working at once: the vendor
+    must be given the new one)."""
+    with uow_factory() as uow:
+        vendor = uow.vendors.get(installation_id, vendor_id)
+        if vendor is None:
+            raise NotFound("This vendor does not exist.")
+        if vendor.integration is not IntegrationKind.HTTP:
+            raise FormInvalid({"http_secret": "Only HTTP vendors have a signing secret."})
+        vendor.http = replace(vendor.http, signing_secret=new_signing_secret())
+        uow.vendors.update(installation_id, vendor)
+        uow.commit()
+    return vendor
 
 
 def set_vendor_active(
@@ -148,11 +195,12 @@ def import_vendors_csv(
         for vendor in cleaned:
             existing = uow.vendors.get_by_code(installation_id, vendor.code)
             if existing is None:
-                uow.vendors.add(installation_id, vendor)
+                uow.vendors.add(installation_id, _with_secret(vendor))
                 report.created += 1
-            else:
+            else:  # options the CSV does not carry (documents, the HTTP endpoint) stay
                 vendor.id, vendor.shipping = existing.id, existing.shipping
-                uow.vendors.update(installation_id, vendor)
+                vendor.http = existing.http
+                uow.vendors.update(installation_id, _with_secret(vendor))
                 report.updated += 1
         uow.commit()
     return report

@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask import request
 
 from app.domain.money import quantize
+from app.domain.vendor_http import DEFAULT_TIMEOUT_SECONDS
 from app.domain.vendor_shipping import carrier_accounts_text, service_map_text
 from app.domain.vendors import Vendor, VendorOption
 from app.errors import NotFound
@@ -30,6 +31,8 @@ VENDOR_FIELDS = (
     "file_format",
     "lead_time_days",
     "po_notes",
+    "http_url",
+    "http_timeout_seconds",
 )
 VENDOR_SHIPPING_FIELDS = ("documents", "show_prices", "file_name_pattern")
 VENDOR_SHIPPING_TEXTS = ("service_map", "carrier_accounts")
@@ -58,6 +61,7 @@ PRODUCT_VENDOR_FIELDS = (
 MAX_CSV_BYTES = 2 * 1024 * 1024
 NEW_VENDOR = {
     "integration": "email",
+    "http_timeout_seconds": str(DEFAULT_TIMEOUT_SECONDS),
     "file_format": "pdf",
     "lead_time_days": "0",
     "active": True,
@@ -198,6 +202,8 @@ def vendor_values(vendor: Vendor) -> dict[str, object]:
         "file_name_pattern": vendor.shipping.file_name_pattern,
         "service_map": service_map_text(vendor.shipping.service_map),
         "carrier_accounts": carrier_accounts_text(vendor.shipping.carrier_accounts),
+        "http_url": vendor.http.url,
+        "http_timeout_seconds": str(vendor.http.timeout_seconds),
     }
 
 

@@ -64,6 +64,7 @@ def worker(database_url, broker_url, mail_server, tmp_path_factory):
         smtp_security="none",
         smtp_sender="orders@shop.example",
         allow_private_sftp_hosts=True,  # EDI vendors' SFTP servers on loopback
+        allow_private_http_hosts=True,  # HTTP vendors' systems on loopback
     )
     worker = Worker(settings, directory / "worker.log")
     worker.wait_ready()

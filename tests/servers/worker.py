@@ -28,6 +28,7 @@ def worker_environment(settings: Settings, *, relay: bool = False) -> dict[str, 
         LOG_LEVEL="INFO",
         INBOX_RELAY_IN_WORKER="true" if relay else "false",
         ALLOW_PRIVATE_SFTP_HOSTS="true" if settings.allow_private_sftp_hosts else "false",
+        ALLOW_PRIVATE_HTTP_HOSTS="true" if settings.allow_private_http_hosts else "false",
     )
     if settings.smtp_host:
         env.update(

@@ -19,6 +19,7 @@ from app.domain.logos import Logo
 from app.domain.money import Money
 from app.domain.plans import ChosenBy, LineChoice
 from app.domain.shop_settings import ShopSettings
+from app.domain.vendor_http import HttpEndpoint
 from app.domain.vendor_shipping import (
     CarrierAccount,
     DocumentSet,
@@ -84,6 +85,13 @@ def _vendor(row: Any, cipher: TokenCipher) -> Vendor:
         po_notes=row.po_notes,
         active=row.active,
         shipping=_shipping(row, cipher),
+        http=HttpEndpoint(
+            url=row.http_url,
+            signing_secret=(
+                cipher.decrypt(row.http_secret_encrypted) if row.http_secret_encrypted else ""
+            ),
+            timeout_seconds=row.http_timeout_seconds,
+        ),
     )
 
 
@@ -107,6 +115,7 @@ def _vendor_values(vendor: Vendor, cipher: TokenCipher) -> dict[str, Any]:
     values = asdict(vendor)
     values.pop("id")
     values.pop("shipping")
+    values.pop("http")
     values["integration"] = vendor.integration.value
     values["file_format"] = vendor.file_format.value
     values["emails_to"] = list(vendor.emails_to)
@@ -119,6 +128,11 @@ def _vendor_values(vendor: Vendor, cipher: TokenCipher) -> dict[str, Any]:
         "file_name_pattern": shipping.file_name_pattern,
         "service_map": [[m.shop_method, m.carrier, m.service_code] for m in shipping.service_map],
         "carrier_accounts_encrypted": cipher.encrypt(json.dumps(accounts)) if accounts else None,
+        "http_url": vendor.http.url,
+        "http_timeout_seconds": vendor.http.timeout_seconds,
+        "http_secret_encrypted": (
+            cipher.encrypt(vendor.http.signing_secret) if vendor.http.signing_secret else None
+        ),
     }
 
 

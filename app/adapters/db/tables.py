@@ -142,6 +142,10 @@ vendors = Table(
     Column("file_name_pattern", String(60), nullable=False, server_default=""),
     Column("service_map", JSON, nullable=False, server_default="[]"),
     Column("carrier_accounts_encrypted", Text, nullable=True),
+    # HTTP vendors (issue 15): the endpoint POs are posted to and the secret they are signed with.
+    Column("http_url", String(500), nullable=False, server_default=""),
+    Column("http_timeout_seconds", Integer, nullable=False, server_default="10"),
+    Column("http_secret_encrypted", Text, nullable=True),
     UniqueConstraint("installation_id", "code", name="uq_vendors_code"),
 )
 

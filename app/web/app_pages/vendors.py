@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 
+from app.domain.vendors import IntegrationKind
 from app.services.forms import FormInvalid
 from app.services.ports import SaleorRefused, SaleorUnavailable
 from app.web import http_status, use_cases
@@ -56,6 +57,7 @@ def _form(
     values: Mapping[str, object],
     errors: Mapping[str, str] | None = None,
     status: int = 200,
+    notice: str = "",
 ) -> ResponseReturnValue:
     html = render_template(
         "app_pages/vendor_form.html",
@@ -63,8 +65,20 @@ def _form(
         vendor_id=vendor_id,
         values=values,
         errors=errors or {},
+        http_secret=_signing_secret(vendor_id),
+        notice=notice,
     )
     return html, status
+
+
+def _signing_secret(vendor_id: int | None) -> str:
+    """An HTTP vendor's signing secret, shown on its page (never put in a form field)."""
+    if vendor_id is None:
+        return ""
+    vendor = use_cases().get_vendor(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
+    return vendor.http.signing_secret if vendor.integration is IntegrationKind.HTTP else ""
 
 
 def _import_failed(error: FormInvalid, target: str, status: int = 400) -> ResponseReturnValue:
@@ -116,6 +130,16 @@ def update_vendor(vendor_id: int) -> ResponseReturnValue:
     except FormInvalid as error:
         return _form(vendor_id, data, error.errors, 400)
     return _list(notice=f"{vendor.name} ({vendor.code}) was saved.")
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/http-secret")
+@require_dashboard_context(PERMISSION)
+def rotate_http_secret(vendor_id: int) -> ResponseReturnValue:
+    vendor = use_cases().rotate_vendor_signing_secret(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
+    notice = "A new signing secret was made: give it to the vendor; the old one no longer works."
+    return _form(vendor_id, vendor_values(vendor), notice=notice)
 
 
 @blueprint.post("/app/vendors/<int:vendor_id>/active")

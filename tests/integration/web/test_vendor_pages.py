@@ -129,7 +129,7 @@ def test_create_vendor(staff):
     assert f'id="vendor-{vendor.id}"' in response.text
 
 
-def test_new_vendor_form_offers_edi_and_http_coming_later(staff):
+def test_new_vendor_form_offers_edi_and_http(staff):
     fake, live, context = staff
 
     response = _get(live, context, "/app/vendors/new")
@@ -139,7 +139,14 @@ def test_new_vendor_form_offers_edi_and_http_coming_later(staff):
         '<option value="edi">EDI: X12 850 over SFTP (settings on the vendor&#39;s EDI page)'
         "</option>" in response.text
     )
-    assert '<option value="http" disabled>HTTP (coming later)</option>' in response.text
+    assert (
+        '<option value="http">HTTP: signed JSON posted to the vendor&#39;s system</option>'
+        in response.text
+    )
+    assert element(response.text, "http_timeout_seconds")["value"] == "10"
+    assert text(response.text, "http-secret-hint") == (
+        "Made by the app when you save an HTTP vendor."
+    )
     assert element(response.text, "active").get("checked") == ""
 
 
@@ -165,14 +172,45 @@ def test_invalid_vendor_shows_each_error_and_keeps_the_input(staff):
     assert _vendors(live, fake) == []
 
 
-def test_http_vendor_is_refused(staff):
+def test_http_vendor_needs_a_public_https_endpoint(staff):
     fake, live, context = staff
 
-    response = _post(live, context, "/app/vendors/new", _vendor_form(integration="http"))
+    response = _post(
+        live,
+        context,
+        "/app/vendors/new",
+        _vendor_form(integration="http", http_url="http://127.0.0.1:9000/po"),
+    )
 
     assert response.status_code == 400
-    assert text(response.text, "integration-error") == "HTTP vendors are not available yet."
+    assert text(response.text, "http_url-error").startswith(
+        "This host is a loopback, private or link-local address"
+    )
+    assert element(response.text, "http_url")["value"] == "http://127.0.0.1:9000/po"
     assert _vendors(live, fake) == []
+
+
+def test_http_vendor_page_shows_its_secret_and_makes_a_new_one(staff):
+    fake, live, context = staff
+    form = _vendor_form(integration="http", emails_to="", http_url="https://po.acme.example/in")
+    created = _post(live, context, "/app/vendors/new", form)
+    assert created.status_code == 200
+    [vendor] = _vendors(live, fake)
+    secret = vendor.http.signing_secret
+
+    page = _get(live, context, f"/app/vendors/{vendor.id}")
+    rotated = _post(live, context, f"/app/vendors/{vendor.id}/http-secret")
+
+    assert element(page.text, "http-secret")["value"] == secret
+    assert element(page.text, "http_url")["value"] == "https://po.acme.example/in"
+    assert element(page.text, "http-secret").get("name") is None  # never posted back
+    [after] = _vendors(live, fake)
+    assert after.http.signing_secret != secret
+    assert element(rotated.text, "http-secret")["value"] == after.http.signing_secret
+    assert text(rotated.text, "notice").startswith("A new signing secret was made")
+    saved = _post(live, context, f"/app/vendors/{vendor.id}", form | {"name": "Acme 2"})
+    assert saved.status_code == 200
+    assert _vendors(live, fake)[0].http.signing_secret == after.http.signing_secret
 
 
 def test_duplicate_code_is_refused(staff):

@@ -40,7 +40,6 @@ def test_clean_vendor_normalises_fields():
         pytest.param({"currency": "dollars"}, "currency", id="bad_currency_case"),
         pytest.param({"emails_to": ""}, "emails_to", id="email_vendor_without_email_case"),
         pytest.param({"emails_to": "not-an-email"}, "emails_to", id="bad_email_case"),
-        pytest.param({"integration": "http"}, "integration", id="http_not_yet_case"),
         pytest.param({"integration": "fax"}, "integration", id="unknown_integration_case"),
         pytest.param({"file_format": "docx"}, "file_format", id="bad_format_case"),
         pytest.param({"lead_time_days": "-1"}, "lead_time_days", id="negative_lead_time_case"),
@@ -51,6 +50,15 @@ def test_clean_vendor_reports_the_bad_field(changes, field):
         clean_vendor({**VALID, **changes})
 
     assert set(raised.value.errors) == {field}
+
+
+def test_http_vendor_is_available_needs_no_email_and_gets_cancellation_notices():
+    vendor = clean_vendor({**VALID, "integration": "http", "emails_to": ""})
+
+    assert vendor.integration is IntegrationKind.HTTP
+    assert vendor.integration.sends_automatically and vendor.integration.sends_cancellations
+    assert not IntegrationKind.EDI.sends_cancellations
+    assert not IntegrationKind.MANUAL.sends_cancellations
 
 
 def test_manual_vendor_needs_no_email():
