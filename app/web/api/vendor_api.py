@@ -105,7 +105,6 @@ def _authenticate() -> None:
     if request.endpoint in _PUBLIC:
         return
     settings = container().settings
-    request.max_content_length = settings.vendor_api_max_body_bytes
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     caller = None
     if scheme.lower() == "bearer" and presented:
@@ -139,8 +138,12 @@ def _body() -> dict[str, Any]:
         raise ApiRefused(
             415, "unsupported_media_type", "Send JSON (Content-Type: application/json)."
         )
+    limit = container().settings.vendor_api_max_body_bytes
+    data = b"" if (request.content_length or 0) > limit else request.stream.read(limit + 1)
+    if len(data) > limit or (request.content_length or 0) > limit:
+        raise ApiRefused(413, "body_too_large", f"The body is over {limit} bytes.")
     try:
-        body = json.loads(request.get_data(cache=False))
+        body = json.loads(data)
     except ValueError:  # bad JSON or bad UTF-8
         raise ApiRefused(400, "invalid_json", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
@@ -168,7 +171,8 @@ def _vendor_request(body: dict[str, Any]) -> VendorRequest:
     if header is not None and given is not None and given != key:
         message = "Differs from the Idempotency-Key header: send one or make them equal."
         raise ApiRefused(422, "invalid_fields", "Two request ids.", {"id": message})
-    return VendorRequest(key, request_fingerprint(request.method, request.path, body))
+    content = {name: value for name, value in body.items() if name != "id"}  # same either way
+    return VendorRequest(key, request_fingerprint(request.method, request.path, content))
 
 
 def _answer(answer: ApiAnswer) -> ResponseReturnValue:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from app.services.forms import FormInvalid
@@ -56,13 +56,23 @@ def _form(
     values: Mapping[str, object],
     errors: Mapping[str, str] | None = None,
     status: int = 200,
+    **key_page: object,
 ) -> ResponseReturnValue:
+    user = current_user()
+    api_key = None
+    if vendor_id is not None:
+        api_key = use_cases().vendor_api_key(
+            installation_id=user.installation_id, vendor_id=vendor_id
+        )
     html = render_template(
         "app_pages/vendor_form.html",
-        user=current_user(),
+        user=user,
         vendor_id=vendor_id,
         values=values,
         errors=errors or {},
+        api_key=api_key,
+        api_base=url_for("vendor_api.openapi", _external=True).removesuffix("openapi.json"),
+        **key_page,
     )
     return html, status
 
@@ -170,3 +180,31 @@ def import_product_vendors() -> ResponseReturnValue:
     return _list(
         notice=f"Product vendors imported: {report.created} created, {report.updated} updated."
     )
+
+
+def _edit_page(vendor_id: int, **key_page: object) -> ResponseReturnValue:
+    vendor = use_cases().get_vendor(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
+    return _form(vendor_id, vendor_values(vendor), **key_page)
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/api-key")
+@require_dashboard_context(PERMISSION)
+def issue_api_key(vendor_id: int) -> ResponseReturnValue:
+    """Create or rotate the vendor's API key: the new key shows once, on this answer only."""
+    user = current_user()
+    issued = use_cases().issue_vendor_api_key(
+        installation_id=user.installation_id, vendor_id=vendor_id, actor=user.email
+    )
+    return _edit_page(vendor_id, issued_key=issued.plaintext)
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/api-key/revoke")
+@require_dashboard_context(PERMISSION)
+def revoke_api_key(vendor_id: int) -> ResponseReturnValue:
+    revoked = use_cases().revoke_vendor_api_key(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
+    notice = "The API key was revoked: it no longer works." if revoked else "No key to revoke."
+    return _edit_page(vendor_id, api_key_notice=notice)
