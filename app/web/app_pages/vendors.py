@@ -56,7 +56,7 @@ def _form(
     values: Mapping[str, object],
     errors: Mapping[str, str] | None = None,
     status: int = 200,
-    **key_page: object,
+    **key_page: str,
 ) -> ResponseReturnValue:
     user = current_user()
     api_key = None
@@ -182,7 +182,7 @@ def import_product_vendors() -> ResponseReturnValue:
     )
 
 
-def _edit_page(vendor_id: int, **key_page: object) -> ResponseReturnValue:
+def _edit_page(vendor_id: int, **key_page: str) -> ResponseReturnValue:
     vendor = use_cases().get_vendor(
         installation_id=current_user().installation_id, vendor_id=vendor_id
     )
