@@ -56,7 +56,9 @@ def _form(
     values: Mapping[str, object],
     errors: Mapping[str, str] | None = None,
     status: int = 200,
-    **key_page: str,
+    *,
+    issued_key: str = "",
+    api_key_notice: str = "",
 ) -> ResponseReturnValue:
     user = current_user()
     api_key = None
@@ -72,7 +74,8 @@ def _form(
         errors=errors or {},
         api_key=api_key,
         api_base=url_for("vendor_api.openapi", _external=True).removesuffix("openapi.json"),
-        **key_page,
+        issued_key=issued_key,
+        api_key_notice=api_key_notice,
     )
     return html, status
 
@@ -182,11 +185,12 @@ def import_product_vendors() -> ResponseReturnValue:
     )
 
 
-def _edit_page(vendor_id: int, **key_page: str) -> ResponseReturnValue:
+def _edit_page(vendor_id: int, issued_key: str = "", notice: str = "") -> ResponseReturnValue:
     vendor = use_cases().get_vendor(
         installation_id=current_user().installation_id, vendor_id=vendor_id
     )
-    return _form(vendor_id, vendor_values(vendor), **key_page)
+    values = vendor_values(vendor)
+    return _form(vendor_id, values, issued_key=issued_key, api_key_notice=notice)
 
 
 @blueprint.post("/app/vendors/<int:vendor_id>/api-key")
@@ -207,4 +211,4 @@ def revoke_api_key(vendor_id: int) -> ResponseReturnValue:
         installation_id=current_user().installation_id, vendor_id=vendor_id
     )
     notice = "The API key was revoked: it no longer works." if revoked else "No key to revoke."
-    return _edit_page(vendor_id, api_key_notice=notice)
+    return _edit_page(vendor_id, notice=notice)
