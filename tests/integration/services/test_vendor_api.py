@@ -4,18 +4,20 @@ at once ships once; keys are found only while active and only with their secret.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 from app.adapters.carriers import TrackingNumberCarriers
 from app.domain.vendor_api_keys import VendorCaller
 from app.errors import Retryable
 from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
 from app.services.shipments import list_shipments
-from app.services.vendor_api import VendorRequest, api_post_shipment
+from app.services.vendor_api import VendorRequest, api_post_shipment, prune_vendor_api_answers
 from app.services.vendor_api_keys import (
     authenticate_vendor,
     issue_vendor_api_key,
     revoke_vendor_api_key,
 )
+from app.services.vendor_api_ports import StoredAnswer
 from tests.fakes import RecordingTaskQueue
 
 BODY = {"tracking_numbers": ["1Z999AA10123456784"], "lines": [{"sku": "SKU-1", "quantity": 2}]}
@@ -83,3 +85,20 @@ def test_a_key_authenticates_its_vendor_until_revoked(catalogue):
     assert revoke_vendor_api_key(catalogue.uow_factory, shop, acme)
     assert authenticate_vendor(catalogue.uow_factory, issued.plaintext) is None
     assert not revoke_vendor_api_key(catalogue.uow_factory, shop, acme)
+
+
+def test_request_ids_are_forgotten_after_30_days(catalogue):
+    shop, acme = catalogue.installation_id, catalogue.acme.id
+    now = datetime.now(UTC)
+    with catalogue.uow_factory() as uow:
+        for key, age in (("old", 31), ("recent", 29)):
+            answer = StoredAnswer("f" * 64, 201, "{}")
+            uow.vendor_api.store_answer(shop, acme, key, answer, now - timedelta(days=age))
+        uow.commit()
+
+    assert prune_vendor_api_answers(catalogue.uow_factory) == 1
+    with catalogue.uow_factory() as uow:
+        assert uow.vendor_api.stored_answer(shop, acme, "old") is None
+        assert uow.vendor_api.stored_answer(shop, acme, "recent") == StoredAnswer(
+            "f" * 64, 201, "{}"
+        )
