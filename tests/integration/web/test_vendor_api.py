@@ -15,6 +15,7 @@ from app.domain.purchase_orders import POStatus
 from app.domain.shipments import ShipmentSource
 from app.domain.vendor_answers import LineAnswer
 from app.services import tasks
+from app.services.purchase_orders import list_purchase_orders
 from app.services.shipments import list_shipments
 from app.services.vendor_api_keys import issue_vendor_api_key, revoke_vendor_api_key
 from tests.integration.web.vendor_api_setup import API, STAFF, vendor_api_shop
@@ -306,3 +307,20 @@ def test_the_api_key_table_holds_no_secret(shop, engine):
     secret = shop.acme_key.split("_", 2)[2]
     assert count == 2
     assert all(secret not in str(tuple(row)) for row in rows)
+
+
+def test_a_po_not_sent_yet_takes_no_acknowledgement(shop):
+    [beta_po] = [
+        po
+        for po in list_purchase_orders(
+            shop.catalogue.uow_factory, shop.catalogue.installation_id, shop.catalogue.order_id
+        )
+        if po.vendor_name == "Beta Parts"
+    ]
+
+    answer = shop.post(
+        f"/purchase-orders/{beta_po.number}/acknowledgement", {"lines": []}, key=shop.beta_key
+    )
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "purchase_order_not_allowed_in_status"
