@@ -6,9 +6,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.adapters.carriers import TrackingNumberCarriers
 from app.domain.vendor_api_keys import VendorCaller
-from app.errors import Retryable
+from app.errors import NotFound, Retryable
 from app.services.purchase_orders import create_purchase_orders, list_purchase_orders
 from app.services.shipments import list_shipments
 from app.services.vendor_api import VendorRequest, api_post_shipment, prune_vendor_api_answers
@@ -16,6 +18,7 @@ from app.services.vendor_api_keys import (
     authenticate_vendor,
     issue_vendor_api_key,
     revoke_vendor_api_key,
+    vendor_api_key,
 )
 from app.services.vendor_api_ports import StoredAnswer
 from tests.fakes import RecordingTaskQueue
@@ -102,3 +105,15 @@ def test_request_ids_are_forgotten_after_30_days(catalogue):
         assert uow.vendor_api.stored_answer(shop, acme, "recent") == StoredAnswer(
             "f" * 64, 201, "{}"
         )
+
+
+def test_no_key_is_issued_or_revoked_for_another_shops_vendor(catalogue, other_shop):
+    acme = catalogue.acme.id
+
+    with pytest.raises(NotFound):
+        issue_vendor_api_key(catalogue.uow_factory, other_shop, acme, actor="staff")
+    issue_vendor_api_key(catalogue.uow_factory, catalogue.installation_id, acme, actor="staff")
+    with pytest.raises(NotFound):
+        revoke_vendor_api_key(catalogue.uow_factory, other_shop, acme)
+    assert vendor_api_key(catalogue.uow_factory, other_shop, acme) is None
+    assert vendor_api_key(catalogue.uow_factory, catalogue.installation_id, acme) is not None
