@@ -101,7 +101,8 @@ def _limit(key: str, limit: int) -> None:
 
 @blueprint.before_request
 def _authenticate() -> None:
-    """Bounded body, then the key: an unknown, malformed or revoked key gets one answer."""
+    """The key, then its rate limit: a missing, malformed, unknown or revoked key gets one
+    answer (and counts against the address's failed logins)."""
     if request.endpoint in _PUBLIC:
         return
     settings = container().settings
