@@ -68,6 +68,12 @@ class Settings:
     stripe_automation_price_id: str = ""
     automation_price_label: str = ""
     billing_grace_days: int = 7
+    # The vendor API (issue 15): requests per key and minute, failed logins per address and
+    # minute, the largest body read, and the OpenAPI description it serves.
+    vendor_api_requests_per_minute: int = 120
+    vendor_api_auth_failures_per_minute: int = 20
+    vendor_api_max_body_bytes: int = 65_536
+    vendor_api_openapi_path: Path = PROJECT_ROOT / "docs" / "schemas" / "vendor-api.openapi.json"
 
     @property
     def is_development(self) -> bool:
@@ -168,6 +174,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ("TEMPLATE_MEMORY_BYTES", int),
         ("DELIVERY_PAYLOAD_RETENTION_DAYS", int),
         ("STRIPE_TIMEOUT_SECONDS", float),
+        ("VENDOR_API_REQUESTS_PER_MINUTE", int),
+        ("VENDOR_API_AUTH_FAILURES_PER_MINUTE", int),
+        ("VENDOR_API_MAX_BODY_BYTES", int),
     ):
         if name in env:
             optional[name.lower()] = _positive_number(name, env[name], kind)

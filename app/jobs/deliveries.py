@@ -55,4 +55,6 @@ def prune_delivery_payloads_task() -> int:
     logger.info("pruned the payload of %s processed deliveries", pruned)
     windows = parts.rate_limiter.prune(older_than_seconds=86_400)  # rides on the daily run
     logger.info("pruned %s ended rate-limit windows", windows)
+    answers = parts.use_cases.prune_vendor_api_answers()
+    logger.info("pruned %s vendor API answers kept for replays", answers)
     return pruned

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from app.domain.vendor_api import encode_document, purchase_order_document, signed_headers
+from app.domain.vendor_po_json import encode_document, purchase_order_document, signed_headers
 from app.domain.vendor_shipping import ShippingInstructions
 from app.services.channels import SendRefused
 from app.services.document_sets import po_context

@@ -137,8 +137,9 @@ def record_shipment(
         po = uow.purchase_orders.get_for_update(installation_id, po_id)
         if po is None:
             raise NotFound("This purchase order does not exist.")
-        shipment = build_shipment(
+        shipment = add_shipment(
             uow,
+            queue,
             carriers,
             installation_id,
             po,
@@ -149,10 +150,41 @@ def record_shipment(
             actor=actor,
             packages=packages,
         )
-        uow.shipments.add(installation_id, shipment)
-        assert shipment.id is not None
-        queue_fulfilment_write(uow, queue, installation_id, shipment.id)
         uow.commit()
+    return shipment
+
+
+def add_shipment(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    carriers: CarrierDetector,
+    installation_id: InstallationId,
+    po: PurchaseOrder,
+    *,
+    quantities: Mapping[str, int],
+    tracking: str | list[str],
+    carrier_code: str | None,
+    source: ShipmentSource,
+    actor: str,
+    packages: Mapping[str, int] | None,
+) -> Shipment:
+    """``record_shipment`` inside the caller's transaction (``po`` locked by it), for a caller
+    that stores more in the same commit (the vendor API's answer to a request id)."""
+    shipment = build_shipment(
+        uow,
+        carriers,
+        installation_id,
+        po,
+        quantities=quantities,
+        tracking=tracking,
+        carrier_code=carrier_code,
+        source=source,
+        actor=actor,
+        packages=packages,
+    )
+    uow.shipments.add(installation_id, shipment)
+    assert shipment.id is not None
+    queue_fulfilment_write(uow, queue, installation_id, shipment.id)
     return shipment
 
 

@@ -34,6 +34,7 @@ from app.domain.shop_settings import ShopSettings
 from app.domain.vendors import ProductVendor, Vendor, VendorOption
 from app.domain.webhooks import DeliveryStatus, WebhookEvent
 from app.services.edi_ports import EdiRepository
+from app.services.vendor_api_ports import VendorApiRepository
 
 
 @dataclass(frozen=True)
@@ -522,6 +523,7 @@ class UnitOfWork(Protocol):
     edi: EdiRepository
     billing: BillingRepository
     automation: AutomationRepository
+    vendor_api: VendorApiRepository
 
     def __enter__(self) -> Self: ...
 

@@ -155,7 +155,7 @@ def register_blueprints(app: Flask) -> None:
     """One folder per surface (api, order_widget, product_widget, app_pages), as in
     dashboard_extension/templates/."""
     from app.web import forms
-    from app.web.api import install, operations, webhooks
+    from app.web.api import install, operations, vendor_api, webhooks
     from app.web.app_pages import (
         automation,
         billing,
@@ -199,6 +199,7 @@ def register_blueprints(app: Flask) -> None:
         billing,
         order_automation,
         automation,
+        vendor_api,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

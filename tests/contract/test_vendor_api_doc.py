@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 
-from app.domain.vendor_api import signed_headers
+from app.domain.vendor_po_json import signed_headers
 
 DOCS = Path(__file__).parents[2] / "docs"
 TEXT = (DOCS / "vendor-api.md").read_text()

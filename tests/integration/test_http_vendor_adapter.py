@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app.adapters.http_vendor import RequestsPoster, Target, pinned_target
-from app.domain.vendor_api import signed_headers
+from app.domain.vendor_po_json import signed_headers
 from app.services.channels import SendRefused
 from app.services.http_channel import answer_excerpt, check_answer
 from app.services.http_ports import MAX_ANSWER_BYTES, HttpAnswer, VendorRefused, VendorUnavailable

@@ -664,3 +664,33 @@ automation_orders = Table(
     UniqueConstraint("installation_id", "saleor_order_id", name="uq_automation_orders_order"),
     Index("ix_automation_orders_next_check_at", "next_check_at"),
 )
+
+# Vendor API keys (issue 15): the secret's SHA-256 only; key_id is the public part of the key.
+vendor_api_keys = Table(
+    "vendor_api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="CASCADE"), nullable=False),
+    Column("key_id", String(12), nullable=False, unique=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(254), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_vendor_api_keys_vendor", "installation_id", "vendor_id"),
+)
+
+# The vendor API's answers by the vendor's own request id: a replay gets the first answer.
+vendor_api_requests = Table(
+    "vendor_api_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="CASCADE"), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    UniqueConstraint("vendor_id", "idempotency_key", name="uq_vendor_api_requests_key"),
+)

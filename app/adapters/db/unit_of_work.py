@@ -35,6 +35,7 @@ from app.adapters.db.repositories import (
 from app.adapters.db.risk import SqlRiskReviewRepository, SqlRiskSettingsRepository
 from app.adapters.db.shipments import SqlShipmentRepository
 from app.adapters.db.shop_schemas import SqlShopSchemaRepository
+from app.adapters.db.vendor_api import SqlVendorApiRepository
 from app.errors import ErrorCode, Retryable
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class SqlAlchemyUnitOfWork:
         self.edi = SqlEdiRepository(self._connection, self._cipher)
         self.billing = SqlBillingRepository(self._connection)
         self.automation = SqlAutomationRepository(self._connection)
+        self.vendor_api = SqlVendorApiRepository(self._connection)
         return self
 
     def __exit__(

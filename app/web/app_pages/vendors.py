@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from app.domain.vendors import IntegrationKind
@@ -57,16 +57,29 @@ def _form(
     values: Mapping[str, object],
     errors: Mapping[str, str] | None = None,
     status: int = 200,
+    *,
     notice: str = "",
+    issued_key: str = "",
+    api_key_notice: str = "",
 ) -> ResponseReturnValue:
+    user = current_user()
+    api_key = None
+    if vendor_id is not None:
+        api_key = use_cases().vendor_api_key(
+            installation_id=user.installation_id, vendor_id=vendor_id
+        )
     html = render_template(
         "app_pages/vendor_form.html",
-        user=current_user(),
+        user=user,
         vendor_id=vendor_id,
         values=values,
         errors=errors or {},
         http_secret=_signing_secret(vendor_id),
         notice=notice,
+        api_key=api_key,
+        api_base=url_for("vendor_api.openapi", _external=True).removesuffix("openapi.json"),
+        issued_key=issued_key,
+        api_key_notice=api_key_notice,
     )
     return html, status
 
@@ -194,3 +207,32 @@ def import_product_vendors() -> ResponseReturnValue:
     return _list(
         notice=f"Product vendors imported: {report.created} created, {report.updated} updated."
     )
+
+
+def _edit_page(vendor_id: int, issued_key: str = "", notice: str = "") -> ResponseReturnValue:
+    vendor = use_cases().get_vendor(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
+    values = vendor_values(vendor)
+    return _form(vendor_id, values, issued_key=issued_key, api_key_notice=notice)
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/api-key")
+@require_dashboard_context(PERMISSION)
+def issue_api_key(vendor_id: int) -> ResponseReturnValue:
+    """Create or rotate the vendor's API key: the new key shows once, on this answer only."""
+    user = current_user()
+    issued = use_cases().issue_vendor_api_key(
+        installation_id=user.installation_id, vendor_id=vendor_id, actor=user.email
+    )
+    return _edit_page(vendor_id, issued_key=issued.plaintext)
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/api-key/revoke")
+@require_dashboard_context(PERMISSION)
+def revoke_api_key(vendor_id: int) -> ResponseReturnValue:
+    revoked = use_cases().revoke_vendor_api_key(
+        installation_id=current_user().installation_id, vendor_id=vendor_id
+    )
+    notice = "The API key was revoked: it no longer works." if revoked else "No key to revoke."
+    return _edit_page(vendor_id, notice=notice)

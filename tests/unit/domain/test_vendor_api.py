@@ -1,178 +1,174 @@
-"""The PO as JSON for HTTP vendors (validated against docs/schemas/purchase-order.v1.json) and
-the signature of each POST."""
+"""The vendor API's keys (format, digest) and the checking of what a vendor posts: lines named
+by id, SKU or vendor SKU, JSON paths in errors, request ids and fingerprints."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from datetime import UTC, date, datetime
-from pathlib import Path
-
-import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.domain.purchase_orders import POStatus
+from app.domain.errors import DomainValidationError
 from app.domain.vendor_api import (
-    amount_text,
-    encode_document,
-    purchase_order_document,
-    signature,
-    signed_headers,
+    clean_acknowledgement_request,
+    clean_idempotency_key,
+    clean_shipment_request,
+    relabel_line_errors,
+    request_fingerprint,
 )
-from app.domain.vendor_shipping import ShippingInstructions
-from tests.builders import make_purchase_order
-
-SCHEMA = json.loads(
-    (Path(__file__).parents[3] / "docs" / "schemas" / "purchase-order.v1.json").read_text()
+from app.domain.vendor_api_keys import (
+    format_api_key,
+    new_api_key,
+    parse_api_key,
+    secret_digest,
+    secret_matches,
 )
-VALIDATOR = jsonschema.Draft202012Validator(
-    SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-)
-SENT_AT = datetime(2026, 12, 1, 9, 15, 30, tzinfo=UTC)
+from tests.builders import make_po_line, make_purchase_order
+
+SHIRT, MUG = "line-SKU-SHIRT-M", "line-SKU-MUG"
 
 
-def document(po=None, **changes):
-    arguments = {
-        "send_id": "po-7-42-r1",
-        "vendor_code": "ACME",
-        "buyer_name": "Polygon Shop",
-        "buyer_email": "buyer@shop.test",
-        "notes": "Use the side door.",
-        "shipping": ShippingInstructions("Express", date(2026, 12, 3), "UPS", "01", "12345X"),
-        "show_prices": True,
-        "sent_at": SENT_AT,
-    } | changes
-    return purchase_order_document(po or make_purchase_order(), **arguments)
+def test_a_new_key_parses_back_and_only_its_secret_matches_the_digest():
+    key_id, secret = new_api_key()
+    plaintext = format_api_key(key_id, secret)
 
-
-def test_the_document_says_what_the_po_is_and_is_valid_under_the_schema():
-    doc = document()
-
-    VALIDATOR.validate(doc)
-    assert doc["version"] == "1"
-    assert doc["type"] == "purchase_order"
-    assert (doc["send_id"], doc["po_number"], doc["revision"], doc["order_number"]) == (
-        "po-7-42-r1",
-        "21-1",
-        1,
-        "21",
+    assert parse_api_key(plaintext) == (key_id, secret)
+    assert plaintext.startswith(f"dsk_{key_id}_") and len(secret) == 43
+    assert secret_matches(secret, secret_digest(secret))
+    assert not secret_matches(
+        secret[:-1] + ("A" if secret[-1] != "A" else "B"), secret_digest(secret)
     )
-    assert (doc["vendor_code"], doc["currency"], doc["total"]) == ("ACME", "EUR", "1272.00")
-    assert doc["lines"] == [
-        {
-            "line_number": 1,
-            "sku": "SKU-SHIRT-M",
-            "vendor_sku": "ACME-100",
-            "name": "Blue Polygon Shirt",
-            "variant": "M",
-            "quantity": 3,
-            "unit_cost": "12.50",
-        },
-        {
-            "line_number": 2,
-            "sku": "SKU-MUG",
-            "vendor_sku": "ACME-200",
-            "name": "Mug",
-            "variant": None,
-            "quantity": 1,
-            "unit_cost": "1234.50",
-        },
-    ]
-    assert doc["shipping"] == {
-        "requested_service": "Express",
-        "carrier": "UPS",
-        "service_code": "01",
-        "carrier_account": "12345X",
-        "ship_by": "2026-12-03",
-    }
-    assert doc["notes"] == "Use the side door."
-    assert doc["buyer"] == {"name": "Polygon Shop", "email": "buyer@shop.test"}
-    assert (doc["created_at"], doc["sent_at"]) == ("2026-11-29T08:30:00Z", "2026-12-01T09:15:30Z")
-    assert doc["ship_to"]["country_code"] and doc["ship_to"]["street_address_1"]
-    assert "customer_email" not in json.dumps(doc)  # the customer's email stays with the shop
-
-
-def test_a_resend_is_the_next_revision_and_a_cancellation_notice_says_so():
-    po = make_purchase_order(revision=2, status=POStatus.CANCEL_REQUESTED)
-
-    doc = document(po)
-
-    VALIDATOR.validate(doc)
-    assert (doc["type"], doc["revision"]) == ("purchase_order.cancelled", 3)
-
-
-def test_hidden_prices_and_missing_optional_parts_are_null_and_still_valid():
-    doc = document(
-        notes="",
-        buyer_email="",
-        shipping=ShippingInstructions("", None),
-        show_prices=False,
-    )
-
-    VALIDATOR.validate(doc)
-    assert [line["unit_cost"] for line in doc["lines"]] == [None, None]
-    assert (doc["total"], doc["notes"], doc["buyer"]["email"]) == (None, None, None)
-    assert set(doc["shipping"].values()) == {None}
+    assert new_api_key() != (key_id, secret)
 
 
 @pytest.mark.parametrize(
-    ("change", "path"),
+    "presented",
     [
-        ({"version": "2"}, "version"),
-        ({"type": "purchase_order.updated"}, "type"),
-        ({"revision": 0}, "revision"),
-        ({"lines": []}, "lines"),
-        ({"total": "12,50"}, "total"),
+        "",
+        "dsk_",
+        "dsk_abc_def",
+        "DSK_0123456789ab_" + "a" * 43,
+        "dsk_0123456789ab_" + "a" * 42,
+        "dsk_0123456789ab_" + "a" * 43 + "!",
+        "x" * 10_000,
     ],
-    ids=["version_case", "type_case", "revision_case", "no_lines_case", "amount_case"],
 )
-def test_the_schema_refuses_documents_that_break_the_contract(change, path):
-    doc = document() | change
-
-    errors = list(VALIDATOR.iter_errors(doc))
-
-    assert [list(error.path)[:1] for error in errors] == [[path]]
+def test_anything_but_a_well_formed_key_is_no_key(presented):
+    assert parse_api_key(presented) is None
 
 
-def test_a_4_decimal_cost_keeps_its_decimals():
-    from decimal import Decimal
+def test_shipment_lines_are_named_by_id_sku_or_vendor_sku():
+    po = make_purchase_order()
+    wanted = clean_shipment_request(
+        po,
+        {
+            "carrier": " ups ",
+            "tracking_numbers": ["1Z1", "1Z2"],
+            "lines": [
+                {"order_line_id": SHIRT, "quantity": 2, "package": 1},
+                {"vendor_sku": "ACME-200", "quantity": 1, "package": 2},
+            ],
+        },
+    )
 
-    assert [amount_text(Decimal(x)) for x in ("12.5", "0.1234", "3", "2.5000")] == [
-        "12.50",
-        "0.1234",
-        "3.00",
-        "2.50",
-    ]
+    assert wanted.quantities == {SHIRT: 2, MUG: 1}
+    assert wanted.packages == {SHIRT: 0, MUG: 1}
+    assert (wanted.carrier, wanted.tracking_numbers) == ("ups", ["1Z1", "1Z2"])
 
 
-def test_the_signature_is_hmac_sha256_over_timestamp_dot_body_with_the_secret():
-    body = encode_document(document())
-    expected = hmac.new(b"dsk_secret", b"1764580530." + body, hashlib.sha256).hexdigest()
+def test_every_bad_shipment_field_is_reported_at_its_json_path():
+    po = make_purchase_order(
+        lines=[
+            make_po_line("SKU-A", "V-1", "Shirt", "M", 1, "1"),
+            make_po_line("SKU-B", "V-1", "Shirt", "L", 1, "1"),
+        ]
+    )
+    with pytest.raises(DomainValidationError) as refused:
+        clean_shipment_request(
+            po,
+            {
+                "carrier": 7,
+                "tracking_numbers": "1Z1",
+                "lines": [
+                    {"vendor_sku": "V-1", "quantity": 1},
+                    {"sku": "SKU-A", "quantity": True, "package": 3},
+                    {"quantity": 1},
+                    "line",
+                    {"sku": "SKU-A", "quantity": 1},
+                    {"sku": "SKU-A", "quantity": 1},
+                ],
+            },
+        )
 
-    assert signature("dsk_secret", 1764580530, body) == f"v1={expected}"
-    assert signature("dsk_secret", 1764580531, body) != f"v1={expected}"
-    assert signature("dsk_other", 1764580530, body) != f"v1={expected}"
-
-
-def test_signed_headers_carry_the_timestamp_the_signature_and_the_idempotency_key():
-    body = b'{"version":"1"}'
-
-    headers = signed_headers("dsk_secret", 1764580530, body, "po-7-42-r1")
-
-    assert headers == {
-        "X-Dropship-Timestamp": "1764580530",
-        "X-Dropship-Signature": signature("dsk_secret", 1764580530, body),
-        "Idempotency-Key": "po-7-42-r1",
-        "Content-Type": "application/json",
+    assert refused.value.errors == {
+        "carrier": "Must be a string.",
+        "tracking_numbers": "Must be an array of 1 to 20 tracking numbers (strings).",
+        "lines[0].vendor_sku": "Several lines have this vendor_sku: use order_line_id.",
+        "lines[1].quantity": "Must be a whole number from 1 to 1000000.",
+        "lines[1].package": "Must be the number of a tracking number, 1 to 1.",
+        "lines[2]": "Name the line by order_line_id, sku or vendor_sku.",
+        "lines[3]": "Must be an object.",
+        "lines[4]": "This line is listed twice.",  # lines[1] named it already
+        "lines[5]": "This line is listed twice.",
     }
-    assert "dsk_secret" not in json.dumps(headers)
 
 
-def test_the_body_is_compact_utf8_json_that_reads_back_the_same():
-    doc = document(notes="Über die Brücke")
+def test_an_acknowledgement_keeps_each_lines_json_path_for_the_answer_rules_errors():
+    po = make_purchase_order()
+    answers, paths = clean_acknowledgement_request(
+        po, {"lines": [{"sku": "SKU-MUG", "answer": "cancelled", "reason": ""}]}
+    )
 
-    body = encode_document(doc)
+    assert answers == {MUG: {"answer": "cancelled", "expected_date": "", "reason": ""}}
+    assert relabel_line_errors({f"lines.{MUG}.reason": "Say why."}, paths) == {
+        "lines[0].reason": "Say why."
+    }
+    assert clean_acknowledgement_request(po, {}) == ({}, {})
 
-    assert "Über".encode() in body and b": " not in body
-    assert json.loads(body) == doc
+
+def test_control_characters_are_refused_before_they_reach_storage():
+    with pytest.raises(DomainValidationError) as refused:
+        clean_acknowledgement_request(
+            make_purchase_order(),
+            {"lines": [{"sku": "SKU-MUG", "answer": "cancelled", "reason": "no\x00"}]},
+        )
+
+    assert refused.value.errors == {"lines[0].reason": "Remove the control characters."}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("shipment-1", "shipment-1"),
+        (" a/b:c ", "a/b:c"),
+        ("", None),
+        ("a b", None),
+        ("é", None),
+        ("x" * 201, None),
+    ],
+)
+def test_a_request_id_is_visible_ascii(raw, expected):
+    assert clean_idempotency_key(raw) == expected
+
+
+def test_the_fingerprint_ignores_whitespace_and_key_order_but_not_content():
+    first = request_fingerprint("POST", "/p", {"a": 1, "b": [1, 2]})
+
+    assert first == request_fingerprint("POST", "/p", {"b": [1, 2], "a": 1})
+    assert first != request_fingerprint("POST", "/p", {"a": 1, "b": [2, 1]})
+    assert first != request_fingerprint("POST", "/q", {"a": 1, "b": [1, 2]})
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+        max_leaves=20,
+    )
+)
+def test_any_json_body_is_either_a_request_or_field_errors(body):
+    po = make_purchase_order()
+    for clean in (clean_shipment_request, clean_acknowledgement_request):
+        try:
+            clean(po, body if isinstance(body, dict) else {"lines": body})
+        except DomainValidationError as error:
+            assert error.errors and all(isinstance(m, str) for m in error.errors.values())
