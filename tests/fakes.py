@@ -181,6 +181,13 @@ class FakeShopSchemas:
         return self.rows.get(installation_id)
 
 
+class FakePurchaseOrders:
+    """An order without POs (ORDER_UPDATED compares them with the order: none to compare)."""
+
+    def list_for_order(self, installation_id: Any, saleor_order_id: str) -> list[Any]:
+        return []
+
+
 class FakeUnitOfWork:
     """Shares its repositories across instances; ``commits`` counts commits."""
 
@@ -191,6 +198,7 @@ class FakeUnitOfWork:
         self.product_vendors = FakeEmptyCatalogue()
         self.plans = FakePlans()
         self.shop_schemas = FakeShopSchemas()
+        self.purchase_orders = FakePurchaseOrders()
         self.commits = 0
         self._callbacks: list[Callable[[], None]] = []
 

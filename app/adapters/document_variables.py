@@ -34,9 +34,13 @@ def template_variables(po: PurchaseOrder, context: DocumentContext) -> dict[str,
             "customer_email": po.customer_email,
             "revision": po.revision,
             "cancelled": po.status is POStatus.CANCEL_REQUESTED,
+            "amended": po.is_amended,
         },
+        "amendment": amendment_variables(po),
         "vendor": {"name": po.vendor_name, "code": context.vendor_code},
-        "lines": [_line_variables(line, prices) for line in po.lines],
+        "lines": [
+            _line_variables(line, prices) | {"change": line_change(po, line)} for line in po.lines
+        ],
         "ship_to": ship_to_fields(po.ship_to),
         "shop_name": context.shop_name,
         "merchant_email": context.merchant_email,
@@ -110,6 +114,28 @@ def ship_to_fields(address: Address) -> dict[str, Any]:
     printed = (fields["name"], fields["company"], fields["street1"], fields["street2"], city_line)
     region = ", ".join(v for v in (fields["country_area"], code) if v)
     return fields | {"lines": [v for v in (*printed, region) if v]}
+
+
+def amendment_variables(po: PurchaseOrder) -> dict[str, Any]:
+    """What the amended PO highlights (empty values when the PO is not amended)."""
+    amendment = po.amendment if po.is_amended else None
+    return {
+        "label": po.amended_label,
+        "revision": po.amended_revision if amendment else None,
+        "changes": amendment.describe() if amendment else [],
+        "ship_to_changed": bool(amendment and amendment.address_changed),
+        "ship_to_fields": list(amendment.changed_address_fields) if amendment else [],
+    }
+
+
+def line_change(po: PurchaseOrder, line: POLine) -> str:
+    """How the amended PO changed this line: "removed", "quantity 2 → 3", or ""."""
+    change = po.amendment.line(line.order_line_id) if po.is_amended and po.amendment else None
+    if change is None:
+        return ""
+    if change.removed:
+        return f"removed (was {change.old_quantity})"
+    return f"quantity {change.old_quantity} → {change.new_quantity}"
 
 
 def _line_name(line: POLine) -> str:

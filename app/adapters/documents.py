@@ -27,6 +27,7 @@ from app.adapters.bounded_render import (
 )
 from app.adapters.document_variables import (
     format_amount,
+    line_change,
     ship_to_fields,
     shipping_variables,
     slip_variables,
@@ -93,6 +94,9 @@ class TemplateDocuments:
         shipping = _shipping_cells(po, context)
         rows = [[*_csv_row(po, line, address), *shipping] for line in po.lines]
         header = list(CSV_HEADER)
+        if po.is_amended:  # the amended PO says what changed, per row (ADR 21)
+            header.append("change")
+            rows = [[*row, _csv_change(po, line)] for row, line in zip(rows, po.lines, strict=True)]
         if context is not None and not context.show_prices:
             hidden = [header.index(name) for name in PRICE_COLUMNS]
             header = [name for i, name in enumerate(header) if i not in hidden]
@@ -144,6 +148,15 @@ def _shipping_cells(po: PurchaseOrder, context: DocumentContext | None) -> list[
         shipping["service"], shipping["ship_by"], shipping["carrier"],
         shipping["service_code"], shipping["account"],
     ]  # fmt: skip
+
+
+def _csv_change(po: PurchaseOrder, line: POLine) -> str:
+    parts = [f"{po.amended_label}"]
+    if po.amendment is not None and po.amendment.address_changed:
+        parts.append("ship-to changed")
+    if change := line_change(po, line):
+        parts.append(change)
+    return "; ".join(parts)
 
 
 def _csv_row(po: PurchaseOrder, line: POLine, address: Mapping[str, Any]) -> list[object]:

@@ -109,14 +109,17 @@ class POListRow:
     sent_at: datetime | None
     due_at: datetime | None
     failure_reason: str | None
+    changed_since_sent: bool = False  # the order changed after the PO was sent (ADR 21)
 
     def days_late(self, now: datetime) -> int:
         return days_late(self.status, self.due_at, now)
 
     @property
     def needs_attention(self) -> bool:
-        """Waiting on the merchant: a failed send, or a cancellation to confirm (or late)."""
-        return self.status in (POStatus.SEND_FAILED, POStatus.CANCEL_REQUESTED)
+        """Waiting on the merchant: a failed send, a cancellation to confirm, an order changed
+        since the PO was sent (or late)."""
+        waiting = self.status in (POStatus.SEND_FAILED, POStatus.CANCEL_REQUESTED)
+        return waiting or self.changed_since_sent
 
 
 @dataclass(frozen=True)

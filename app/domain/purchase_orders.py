@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -11,6 +11,7 @@ from app.domain.errors import RuleViolation
 from app.domain.money import Money
 from app.domain.orders import CLOSED_ORDER_STATUSES, Address, OrderErrorCode
 from app.domain.plans import DropShipPlan
+from app.domain.po_changes import POChanges, SentLine
 from app.domain.ship_by import ship_by_date
 from app.domain.vendor_answers import LineAnswer, LineResponse
 from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
@@ -18,6 +19,7 @@ from app.domain.vendors import IntegrationKind, ProductVendor, Vendor
 DEFAULT_NUMBER_PATTERN = "{order}-{n}"
 AUTOMATION = "automation"
 SHIPPED_BEFORE_CANCEL = "order cancelled after shipping"  # the history entry that flags it
+CHANGED_SINCE_SENT = "changed since sent"
 
 
 class PurchaseOrderErrorCode(StrEnum):
@@ -31,6 +33,7 @@ class PurchaseOrderErrorCode(StrEnum):
     CURRENCY_MISMATCH = "purchase_order_currency_mismatch"
     NOTHING_TO_ORDER = "purchase_order_nothing_to_order"
     SHIPPING_COST = "purchase_order_shipping_cost"
+    NOTHING_TO_AMEND = "purchase_order_nothing_to_amend"
 
 
 class POStatus(StrEnum):
@@ -160,6 +163,11 @@ class PurchaseOrder:
     shipping_cost: Money | None = None  # the vendor's shipping charge, for margins
     # The vendor's latest answer per order line (portal, API): confirmed, backordered, cancelled.
     line_answers: dict[str, LineResponse] = field(default_factory=dict)
+    # The order changed in Saleor after the PO was sent (the flag): what differs, not applied.
+    changes: POChanges | None = None
+    # The last change applied to the PO and the revision that carries it to the vendor.
+    amendment: POChanges | None = None
+    amended_revision: int | None = None
 
     def set_shipping_cost(self, cost: Money | None, *, actor: str, at: datetime) -> None:
         """The vendor's shipping charge for this PO (None: not known); kept in the history."""
@@ -201,8 +209,11 @@ class PurchaseOrder:
         return sends_automatically and self.status in (POStatus.CREATED, POStatus.SEND_FAILED)
 
     def can_resend(self, sends_automatically: bool) -> bool:
-        """Again: the PO, or the cancellation notice of a cancelled order's PO."""
-        return sends_automatically and self.status in (POStatus.SENT, POStatus.CANCEL_REQUESTED)
+        """Again: the PO, the cancellation notice of a cancelled order's PO, or an amended PO
+        whose send has not gone out yet."""
+        if not sends_automatically:
+            return False
+        return self.status in (POStatus.SENT, POStatus.CANCEL_REQUESTED) or self.amendment_pending
 
     @property
     def can_mark_sent(self) -> bool:
@@ -233,6 +244,13 @@ class PurchaseOrder:
             self.events.append(POEvent(at, actor, "cancellation sent", f"by {via}"))
             self.revision += 1
             return
+        if self.amendment_pending:  # the vendor has the PO: its status does not move
+            self.revision += 1
+            self.events.append(
+                POEvent(at, actor, "amendment sent", f"revision {self.revision} by {via}")
+            )
+            self.sent_at, self.sent_via, self.failure_reason = at, via, None
+            return
         action = "resent" if self.status is POStatus.SENT else "sent"
         self._move(POStatus.SENT, actor, at, action, f"by {via}")
         self.revision += 1
@@ -248,8 +266,9 @@ class PurchaseOrder:
         self.events.append(POEvent(at, actor, "gate overridden", note))
 
     def record_send_failure(self, *, actor: str, at: datetime, reason: str) -> None:
-        """A failed first send leaves the PO "send failed"; a failed resend keeps it sent."""
-        if self.status is POStatus.SENT:
+        """A failed first send leaves the PO "send failed"; a failed resend (or amendment)
+        keeps its status."""
+        if self.status in AWAITING_SHIPMENT:
             self.events.append(POEvent(at, actor, "resend failed", reason))
             return
         self._move(POStatus.SEND_FAILED, actor, at, "send failed", reason)
@@ -375,11 +394,99 @@ class PurchaseOrder:
             POStatus.SENT,
             POStatus.CANCEL_REQUESTED,
         )
-        if self.status not in sendable:
+        if self.status not in sendable and not self.amendment_pending:
             raise RuleViolation(
                 f"PO {self.number} is {self.status.label.lower()}: it cannot be sent.",
                 code=PurchaseOrderErrorCode.NOT_ALLOWED_IN_STATUS,
             )
+
+    # The order changed after the PO was sent (ADR 21).
+    @property
+    def sent_lines(self) -> list[SentLine]:
+        return [
+            SentLine(line.order_line_id, line.sku, line.product_name, line.quantity)
+            for line in self.lines
+        ]
+
+    @property
+    def is_compared_with_order(self) -> bool:
+        """The vendor has the PO and owes (some of) it: a change of the order matters."""
+        return self.status in AWAITING_SHIPMENT
+
+    @property
+    def is_amended(self) -> bool:
+        """Its documents are the amended PO (the change applied last is highlighted)."""
+        return (
+            self.amendment is not None
+            and self.amended_revision is not None
+            and self.status is not POStatus.CANCEL_REQUESTED
+        )
+
+    @property
+    def amended_label(self) -> str:
+        return f"AMENDED — revision {self.amended_revision}" if self.is_amended else ""
+
+    @property
+    def amendment_pending(self) -> bool:
+        """An applied change waits to go out as the next revision."""
+        return self.amended_revision == self.revision + 1 and self.is_compared_with_order
+
+    @property
+    def can_send_update(self) -> bool:
+        """Changes that an amended PO can carry (lines not shipped yet, the address)."""
+        if self.changes is None or not self.is_compared_with_order:
+            return False
+        return not self.changes.applicable().is_empty
+
+    def flag_changes(self, changes: POChanges, *, actor: str, at: datetime) -> bool:
+        """Keep the order's difference from the PO (the "changed since sent" flag); an empty
+        one clears it. True when the flag changed (the same difference twice is not news)."""
+        if changes.is_empty:
+            if self.changes is None:
+                return False
+            self.changes = None
+            self.events.append(POEvent(at, actor, "change reverted", "the order matches the PO"))
+            return True
+        if changes == self.changes:
+            return False
+        self.changes = changes
+        self.events.append(POEvent(at, actor, CHANGED_SINCE_SENT, changes.summary()))
+        return True
+
+    def apply_changes(self, *, actor: str, at: datetime) -> POChanges:
+        """The PO takes the order's new ship-to and quantities (a removed line is cancelled on
+        the PO: quantity 0); the next send is the amended PO. Shipped lines stay as they are
+        and stay flagged. Returns what was applied."""
+        applied = self.changes.applicable() if self.changes and self.can_send_update else None
+        if applied is None or applied.is_empty:
+            raise RuleViolation(
+                f"PO {self.number} has no change that can be sent to the vendor.",
+                code=PurchaseOrderErrorCode.NOTHING_TO_AMEND,
+            )
+        assert self.changes is not None
+        if applied.new_ship_to is not None:
+            self.ship_to = applied.new_ship_to
+        self.lines = [
+            replace(line, quantity=change.new_quantity)
+            if (change := applied.line(line.order_line_id)) is not None
+            else line
+            for line in self.lines
+        ]
+        blocked = self.changes.blocked()
+        self.changes = None if blocked.is_empty else blocked
+        self.amendment, self.amended_revision = applied, self.revision + 1
+        detail = f"revision {self.amended_revision}: {applied.summary()}"
+        self.events.append(POEvent(at, actor, "amended", detail))
+        return applied
+
+    def record_amendment_by_hand(self, *, actor: str, at: datetime) -> None:
+        """The app cannot send this vendor an amendment: the merchant sends the amended PO
+        (its documents say AMENDED) and the revision counts as handed over."""
+        if not self.amendment_pending:
+            return
+        self.revision += 1
+        detail = f"revision {self.revision}: send the amended PO to the vendor yourself"
+        self.events.append(POEvent(at, actor, "amendment to send by hand", detail))
 
 
 def po_number(pattern: str, order_number: str, sequence: int) -> str:

@@ -121,3 +121,12 @@ class OnTimeMonth:
     @property
     def rate(self) -> Decimal | None:
         return ratio(self.on_time, self.due)
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    """The range's per-PO figures summed three ways (one pass over the range's POs)."""
+
+    performance: list[VendorPerformance]
+    weeks: list[WeekFigures]
+    on_time: list[OnTimeMonth]

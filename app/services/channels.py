@@ -78,6 +78,13 @@ def build_email(
             " was cancelled. Please do not ship it, and reply to confirm the cancellation.\n\n"
             f"{body}"
         )
+    if po.is_amended and po.amendment is not None and not cancelled:  # cannot be missed either
+        subject = f"{po.amended_label}: {subject}"
+        changed = "".join(f"  - {line}\n" for line in po.amendment.describe())
+        body = (
+            f"{po.amended_label} of purchase order {po.number}: the customer's order changed."
+            f" What changed:\n{changed}Please ship this revision, not the earlier one.\n\n{body}"
+        )
     return OutgoingEmail(
         sender=sender,
         to=vendor.emails_to,

@@ -15,6 +15,7 @@ from app.services import (
     automation_triggers,
     charges,
     order_cancellations,
+    order_changes,
     orders,
     reconcile,
     signing_keys,
@@ -226,6 +227,10 @@ def process_delivery(
         order = orders.refresh_order(uow_factory, saleor, installation, order_id)
         if order.is_cancelled and queue is not None:
             order_cancellations.cancel_order_purchase_orders(
+                uow_factory, queue, delivery.installation_id, order_id
+            )
+        elif delivery.event is WebhookEvent.ORDER_UPDATED and queue is not None:
+            order_changes.flag_changed_purchase_orders(
                 uow_factory, queue, delivery.installation_id, order_id
             )
         if delivery.event in RISK_REVIEW_EVENTS and queue is not None:

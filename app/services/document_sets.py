@@ -57,12 +57,16 @@ def vendor_attachments(
     attachments = []
     cancelled = po.status is POStatus.CANCEL_REQUESTED  # the notice: no slip, names say so
 
+    marked = "-CANCELLED" if cancelled else ""
+    if po.is_amended:
+        marked = f"-AMENDED-r{po.amended_revision}"
+
     def name(document: str, extension: str) -> str:
         named = shipping.file_name(document, po.number, po.order_number, extension)
-        if not cancelled:
+        if not marked:
             return named
         stem, dot, suffix = named.rpartition(".")
-        return f"{stem}-CANCELLED{dot}{suffix}" if dot else f"{named}-CANCELLED"
+        return f"{stem}{marked}{dot}{suffix}" if dot else f"{named}{marked}"
 
     if shipping.documents.has_po and vendor.file_format.wants_pdf:
         pdf = documents.purchase_order_pdf(po, context)

@@ -113,6 +113,11 @@ class EdiChannel:
                 "EDI vendors cannot be sent a cancellation yet (an X12 860): tell the vendor,"
                 " then press Cancellation confirmed."
             )
+        if message.po.is_amended:  # an 850 with other quantities would be a second order
+            raise SendRefused(
+                "This PO was amended after it was sent: EDI vendors need a PO change (an X12"
+                " 860), which cannot be sent yet. Send the amended PO (PDF or CSV) by hand."
+            )
         prepared = self._prepare(message)
         partner, document = prepared.partner, prepared.document
         with self._sftp.connect(partner.account) as session:

@@ -14,6 +14,7 @@ from app.domain.plans import PlanLine
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.reports import OrderMargin
 from app.domain.shipments import Shipment
+from app.domain.vendors import IntegrationKind
 from app.services.orders import OrderView, load_plan
 from app.services.outbound import order_writes
 from app.services.unit_of_work import UnitOfWorkFactory
@@ -42,6 +43,7 @@ class PORow:
     sends_automatically: bool
     send: OutboundAttempt | None = None
     days_late: int = 0  # past the vendor's lead time without a full shipment
+    sends_by_email: bool = False  # an amended PO goes out by itself (others: by hand)
 
     @property
     def sending(self) -> OutboundAttempt | None:
@@ -116,9 +118,9 @@ def order_widget(
         plan = load_plan(uow, installation_id, order)
         pos = uow.purchase_orders.list_for_order(installation_id, order_id)
         on_pos = uow.purchase_orders.quantity_on_open_pos(installation_id, order_id)
-        automatic = {
-            v.id: v.integration.sends_automatically for v in uow.vendors.list(installation_id)
-        }
+        vendors = uow.vendors.list(installation_id)
+        automatic = {v.id: v.integration.sends_automatically for v in vendors}
+        by_email = {v.id for v in vendors if v.integration is IntegrationKind.EMAIL}
         shipments = uow.shipments.list_for_order(installation_id, order_id)
         margins = uow.reports.order_margin(installation_id, order_id) if pos else []
         writes = order_writes(
@@ -144,6 +146,7 @@ def order_widget(
             automatic.get(po.vendor_id, False),
             writes.po_sends.get(str(po.id)),
             po.days_late(now),
+            po.vendor_id in by_email,
         )
         for po in pos
     ]

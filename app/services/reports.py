@@ -64,10 +64,9 @@ def reports_page(
 ) -> ReportsView:
     now = _now()
     with uow_factory() as uow:
-        performance = uow.reports.vendor_performance(installation_id, query, now)
+        figures = uow.reports.figures(installation_id, query, now)  # the POs summed once
+        performance, weeks, on_time = figures.performance, figures.weeks, figures.on_time
         margins = list(uow.reports.order_margins(installation_id, query, ORDER_ROWS + 1))
-        weeks = uow.reports.weeks(installation_id, query)
-        on_time = uow.reports.on_time_by_month(installation_id, query, now)
         vendors = uow.vendors.list(installation_id)
     drawn = _charts(charts, query, performance, weeks, on_time)
     return ReportsView(

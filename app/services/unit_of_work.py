@@ -21,6 +21,7 @@ from app.domain.purchase_orders import PurchaseOrder
 from app.domain.reports import (
     OnTimeMonth,
     OrderMargin,
+    ReportFigures,
     ReportQuery,
     VendorPerformance,
     WeekFigures,
@@ -204,6 +205,12 @@ class PurchaseOrderListing(Protocol):
 class Reports(Protocol):
     """The Reports page's figures, aggregated by the storage."""
 
+    def figures(
+        self, installation_id: InstallationId, query: ReportQuery, now: datetime
+    ) -> ReportFigures:
+        """The vendor table, the weeks and the on-time months, the range's POs summed once."""
+        ...
+
     def vendor_performance(
         self, installation_id: InstallationId, query: ReportQuery, now: datetime
     ) -> list[VendorPerformance]: ...
@@ -225,6 +232,8 @@ class PurchaseOrderRepository(Protocol):
     def add(self, installation_id: InstallationId, po: PurchaseOrder) -> PurchaseOrder: ...
 
     def save(self, installation_id: InstallationId, po: PurchaseOrder) -> None: ...
+
+    def save_line_quantities(self, installation_id: InstallationId, po: PurchaseOrder) -> None: ...
 
     def get(self, installation_id: InstallationId, po_id: int) -> PurchaseOrder | None: ...
 

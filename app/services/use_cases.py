@@ -29,6 +29,7 @@ from app.services import (
     late_pos,
     lost_writes,
     order_cancellations,
+    order_changes,
     orders,
     outbound,
     packing_slip_settings,
@@ -92,6 +93,8 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     reports.export_report_csv,
     order_cancellations.cancel_order_purchase_orders,
     order_cancellations.confirm_po_cancellation,
+    order_changes.flag_changed_purchase_orders,
+    order_changes.send_purchase_order_update,
     dispatch.dispatch_purchase_order,
     # risk review
     risk_reviews.review_order_risk,

@@ -6,6 +6,7 @@ import base64
 import io
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from pypdf import PdfReader
 
 from app.adapters.documents import TemplateDocuments
 from app.adapters.saleor.parsing import parse_address
+from app.domain.po_changes import LineChange, POChanges
+from app.domain.purchase_orders import POStatus
 from app.errors import Invalid
 from app.services.ports import DocumentContext
 from tests.builders import make_address, make_po_line, make_purchase_order
@@ -328,3 +331,49 @@ def test_email_template_runtime_error_names_the_line(documents):
         "The email body template failed on line 3: integer division or modulo by zero."
     )
     assert raised.value.field == "email_body_template"
+
+
+def _amended_po():
+    """Revision 2: moved to a new street, the mug removed, the shirt 3 → 4 (ADR 21)."""
+    old = parse_address(make_address())
+    new = parse_address(make_address(streetAddress1="9 New Street"))
+    po = make_purchase_order(status=POStatus.SENT, revision=1)
+    po.changes = POChanges(
+        old,
+        new,
+        (
+            LineChange("line-SKU-SHIRT-M", "SKU-SHIRT-M", "Blue Polygon Shirt", 3, 4),
+            LineChange("line-SKU-MUG", "SKU-MUG", "Mug", 1, 0),
+        ),
+    )
+    po.apply_changes(actor="staff", at=datetime(2026, 12, 1, tzinfo=UTC))
+    return po
+
+
+def test_csv_of_an_amended_po_says_what_changed_on_each_row(documents):
+    rows = documents.purchase_order_csv(_amended_po()).decode("utf-8").split("\r\n")
+
+    assert rows[0] == f"{CSV_HEADER},change"
+    assert rows[1].startswith("21-1,21,ACME-100,SKU-SHIRT-M,Blue Polygon Shirt,M,4,12.50,50.00,")
+    assert rows[1].endswith(",AMENDED — revision 2; ship-to changed; quantity 3 → 4")
+    assert rows[2].endswith(",AMENDED — revision 2; ship-to changed; removed (was 1)")
+    assert ",Mug,,0,1234.50,0.00," in rows[2]
+
+
+def test_csv_of_a_po_never_amended_has_no_change_column(documents):
+    header = documents.purchase_order_csv(make_purchase_order()).decode("utf-8").split("\r\n")[0]
+
+    assert header == CSV_HEADER
+
+
+def test_pdf_of_an_amended_po_marks_the_changed_fields(documents):
+    html = documents.purchase_order_html(_amended_po(), make_context())
+
+    assert "Purchase order 21-1: AMENDED — revision 2</h1>" in html
+    assert '<div class="amended" id="amendment">' in html
+    assert "<li>Ship-to street: 1600 Amphitheatre Parkway → 9 New Street</li>" in html
+    assert 'class="changed" id="ship-to-changed"' in html
+    assert '<td class="num changed">4<br><small>quantity 3 → 4</small></td>' in html
+    assert '<tr class="removed">' in html
+    plain = documents.purchase_order_html(make_purchase_order(), make_context())
+    assert "AMENDED" not in plain and 'class="changed"' not in plain

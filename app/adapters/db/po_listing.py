@@ -49,7 +49,10 @@ def _conditions(
         conditions.append(_late(now))
     if wanted.needs_attention:
         waiting = [POStatus.SEND_FAILED.value, POStatus.CANCEL_REQUESTED.value]
-        conditions.append(or_(_PO.c.status.in_(waiting), _late(now)))
+        changed = and_(
+            _PO.c.changes.is_not(None), _PO.c.status.in_([s.value for s in AWAITING_SHIPMENT])
+        )
+        conditions.append(or_(_PO.c.status.in_(waiting), _late(now), changed))
     if wanted.search:
         # Three indexed lookups united, not one OR across columns (which scans every PO).
         term = wanted.search.removeprefix("#")
@@ -110,6 +113,7 @@ def _row(row: Any) -> POListRow:
         sent_at=as_utc(row.sent_at),
         due_at=as_utc(row.due_at),
         failure_reason=row.failure_reason,
+        changed_since_sent=row.changes is not None and POStatus(row.status) in AWAITING_SHIPMENT,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from app.adapters.db import tables
+from app.adapters.db.po_changes_json import changes_from_json, changes_json
 from app.adapters.db.utc import as_utc
 from app.adapters.saleor.parsing import address_json, parse_address
 from app.domain.installations import InstallationId
@@ -38,7 +39,6 @@ class SqlPurchaseOrderRepository:
                     number=po.number,
                     sequence=po.sequence,
                     currency=po.currency,
-                    ship_to=address_json(po.ship_to),
                     customer_email=po.customer_email,
                     created_at=po.created_at,
                     requested_service=po.requested_service,
@@ -81,6 +81,10 @@ class SqlPurchaseOrderRepository:
             "revision": po.revision,
             "shipping_cost": po.shipping_cost.amount if po.shipping_cost else None,
             "due_at": po.due_at,
+            "ship_to": address_json(po.ship_to),
+            "changes": changes_json(po.changes),
+            "amendment": changes_json(po.amendment),
+            "amended_revision": po.amended_revision,
         }
 
     def _add_events(self, installation_id: InstallationId, po: PurchaseOrder, stored: int) -> None:
@@ -147,6 +151,20 @@ class SqlPurchaseOrderRepository:
                 for response in po.line_answers.values()
             ],
         )
+
+    def save_line_quantities(self, installation_id: InstallationId, po: PurchaseOrder) -> None:
+        """Store the PO lines' quantities (an amendment changed them; 0: cancelled on the PO)."""
+        lines = tables.po_lines
+        for line in po.lines:
+            self._connection.execute(
+                update(lines)
+                .where(
+                    lines.c.installation_id == installation_id,
+                    lines.c.purchase_order_id == po.id,
+                    lines.c.order_line_id == line.order_line_id,
+                )
+                .values(quantity=line.quantity)
+            )
 
     def get(self, installation_id: InstallationId, po_id: int) -> PurchaseOrder | None:
         table = tables.purchase_orders
@@ -299,6 +317,9 @@ class SqlPurchaseOrderRepository:
                     if row.shipping_cost is None
                     else Money(Decimal(row.shipping_cost), row.currency)
                 ),
+                changes=changes_from_json(row.changes),
+                amendment=changes_from_json(row.amendment),
+                amended_revision=row.amended_revision,
             )
             for row in rows
         ]

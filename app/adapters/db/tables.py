@@ -233,6 +233,11 @@ purchase_orders = Table(
     Column("shipping_cost", Numeric(12, 2), nullable=True),
     # The vendor's promise: the first send + its lead time (None: no promise, never late).
     Column("due_at", DateTime(timezone=True), nullable=True),
+    # The order changed after the PO was sent (ADR 21): the difference not applied yet (the
+    # "changed since sent" flag), the change applied last and the revision that carries it.
+    Column("changes", JSON(none_as_null=True), nullable=True),
+    Column("amendment", JSON(none_as_null=True), nullable=True),
+    Column("amended_revision", Integer, nullable=True),
     UniqueConstraint("installation_id", "number", name="uq_purchase_orders_number"),
     # The PO list: newest first, keyset-paged on (created_at, id); late POs by due date.
     Index("ix_purchase_orders_listing", "installation_id", "created_at", "id"),

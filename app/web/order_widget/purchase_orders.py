@@ -57,6 +57,22 @@ def confirm_cancellation(po_id: int) -> Outcome:
     return Outcome("success", "Cancellation confirmed", text, notify=True)
 
 
+@blueprint.post(f"{PREFIX}/send-update")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def send_update(po_id: int) -> Outcome:
+    user = current_user()
+    po = use_cases().send_purchase_order_update(
+        installation_id=user.installation_id, po_id=po_id, actor=user.email
+    )
+    label = po.amended_label.lower() or "amended"
+    if po.amendment_pending:
+        text = f"PO {po.number} ({label}) is being sent to {po.vendor_name}."
+    else:
+        text = f"PO {po.number} is {label}: send it to {po.vendor_name} yourself (PDF or CSV)."
+    return Outcome("success", "Update applied", text, notify=True)
+
+
 @blueprint.post(f"{PREFIX}/cancel")
 @require_dashboard_context(PERMISSION)
 @widget_action

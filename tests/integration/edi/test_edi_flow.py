@@ -324,3 +324,30 @@ def test_the_minute_poll_takes_every_edi_vendor_and_records_an_unreachable_one(e
     with shop.uow_factory() as uow:
         polled_at, error = uow.edi.last_poll(shop.installation_id, shop.vendor_id)
     assert polled_at is not None and "cannot be reached" in error
+
+
+def test_an_amended_po_is_applied_by_hand_and_never_resent_as_an_850(edi_shop):
+    from dataclasses import replace as changed
+    from datetime import UTC, datetime
+
+    from app.domain.po_changes import POChanges
+    from app.services.order_changes import send_purchase_order_update
+    from app.services.purchase_orders import send_purchase_order
+
+    shop = edi_shop
+    po = shop.create_and_send()
+    _sent_850(shop, po)
+    with shop.uow_factory() as uow:  # the order moved after the 850 went out (ORDER_UPDATED)
+        stored = uow.purchase_orders.get_for_update(shop.installation_id, po.id)
+        moved = changed(stored.ship_to, street_address_1="9 New Street")
+        stored.flag_changes(POChanges(stored.ship_to, moved), actor="Saleor", at=datetime.now(UTC))
+        uow.purchase_orders.save(shop.installation_id, stored)
+        uow.commit()
+
+    send_purchase_order_update(shop.uow_factory, shop.queue, shop.installation_id, po.id, actor="m")
+    assert (shop.po(po).revision, shop.po(po).amended_revision) == (2, 2)  # handed over by hand
+    send_purchase_order(shop.uow_factory, shop.queue, shop.installation_id, po.id, actor="m")
+
+    assert shop.dispatch(po, token="task-2", revision=2) is SendOutcome.FAILED
+    assert len(shop.server.files("inbound")) == 1  # no second 850
+    assert "X12 860" in shop.po(po).events[-1].detail

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from app.domain.errors import DomainValidationError
+from app.domain.po_changes import POChanges
 from app.domain.po_list import POListFilter, POListQuery, POListSort, parse_po_list_query
 from app.domain.purchase_orders import POStatus
 from app.services.po_list import (
@@ -257,3 +259,30 @@ def test_created_dates_are_whole_days(uow_factory, shop, pos):
     query = parse_po_list_query({"from": "2026-11-01", "to": "2026-11-01"})
     assert query.filter.created_from == date(2026, 11, 1)
     assert len(purchase_order_list(uow_factory, shop, query).page.rows) == 6
+
+
+def test_a_po_changed_since_sent_needs_attention_until_the_update_goes_out(uow_factory, shop, pos):
+    _, _, created = pos
+    now = datetime.now(UTC)
+    _send(uow_factory, shop, created[1].id, now, 0)
+    moved = replace(created[1].ship_to, street_address_1="9 New Street")
+    with uow_factory() as uow:
+        po = uow.purchase_orders.get_for_update(shop, created[1].id)
+        po.flag_changes(POChanges(po.ship_to, moved), actor="Saleor", at=now)
+        uow.purchase_orders.save(shop, po)
+        uow.commit()
+
+    assert _numbers(uow_factory, shop, needs_attention=True) == ["2-1"]
+    [row] = [
+        r
+        for r in purchase_order_list(uow_factory, shop, POListQuery()).page.rows
+        if r.number == "2-1"
+    ]
+    assert row.changed_since_sent and row.needs_attention
+
+    with uow_factory() as uow:
+        po = uow.purchase_orders.get_for_update(shop, created[1].id)
+        po.apply_changes(actor=STAFF, at=now)
+        uow.purchase_orders.save(shop, po)
+        uow.commit()
+    assert _numbers(uow_factory, shop, needs_attention=True) == []

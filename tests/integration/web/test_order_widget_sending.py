@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.bootstrap import purchase_order_channels
 from app.domain.outbound import Channel, OutboundStatus, Subject
+from app.domain.po_changes import LineChange, POChanges
 from app.services import tasks
 from app.services.channels import MailDefaults
 from app.services.dispatch import dispatch_purchase_order
@@ -213,3 +215,63 @@ def test_the_widget_shows_the_orders_drop_ship_margin(shop):
     for currency, (revenue, cost) in margins.items():
         expected = f"= {revenue - cost:.2f} {currency}"
         assert expected in " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+def _flag_moved(shop, po_id, *, shipped_line=None):
+    """The order moved to a new street after the PO was sent (what ORDER_UPDATED records)."""
+    now = datetime.now(UTC)
+    with shop.uow_factory() as uow:
+        po = uow.purchase_orders.get_for_update(shop.installation_id, po_id)
+        if po.can_mark_sent:
+            po.mark_sent(actor="staff@example.com", at=now, via="email")
+        moved = replace(po.ship_to, street_address_1="9 New Street")
+        lines = ()
+        if shipped_line is not None:
+            line = po.lines[0]
+            lines = (LineChange(line.order_line_id, line.sku, line.product_name, 2, 1, shipped=1),)
+            moved = None
+        po.flag_changes(
+            POChanges(po.ship_to if moved else None, moved, lines), actor="Saleor", at=now
+        )
+        uow.purchase_orders.save(shop.installation_id, po)
+        uow.commit()
+
+
+def test_a_po_changed_since_sent_shows_the_difference_and_sends_the_update(shop):
+    _created(shop)
+    acme_po, bolt_po = pos(shop)
+    _flag_moved(shop, acme_po.id)
+    _flag_moved(shop, bolt_po.id)
+    page = open_widget(shop).text
+
+    card = _po_card(page, acme_po.number)
+    assert "Changed since sent: the order changed in Saleor after this PO was sent." in card
+    assert "Ship-to street: 1600 Amphitheatre Parkway → 9 New Street" in card
+    assert "Send update" in card
+    assert "Apply update (send it by hand)" in _po_card(page, bolt_po.number)  # a manual vendor
+
+    answer = act(shop, page, f"/widgets/order/purchase-orders/{acme_po.id}/send-update")
+
+    assert answer.status_code == 200, answer.text
+    assert f"PO {acme_po.number} (amended — revision 2) is being sent to Acme." in banner(
+        answer.text
+    )
+    assert [(q["po_id"], q["revision"]) for q in queued(shop, tasks.SEND_PURCHASE_ORDER)][-1] == (
+        acme_po.id,
+        1,
+    )
+    card = _po_card(answer.text, acme_po.number)
+    assert "Changed since sent" not in card and "AMENDED — revision 2 (not sent yet)" in card
+
+
+def test_a_shipped_line_change_is_shown_without_send_update(shop):
+    _created(shop)
+    acme_po = pos(shop)[0]
+    _flag_moved(shop, acme_po.id, shipped_line=True)
+
+    page = open_widget(shop).text
+
+    card = _po_card(page, acme_po.number)
+    assert "1 already shipped, not amended" in card
+    assert "Lines already shipped are not amended: settle them with Acme" in card
+    assert f"/widgets/order/purchase-orders/{acme_po.id}/send-update" not in page
