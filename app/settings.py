@@ -67,6 +67,10 @@ class Settings:
     stripe_automation_price_id: str = ""
     automation_price_label: str = ""
     billing_grace_days: int = 7
+    # The vendor portal (issue 15): requests per link and per client address in each window.
+    portal_requests_per_token: int = 120
+    portal_requests_per_address: int = 600
+    portal_rate_window_seconds: int = 600
 
     @property
     def is_development(self) -> bool:
@@ -167,6 +171,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ("TEMPLATE_MEMORY_BYTES", int),
         ("DELIVERY_PAYLOAD_RETENTION_DAYS", int),
         ("STRIPE_TIMEOUT_SECONDS", float),
+        ("PORTAL_REQUESTS_PER_TOKEN", int),
+        ("PORTAL_REQUESTS_PER_ADDRESS", int),
+        ("PORTAL_RATE_WINDOW_SECONDS", int),
     ):
         if name in env:
             optional[name.lower()] = _positive_number(name, env[name], kind)

@@ -22,6 +22,7 @@ STATUS_BY_CODE = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONFLICT: 409,
     ErrorCode.TOO_LARGE: 413,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.SALEOR_REFUSED: 502,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.IGNORED: 200,
