@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from app.domain.errors import AppError, ErrorCode
 from app.domain.installations import InstallationId
+from app.domain.orders import Address
 from app.domain.po_list import POListFilter, POListQuery, POListRow
 from app.domain.portal_links import (
     PortalLink,
@@ -328,6 +329,8 @@ class PortalPage:
     lines: tuple[PortalLine, ...]
     shipments: tuple[PortalShipment, ...]
     show_prices: bool
+    ship_to: tuple[str, ...]  # the address lines, ready to print
+    notes: str  # the vendor's PO notes
 
     @property
     def can_answer(self) -> bool:
@@ -403,7 +406,19 @@ def portal_page(uow_factory: UnitOfWorkFactory, access: PortalAccess) -> PortalP
         lines=lines,
         shipments=tuple(_portal_shipment(s, names) for s in shipments),
         show_prices=_prices_visible(vendor),
+        ship_to=address_lines(po.ship_to),
+        notes=vendor.po_notes if vendor else "",
     )
+
+
+def address_lines(address: Address) -> tuple[str, ...]:
+    """The ship-to address as printed lines (empty parts left out)."""
+    name = " ".join(p for p in (address.first_name, address.last_name) if p)
+    city = " ".join(p for p in (address.postal_code, address.city) if p)
+    region = ", ".join(p for p in (address.country_area, address.country_code) if p)
+    phone = f"Phone {address.phone}" if address.phone else ""
+    parts = (name, address.company_name, address.street_address_1, address.street_address_2)
+    return tuple(p for p in (*parts, city, region, phone) if p)
 
 
 def _prices_visible(vendor: Vendor | None) -> bool:

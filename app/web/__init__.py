@@ -176,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     )
     from app.web.order_widget import charge, order, purchase_orders, review, shipments
     from app.web.product_widget import vendors as product_vendors
+    from app.web.vendor_portal import pages as vendor_portal
 
     for module in (
         install,
@@ -200,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
         billing,
         order_automation,
         automation,
+        vendor_portal,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)
