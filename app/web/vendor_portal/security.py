@@ -3,7 +3,8 @@
 The pages are opened from an email, never framed, and carry a secret in their URL: no framing,
 a strict CSP (no script at all, styles from our own origin), no Referer, nothing cached.
 A POST must carry the form token of the page it came from (an HMAC over the link's hash with
-the app's secret key, valid a day) and, when the browser sends one, our own Origin.
+the app's secret key, valid a day), and must not come from another site (Origin when the
+browser names one, Sec-Fetch-Site).
 """
 
 from __future__ import annotations
@@ -59,8 +60,11 @@ def form_token(token: str) -> str:
 
 def check_form(token: str, app_url: str) -> None:
     """Refuse (403) a POST without this link's form token or from another origin."""
-    origin = request.headers.get("Origin")
-    if origin and origin != _origin(app_url) and origin != request.host_url.rstrip("/"):
+    # With "Referrer-Policy: no-referrer" browsers send "Origin: null" for our own forms; the
+    # fetch metadata still says where a post came from.
+    origin = request.headers.get("Origin", "null")
+    ours = (_origin(app_url), request.host_url.rstrip("/"), "null")
+    if origin not in ours or request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise NotAllowed(FORM_REFUSED)
     posted = request.form.get("form_token", "")
     try:
