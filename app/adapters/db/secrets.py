@@ -14,6 +14,7 @@ _ENCRYPTED_COLUMNS = (
     (tables.edi_partners, "sftp_password_encrypted"),
     (tables.edi_partners, "sftp_private_key_encrypted"),
     (tables.vendors, "carrier_accounts_encrypted"),
+    (tables.portal_links, "token_encrypted"),
 )
 
 
