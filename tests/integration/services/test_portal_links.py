@@ -9,16 +9,22 @@ import pytest
 from sqlalchemy import select
 
 from app.adapters.db import tables
+from app.adapters.db.rate_limits import SqlRateLimiter
 from app.bootstrap import purchase_order_channels
-from app.domain.portal_links import token_hash
+from app.domain.portal_links import PortalLinkKind, token_hash
+from app.errors import NotFound
 from app.services.dispatch import dispatch_purchase_order
 from app.services.purchase_orders import create_purchase_orders, send_purchase_order
 from app.services.vendor_portal import (
     PortalConfig,
+    issue_vendor_account_link,
+    open_portal,
     purchase_order_links,
+    reissue_purchase_order_link,
     revoke_purchase_order_link,
 )
 from tests.fakes import FakeDocuments, FakeMailer, RecordingTaskQueue
+from tests.integration.services.conftest import Catalogue
 from tests.integration.services.test_dispatch import DEFAULTS
 
 PORTAL = PortalConfig(app_url="https://dropship.example")
@@ -103,3 +109,35 @@ def test_a_shop_sees_only_its_own_links(catalogue, acme_po, other_shop):
     assert acme_po.id in purchase_order_links(
         catalogue.uow_factory, PORTAL, catalogue.installation_id, [acme_po.id]
     )
+
+
+def test_a_vendor_link_never_opens_another_shops_po(uow_factory, catalogue, other_shop, engine):
+    """Two shops with the same catalogue: shop A's account link with shop B's PO id (and B's
+    PO link under A's account path) open nothing; each link opens its own shop's PO."""
+    other = Catalogue(uow_factory, other_shop)
+    queue = RecordingTaskQueue()
+    mine = create_purchase_orders(
+        uow_factory, queue, catalogue.installation_id, catalogue.order_id, actor=STAFF, send=False
+    )[0]
+    theirs = create_purchase_orders(
+        uow_factory, queue, other_shop, other.order_id, actor=STAFF, send=False
+    )[0]
+    account = issue_vendor_account_link(
+        uow_factory, PORTAL, catalogue.installation_id, catalogue.acme.id
+    ).rsplit("/", 1)[1]
+    their_po_link = reissue_purchase_order_link(
+        uow_factory, PORTAL, other_shop, theirs.id, actor=STAFF
+    ).rsplit("/", 1)[1]
+
+    def open_(token, kind, po_id=None):
+        return open_portal(
+            uow_factory, SqlRateLimiter(engine), PORTAL,
+            token=token, kind=kind, address="192.0.2.1", po_id=po_id,
+        )  # fmt: skip
+
+    assert open_(account, PortalLinkKind.VENDOR, mine.id).po_id == mine.id
+    assert open_(their_po_link, PortalLinkKind.PO).installation_id == other_shop
+    with pytest.raises(NotFound):
+        open_(account, PortalLinkKind.VENDOR, theirs.id)
+    with pytest.raises(NotFound):
+        open_(their_po_link, PortalLinkKind.VENDOR, theirs.id)

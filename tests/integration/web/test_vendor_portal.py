@@ -377,3 +377,23 @@ def test_the_merchant_reissues_and_revokes_from_the_widget(shop):
     _refused(get(url))
     pos = list_purchase_orders(shop.uow_factory, shop.installation_id, shop.order_id)
     assert [e.action for e in pos[0].events][-2:] == ["vendor link issued", "vendor link revoked"]
+
+
+def test_a_po_cancelled_by_the_merchant_says_so_and_its_cancellation_is_confirmed(shop):
+    url = po_link(shop, shop.acme_po)
+    with shop.uow_factory() as uow:
+        po = uow.purchase_orders.get_for_update(shop.installation_id, shop.acme_po)
+        po.request_cancellation(actor=STAFF, at=datetime.now(UTC), reason="order cancelled")
+        uow.purchase_orders.save(shop.installation_id, po)
+        uow.commit()
+
+    page = get(url).text
+    answer = post(url, "/cancellation", [])
+
+    assert "Cancelled by the merchant" in page and "Please do not ship" in page
+    assert "Enter a shipment" not in page and "Confirm the whole order" not in page
+    assert answer.status_code == 303
+    po = stored_po(shop, shop.acme_po)
+    assert po.status is POStatus.CANCELLED
+    assert po.events[-1].actor == "vendor portal (ACME)"
+    assert "Cancelled by the merchant" not in get(url).text
