@@ -30,7 +30,7 @@ from app.domain.purchase_orders import AWAITING_SHIPMENT, POEvent, POStatus, Pur
 from app.domain.shipments import Shipment, ShipmentStatus, shipped_quantities
 from app.domain.vendor_answers import LineResponse
 from app.domain.vendors import Vendor
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.services.ports import RateLimiter
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -155,6 +155,8 @@ def reissue_purchase_order_link(
     now = _now()
     with uow_factory() as uow:
         po = _load_po(uow, installation_id, po_id)
+        if po.status is POStatus.CANCELLED:
+            raise Invalid(f"PO {po.number} is cancelled: it needs no vendor link.")
         uow.portal_links.revoke(installation_id, PortalLinkKind.PO, po_id, now)
         token = _issue(
             uow, installation_id, PortalLinkKind.PO, vendor_id=po.vendor_id, po_id=po_id,
