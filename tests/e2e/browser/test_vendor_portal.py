@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, Playwright, expect
 from sqlalchemy import update
 
 from app.adapters.db import tables
@@ -34,6 +34,7 @@ from app.services.vendor_portal import (
 )
 from app.services.vendors import save_vendor
 from tests.builders import global_id, make_line, make_order
+from tests.e2e.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.conftest import open_widget, wait_until, worker_idle
 from tests.gate import pass_the_gate
 from tests.servers.fake_saleor.catalog import DEFAULT_WAREHOUSE
@@ -48,17 +49,18 @@ SCREENSHOT = "/tmp/vendor-portal.png"
 
 
 @pytest.fixture
-def phone(chromium: Browser) -> Iterator[Page]:
-    """A page in a browser context of its own, closed after the test: the dev server reads
-    what Chromium sends after a form POST until the connection closes (ADR 22)."""
-    context = chromium.new_context(viewport=PHONE)
-    page = context.new_page()
+def phone(playwright_instance: Playwright) -> Iterator[Page]:
+    """A 390 px wide page in a Chromium of its own, ended after the test."""
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    page = browser.new_context(viewport=PHONE).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         yield page
     finally:
-        context.close()
+        browser.close()
     assert errors == [], f"uncaught errors in the page: {errors}"
 
 
