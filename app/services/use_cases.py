@@ -44,6 +44,7 @@ from app.services import (
     shop_settings,
     vendor_answers,
     vendor_portal,
+    vendor_portal_pages,
     vendors,
     webhook_sync,
     writeback_queue,
@@ -182,8 +183,8 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     vendor_portal.issue_vendor_account_link,
     vendor_portal.revoke_vendor_account_link,
     vendor_portal.open_portal,
-    vendor_portal.portal_page,
-    vendor_portal.vendor_account,
+    vendor_portal_pages.portal_page,
+    vendor_portal_pages.vendor_account,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}
