@@ -43,6 +43,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     flask_app.url_map.strict_slashes = False
     flask_app.extensions["container"] = container or build_container(settings)
     register_blueprints(flask_app)
+    if settings.trusted_proxy_count:  # the client's address for the vendor portal's limits
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        flask_app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            flask_app.wsgi_app, x_for=settings.trusted_proxy_count
+        )
     from app.cli import register_commands
 
     register_commands(flask_app)

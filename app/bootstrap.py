@@ -67,6 +67,7 @@ from app.services.ports import (
 from app.services.reports import ChartRenderer
 from app.services.unit_of_work import UnitOfWork
 from app.services.use_cases import USE_CASES
+from app.services.vendor_portal import PortalConfig
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class Container:
     sftp: SftpTransport  # EDI vendors' SFTP servers
     billing: BillingProvider  # Stripe billing of tiers and add-on modules (issue 13)
     billing_config: BillingConfig
+    portal: PortalConfig  # the vendor portal's link base and request limits (issue 15)
     charts: ChartRenderer = field(default_factory=SvgCharts)  # the Reports page's SVG charts
     # HTTP vendors (issue 15): what endpoints shops may enter, and how POs are posted to them.
     endpoint_policy: EndpointPolicy = field(default_factory=EndpointPolicy)
@@ -167,6 +169,8 @@ PORT_PARTS = {
     "billing": "billing",
     "billing_config": "billing_config",
     "endpoint_policy": "endpoint_policy",  # ALLOW_PRIVATE_HTTP_HOSTS, for the vendor form
+    "portal": "portal",
+    "rate_limiter": "rate_limiter",
 }
 
 
@@ -320,6 +324,12 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             api_base=settings.stripe_api_base,
         ),
         "billing_config": billing_config(settings),
+        "portal": PortalConfig(
+            app_url=settings.app_url,
+            requests_per_token=settings.portal_requests_per_token,
+            requests_per_address=settings.portal_requests_per_address,
+            window_seconds=settings.portal_rate_window_seconds,
+        ),
         "sftp": AsyncsshTransport(
             timeout_seconds=settings.outbound_timeout_seconds,
             private_hosts_allowed=settings.allow_private_sftp_hosts,

@@ -12,6 +12,8 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
+# Vendor portal links carry a secret in the path: the access log masks it (ADR 22).
+logger_class = "app.adapters.access_log.RedactingAccessLogger"
 preload_app = False
 
 

@@ -74,6 +74,12 @@ class Settings:
     vendor_api_auth_failures_per_minute: int = 20
     vendor_api_max_body_bytes: int = 65_536
     vendor_api_openapi_path: Path = PROJECT_ROOT / "docs" / "schemas" / "vendor-api.openapi.json"
+    # The vendor portal (issue 15): requests per link and per client address in each window.
+    portal_requests_per_token: int = 120
+    portal_requests_per_address: int = 600
+    portal_rate_window_seconds: int = 600
+    # Reverse proxies in front that append to X-Forwarded-For (0: use the socket's address).
+    trusted_proxy_count: int = 0
 
     @property
     def is_development(self) -> bool:
@@ -92,6 +98,12 @@ def _bool(name: str, raw: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def _whole_number(name: str, raw: str) -> int:
+    if not (raw.strip().isascii() and raw.strip().isdigit()):
+        raise ConfigurationError(f"{name} must be a whole number (0 or more), got {raw!r}")
+    return int(raw.strip())
 
 
 def _positive_number(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
@@ -177,9 +189,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ("VENDOR_API_REQUESTS_PER_MINUTE", int),
         ("VENDOR_API_AUTH_FAILURES_PER_MINUTE", int),
         ("VENDOR_API_MAX_BODY_BYTES", int),
+        ("PORTAL_REQUESTS_PER_TOKEN", int),
+        ("PORTAL_REQUESTS_PER_ADDRESS", int),
+        ("PORTAL_RATE_WINDOW_SECONDS", int),
     ):
         if name in env:
             optional[name.lower()] = _positive_number(name, env[name], kind)
+    if "TRUSTED_PROXY_COUNT" in env:
+        optional["trusted_proxy_count"] = _whole_number(
+            "TRUSTED_PROXY_COUNT", env["TRUSTED_PROXY_COUNT"]
+        )
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigurationError(

@@ -47,6 +47,7 @@ def template_variables(po: PurchaseOrder, context: DocumentContext) -> dict[str,
         "po_notes": context.po_notes,
         "show_prices": prices,
         "shipping": shipping_variables(po, context.shipping),
+        "portal_url": context.portal_url,
     }
 
 

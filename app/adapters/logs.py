@@ -19,6 +19,8 @@ CONTEXT_FIELDS = ("shop", "order_id", "po_id", "delivery_id")
 _context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("log_context")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _secrets: set[str] = set()
+# Vendor portal links carry their secret in the path (access logs, error lines): ADR 22.
+_PORTAL_TOKEN = re.compile(r"(/portal/(?:v/)?)[A-Za-z0-9_-]{20,}")
 MASK = "[redacted]"
 
 
@@ -51,6 +53,7 @@ def never_log(*values: str) -> None:
 
 def redact(text: str) -> str:
     text = _BEARER.sub(lambda match: match.group(1) + MASK, text)
+    text = _PORTAL_TOKEN.sub(lambda match: match.group(1) + MASK, text)
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, MASK)

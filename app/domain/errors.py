@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
     SALEOR_REFUSED = "saleor_refused"
     IGNORED = "ignored"
+    RATE_LIMITED = "rate_limited"
 
 
 class AppError(Exception):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from app.domain.errors import DomainValidationError, RuleViolation
+from app.domain.portal_links import DEFAULT_LINK_DAYS, clean_link_days
 from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN, clean_number_pattern
 
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -34,6 +35,7 @@ class ShopSettings:
     slip_message_template: str = ""
     holidays: str = ""  # ISO dates, one a line (cleaned by app/domain/ship_by.py)
     late_digest: bool = True  # a daily email to merchant_email listing late POs
+    portal_link_days: int = DEFAULT_LINK_DAYS  # lifetime of new vendor portal links (issue 15)
     # Not on the settings form: the first-run checklist's state (app/services/first_run.py).
     test_po_sent_at: str = ""  # ISO time of the last test PO that reached the mail server
     first_run_dismissed: bool = False
@@ -84,6 +86,11 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
         errors["smtp_port"] = "Use a port number such as 587."
     if values["smtp_host"] and "@" not in values["smtp_sender"]:
         errors["smtp_sender"] = "Enter the From address for purchase orders."
+    link_days = current.portal_link_days
+    try:
+        link_days = clean_link_days(data.get("portal_link_days", current.portal_link_days))
+    except DomainValidationError as error:
+        errors.update(error.errors)
     if errors:
         raise DomainValidationError(errors)
     password = str(data.get("smtp_password") or "") or current.smtp_password
@@ -105,6 +112,7 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
         approve_fulfilments=_flag(data, "approve_fulfilments", current.approve_fulfilments),
         late_digest=_flag(data, "late_digest", current.late_digest),
         smtp_port=port,
+        portal_link_days=link_days,
         smtp_password=password,
         email_subject_template=str(
             data.get("email_subject_template", current.email_subject_template)

@@ -7,7 +7,7 @@ vendor portal add a channel here (or in an adapter) and a line in ``app/bootstra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.domain.logos import Logo
 from app.domain.purchase_orders import POStatus, PurchaseOrder
@@ -22,6 +22,8 @@ from app.services.ports import (
     PurchaseOrderMessage,
     SmtpSettings,
 )
+
+PORTAL_LINE = "Confirm this order, report shipments and download it here (no login needed): "
 
 
 class SendRefused(Permanent):
@@ -59,13 +61,14 @@ def build_email(
     sender: str,
     message_id: str,
     logo: Logo | None = None,
+    portal_url: str = "",
 ) -> OutgoingEmail:
     """The PO email: the documents the vendor's options ask for, reply-to the merchant.
 
     The Message-ID names the PO and the revision being sent, so a retried send of the same
     revision carries the same id and the vendor's mail system can drop the copy.
     """
-    context = po_context(po, vendor, settings, sender)
+    context = replace(po_context(po, vendor, settings, sender), portal_url=portal_url)
     attachments = vendor_attachments(po, vendor, settings, logo, documents, context)
     cancelled = po.status is POStatus.CANCEL_REQUESTED
     subject, body = documents.purchase_order_email(
@@ -85,6 +88,8 @@ def build_email(
             f"{po.amended_label} of purchase order {po.number}: the customer's order changed."
             f" What changed:\n{changed}Please ship this revision, not the earlier one.\n\n{body}"
         )
+    if portal_url and portal_url not in body:  # the merchant's template left it out
+        body = f"{body.rstrip()}\n\n{PORTAL_LINE}{portal_url}\n"
     return OutgoingEmail(
         sender=sender,
         to=vendor.emails_to,
@@ -124,5 +129,6 @@ class EmailChannel:
             smtp.sender,
             f"<{message.idempotency_key}@{self._defaults.message_domain}>",
             message.logo,
+            message.portal_url,
         )
         self._mailer.send(email, smtp)

@@ -24,6 +24,7 @@ from app.services.outbound import (
 )
 from app.services.ports import PurchaseOrderChannel, PurchaseOrderMessage, TaskQueue
 from app.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.services.vendor_portal import PortalConfig, ensure_po_link
 from app.services.writeback_queue import queue_write_back
 
 
@@ -68,6 +69,7 @@ def _claim_send(
     revision: int,
     actor: str,
     claim_token: str,
+    portal: PortalConfig | None,
 ) -> _Claimed:
     """One attempt of the revision's send, claimed and shown in the PO history (committed)."""
     with uow_factory() as uow:
@@ -90,8 +92,11 @@ def _claim_send(
         uow.purchase_orders.save(installation_id, po)
         settings = uow.settings.get(installation_id)
         logo = uow.logos.get(installation_id) if vendor.shipping.documents.has_slip else None
+        portal_url = ""
+        if portal is not None and vendor.integration is IntegrationKind.EMAIL:
+            portal_url = ensure_po_link(uow, portal, installation_id, po)
         uow.commit()
-    message = PurchaseOrderMessage(installation_id, po, vendor, settings, key, logo)
+    message = PurchaseOrderMessage(installation_id, po, vendor, settings, key, logo, portal_url)
     return _Claimed(message, attempt)
 
 
@@ -106,15 +111,17 @@ def dispatch_purchase_order(
     actor: str,
     claim_token: str,
     final_attempt: bool,
+    portal: PortalConfig | None = None,
 ) -> SendOutcome:
     """Send revision ``revision`` of a PO once, over its vendor's channel.
 
     A claim in the database makes a second task for the same revision (a double click on
     Resend, a redelivered task) a no-op. A temporary failure is raised for the task to
     retry (the PO stays as it is, or becomes "send failed" on the last attempt); a refusal
-    marks it "send failed" with the reason at once.
+    marks it "send failed" with the reason at once. An email carries the PO's vendor portal
+    link (issued on the first send, the same one on every resend until revoked or expired).
     """
-    claimed = _claim_send(uow_factory, installation_id, po_id, revision, actor, claim_token)
+    claimed = _claim_send(uow_factory, installation_id, po_id, revision, actor, claim_token, portal)
     attempt, message = claimed.attempt, claimed.message
     final_attempt = final_attempt or attempt.attempts >= attempt.max_attempts
     channel = channels.get(message.vendor.integration)

@@ -331,6 +331,7 @@ class PurchaseOrderMessage:
     settings: ShopSettings
     idempotency_key: str
     logo: Logo | None = None  # the shop's, for the packing slip
+    portal_url: str = ""  # the PO's vendor portal link (email), "" when none
 
 
 class PurchaseOrderChannel(Protocol):
@@ -355,6 +356,7 @@ class DocumentContext:
     template_html: str | None = None
     shipping: ShippingInstructions | None = None
     show_prices: bool = True  # False: no cost, total or price anywhere in the PO's files
+    portal_url: str = ""  # the PO's vendor portal link, for the email ({{ portal_url }})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from app.domain.installations import InstallationId
 from app.domain.outbound import Channel, Subject
-from app.domain.purchase_orders import PurchaseOrder
+from app.domain.purchase_orders import POEvent, PurchaseOrder
 from app.domain.shipments import (
     Carrier,
     Shipment,
@@ -184,8 +184,22 @@ def add_shipment(
     )
     uow.shipments.add(installation_id, shipment)
     assert shipment.id is not None
+    if source is ShipmentSource.VENDOR:  # the merchant's history shows what the vendor did
+        _record_vendor_shipment(po, shipment, actor)
+        uow.purchase_orders.save(installation_id, po)
     queue_fulfilment_write(uow, queue, installation_id, shipment.id)
     return shipment
+
+
+def _record_vendor_shipment(po: PurchaseOrder, shipment: Shipment, actor: str) -> None:
+    labels = {line.order_line_id: line.sku or line.vendor_sku for line in po.lines}
+    items = ", ".join(
+        f"{quantity} x {labels.get(line_id, '?')}"
+        for line_id, quantity in shipment.quantities().items()
+    )
+    carrier = f" ({shipment.carrier.name})" if shipment.carrier else ""
+    detail = f"{items}; tracking {', '.join(shipment.tracking_numbers)}{carrier}"
+    po.events.append(POEvent(shipment.created_at or _now(), actor, "shipment entered", detail))
 
 
 def list_shipments(

@@ -17,6 +17,7 @@ from app.domain.outbound import Channel, OutboundAttempt, OutboundStatus, Subjec
 from app.domain.payments import PaymentAction, PaymentAttempt
 from app.domain.plans import LineChoice
 from app.domain.po_list import POListPage, POListQuery, POListRow
+from app.domain.portal_links import PortalLink, PortalLinkKind
 from app.domain.purchase_orders import PurchaseOrder
 from app.domain.reports import (
     OnTimeMonth,
@@ -508,6 +509,27 @@ class AutomationRepository(Protocol):
     ) -> list[tuple[AutomationOrderState, str]]: ...
 
 
+class PortalLinkRepository(Protocol):
+    """Vendor portal links (ADR 22): found by token hash; the token kept encrypted."""
+
+    def add(self, installation_id: InstallationId, link: PortalLink, token: str) -> PortalLink: ...
+
+    def find(self, token_hash: str) -> tuple[InstallationId, PortalLink] | None: ...
+
+    def usable(
+        self,
+        installation_id: InstallationId,
+        kind: PortalLinkKind,
+        *,
+        subject_ids: Iterable[int],
+        now: datetime,
+    ) -> dict[int, tuple[PortalLink, str]]: ...
+
+    def revoke(
+        self, installation_id: InstallationId, kind: PortalLinkKind, subject_id: int, now: datetime
+    ) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: commit or roll back together; callbacks run only after a commit."""
 
@@ -533,6 +555,7 @@ class UnitOfWork(Protocol):
     billing: BillingRepository
     automation: AutomationRepository
     vendor_api: VendorApiRepository
+    portal_links: PortalLinkRepository
 
     def __enter__(self) -> Self: ...
 

@@ -43,8 +43,11 @@ from app.services import (
     shipments,
     shop_schemas,
     shop_settings,
+    vendor_answers,
     vendor_api,
     vendor_api_keys,
+    vendor_portal,
+    vendor_portal_pages,
     vendors,
     webhook_sync,
     writeback_queue,
@@ -186,6 +189,17 @@ _SERVICES: tuple[Callable[..., Any], ...] = (
     automation_triggers.queue_advance_after_payment,
     automation_triggers.queue_advance_after_shipment,
     automation_triggers.queue_due_orders,
+    # the vendor portal (issue 15)
+    vendor_answers.answer_purchase_order,
+    vendor_portal.purchase_order_links,
+    vendor_portal.reissue_purchase_order_link,
+    vendor_portal.revoke_purchase_order_link,
+    vendor_portal.vendor_account_link,
+    vendor_portal.issue_vendor_account_link,
+    vendor_portal.revoke_vendor_account_link,
+    vendor_portal.open_portal,
+    vendor_portal_pages.portal_page,
+    vendor_portal_pages.vendor_account,
 )
 
 USE_CASES: dict[str, Callable[..., Any]] = {service.__name__: service for service in _SERVICES}

@@ -22,6 +22,7 @@ STATUS_BY_CODE = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONFLICT: 409,
     ErrorCode.TOO_LARGE: 413,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.SALEOR_REFUSED: 502,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.IGNORED: 200,
@@ -175,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     )
     from app.web.order_widget import charge, order, purchase_orders, review, shipments
     from app.web.product_widget import vendors as product_vendors
+    from app.web.vendor_portal import pages as vendor_portal
 
     for module in (
         install,
@@ -200,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
         order_automation,
         automation,
         vendor_api,
+        vendor_portal,
     ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(AppError, _handle_app_error)

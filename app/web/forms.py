@@ -122,7 +122,8 @@ def settings_form() -> dict[str, str]:
     data = text_fields(SETTINGS_FIELDS)
     data.update({name: multiline(name) for name in SETTINGS_TEMPLATES})
     data["smtp_password"] = request.form.get("smtp_password", "")
-    for flag in SETTINGS_FLAGS:  # selects with "1"/"0": absent only on an outdated form
+    # Selects with "1"/"0" and the vendor link lifetime: absent only on an outdated form.
+    for flag in (*SETTINGS_FLAGS, "portal_link_days"):
         if flag in request.form:
             data[flag] = request.form[flag]
     return data

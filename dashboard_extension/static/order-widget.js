@@ -91,3 +91,16 @@ if (outcome && outcome.dataset.notify === "1") {
   bridge.notify({ status, title, text }).catch(() => {});
 }
 if (outcome && outcome.dataset.refreshEntity === "1") bridge.refreshEntity().catch(() => {});
+
+// Vendor link: Copy puts the link on the clipboard (the field stays selectable without it).
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const field = document.getElementById(button.dataset.copy);
+    field.select();
+    navigator.clipboard.writeText(field.value).then(
+      () => (button.textContent = "Copied"),
+      () => (button.textContent = "Select and copy"),
+    );
+  });
+}

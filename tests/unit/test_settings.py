@@ -88,3 +88,34 @@ def test_secret_key_lists_keys_first_one_first():
     settings = load_settings({**PRODUCTION, "SECRET_KEY": "new-key-0123456789, old-key-0123456789"})
 
     assert settings.secret_keys == ("new-key-0123456789", "old-key-0123456789")
+
+
+def test_vendor_portal_limits_and_trusted_proxies_have_defaults_and_are_read():
+    default = load_settings(BASE)
+    changed = load_settings(
+        {
+            **BASE,
+            "PORTAL_REQUESTS_PER_TOKEN": "5",
+            "PORTAL_REQUESTS_PER_ADDRESS": "50",
+            "PORTAL_RATE_WINDOW_SECONDS": "60",
+            "TRUSTED_PROXY_COUNT": "1",
+        }
+    )
+
+    assert (default.portal_requests_per_token, default.portal_requests_per_address) == (120, 600)
+    assert (default.portal_rate_window_seconds, default.trusted_proxy_count) == (600, 0)
+    assert (changed.portal_requests_per_token, changed.portal_requests_per_address) == (5, 50)
+    assert (changed.portal_rate_window_seconds, changed.trusted_proxy_count) == (60, 1)
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw"),
+    [
+        pytest.param("PORTAL_REQUESTS_PER_TOKEN", "0", id="no_requests_case"),
+        pytest.param("TRUSTED_PROXY_COUNT", "-1", id="negative_proxies_case"),
+        pytest.param("TRUSTED_PROXY_COUNT", "one", id="word_case"),
+    ],
+)
+def test_bad_portal_settings_name_the_variable(variable, raw):
+    with pytest.raises(ConfigurationError, match=variable):
+        load_settings({**BASE, variable: raw})

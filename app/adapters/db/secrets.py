@@ -15,6 +15,7 @@ _ENCRYPTED_COLUMNS = (
     (tables.edi_partners, "sftp_private_key_encrypted"),
     (tables.vendors, "carrier_accounts_encrypted"),
     (tables.vendors, "http_secret_encrypted"),
+    (tables.portal_links, "token_encrypted"),
 )
 
 

@@ -325,6 +325,30 @@ rate_limit_windows = Table(
     Column("hits", Integer, nullable=False),
 )
 
+# Vendor portal links (issue 15): the SHA-256 of each link's secret token (looked up), the token
+# itself encrypted (the widget shows the link to copy; a resend carries the same link).
+portal_links = Table(
+    "portal_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _tenant_fk(),
+    Column("kind", String(10), nullable=False),
+    Column(
+        "purchase_order_id",
+        Integer,
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("token_encrypted", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_portal_links_po", "installation_id", "purchase_order_id"),
+    Index("ix_portal_links_vendor", "installation_id", "vendor_id", "kind"),
+)
+
 po_events = Table(
     "po_events",
     metadata,

@@ -25,6 +25,7 @@ from app.adapters.db.installation_cache import InstallationCache
 from app.adapters.db.outbound import SqlNoteRepository, SqlOutboundRepository
 from app.adapters.db.payments import SqlPaymentAttemptRepository
 from app.adapters.db.po_listing import SqlPurchaseOrderListing
+from app.adapters.db.portal_links import SqlPortalLinkRepository
 from app.adapters.db.purchase_orders import SqlPurchaseOrderRepository
 from app.adapters.db.reports import SqlReports
 from app.adapters.db.repositories import (
@@ -95,6 +96,7 @@ class SqlAlchemyUnitOfWork:
         self.billing = SqlBillingRepository(self._connection)
         self.automation = SqlAutomationRepository(self._connection)
         self.vendor_api = SqlVendorApiRepository(self._connection)
+        self.portal_links = SqlPortalLinkRepository(self._connection, self._cipher)
         return self
 
     def __exit__(

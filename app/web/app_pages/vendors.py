@@ -61,6 +61,7 @@ def _form(
     notice: str = "",
     issued_key: str = "",
     api_key_notice: str = "",
+    account_notice: str = "",
 ) -> ResponseReturnValue:
     user = current_user()
     api_key = None
@@ -68,6 +69,11 @@ def _form(
         api_key = use_cases().vendor_api_key(
             installation_id=user.installation_id, vendor_id=vendor_id
         )
+    account_link = (
+        use_cases().vendor_account_link(installation_id=user.installation_id, vendor_id=vendor_id)
+        if vendor_id
+        else None
+    )
     html = render_template(
         "app_pages/vendor_form.html",
         user=user,
@@ -80,6 +86,8 @@ def _form(
         api_base=url_for("vendor_api.openapi", _external=True).removesuffix("openapi.json"),
         issued_key=issued_key,
         api_key_notice=api_key_notice,
+        account_link=account_link,
+        account_notice=account_notice,
     )
     return html, status
 
@@ -165,6 +173,28 @@ def change_active(vendor_id: int) -> ResponseReturnValue:
     if active:
         return _list(notice=f"{vendor.name} is active again.")
     return _list(notice=f"{vendor.name} is inactive: new orders will not go to this vendor.")
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/account-link")
+@require_dashboard_context(PERMISSION)
+def issue_account_link(vendor_id: int) -> ResponseReturnValue:
+    """The vendor's account page in the portal (its open POs): a new link, the old one
+    revoked. Optional per vendor: without a link there is no account page."""
+    installation_id = current_user().installation_id
+    vendor = use_cases().get_vendor(installation_id=installation_id, vendor_id=vendor_id)
+    use_cases().issue_vendor_account_link(installation_id=installation_id, vendor_id=vendor_id)
+    notice = "A new account link is ready to copy; the previous one no longer works."
+    return _form(vendor_id, vendor_values(vendor), account_notice=notice)
+
+
+@blueprint.post("/app/vendors/<int:vendor_id>/account-link/revoke")
+@require_dashboard_context(PERMISSION)
+def revoke_account_link(vendor_id: int) -> ResponseReturnValue:
+    installation_id = current_user().installation_id
+    vendor = use_cases().get_vendor(installation_id=installation_id, vendor_id=vendor_id)
+    use_cases().revoke_vendor_account_link(installation_id=installation_id, vendor_id=vendor_id)
+    notice = "The account link no longer works."
+    return _form(vendor_id, vendor_values(vendor), account_notice=notice)
 
 
 @blueprint.get("/app/vendors/export")

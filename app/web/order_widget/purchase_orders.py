@@ -73,6 +73,31 @@ def send_update(po_id: int) -> Outcome:
     return Outcome("success", "Update applied", text, notify=True)
 
 
+@blueprint.post(f"{PREFIX}/vendor-link")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def reissue_vendor_link(po_id: int) -> Outcome:
+    """A new vendor portal link for the PO; the previous one stops working."""
+    user = current_user()
+    use_cases().reissue_purchase_order_link(
+        installation_id=user.installation_id, po_id=po_id, actor=user.email
+    )
+    text = "A new vendor link is ready to copy; the previous link no longer opens the PO."
+    return Outcome("success", "Vendor link issued", text)
+
+
+@blueprint.post(f"{PREFIX}/vendor-link/revoke")
+@require_dashboard_context(PERMISSION)
+@widget_action
+def revoke_vendor_link(po_id: int) -> Outcome:
+    user = current_user()
+    revoked = use_cases().revoke_purchase_order_link(
+        installation_id=user.installation_id, po_id=po_id, actor=user.email
+    )
+    text = "The vendor link no longer opens the PO." if revoked else "The PO had no vendor link."
+    return Outcome("success", "Vendor link revoked", text)
+
+
 @blueprint.post(f"{PREFIX}/cancel")
 @require_dashboard_context(PERMISSION)
 @widget_action

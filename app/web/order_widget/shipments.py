@@ -62,12 +62,12 @@ def _whole(raw: str, message: str, field: str) -> int:
     return int(raw)
 
 
-def _quantities(draft: ShipmentDraft) -> dict[str, int]:
+def posted_quantities(draft: ShipmentDraft) -> dict[str, int]:
     message = "Enter each quantity as a whole number (0 for a line that did not ship)."
     return {line_id: _whole(raw, message, "quantity") for line_id, raw in draft.quantities.items()}
 
 
-def _carrier_code(raw: str) -> str | None:
+def posted_carrier(raw: str) -> str | None:
     """None detects the carrier from the number; otherwise one of the listed codes."""
     if not raw.strip():
         return None
@@ -76,7 +76,7 @@ def _carrier_code(raw: str) -> str | None:
     return raw
 
 
-def _packages(draft: ShipmentDraft, quantities: dict[str, int]) -> dict[str, int] | None:
+def posted_packages(draft: ShipmentDraft, quantities: dict[str, int]) -> dict[str, int] | None:
     """Which package (index into the tracking numbers) each shipped line travels in; the
     domain (``assign_packages``) checks them against the numbers."""
     if not draft.per_package:
@@ -100,15 +100,15 @@ def _tracking_text(shipment: Shipment) -> str:
 def add() -> Outcome:
     po_id = record_id("po_id")
     g.shipment_draft = draft = ShipmentDraft.posted(po_id)
-    quantities = _quantities(draft)
-    packages = _packages(draft, quantities)
+    quantities = posted_quantities(draft)
+    packages = posted_packages(draft, quantities)
     user = current_user()
     shipment = use_cases().record_shipment(
         installation_id=user.installation_id,
         po_id=po_id,
         quantities=quantities,
         tracking=draft.tracking,
-        carrier_code=_carrier_code(draft.carrier),
+        carrier_code=posted_carrier(draft.carrier),
         actor=user.email,
         packages=packages,
     )
@@ -127,7 +127,7 @@ def correct(shipment_id: int) -> Outcome:
         installation_id=current_user().installation_id,
         shipment_id=shipment_id,
         tracking=tracking,
-        carrier_code=_carrier_code(carrier),
+        carrier_code=posted_carrier(carrier),
     )
     next_step = (
         "Saleor is being updated."

@@ -101,6 +101,10 @@ def render_widget(
         can_retry_write=can_retry_write,
         hold=hold,
         held=held,
+        portal_links=use_cases().purchase_order_links(
+            installation_id=user.installation_id,
+            po_ids=[row.po.id for row in view.purchase_orders],
+        ),
     )
     return html, status
 

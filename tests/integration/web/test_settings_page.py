@@ -241,3 +241,16 @@ def test_the_stored_password_can_be_removed(staff):
     assert response.status_code == 200
     assert _stored(live, installation_id).smtp_password == ""
     assert text(response.text, "smtp_password-hint") == "No password is stored."
+
+
+def test_the_vendor_link_lifetime_defaults_to_60_days_and_is_bounded(staff):
+    live, context, installation_id = staff
+    assert element(_open(live, context).text, "portal_link_days")["value"] == "60"
+
+    saved = _save(live, context, portal_link_days="14")
+    refused = _save(live, context, portal_link_days="400")
+
+    assert saved.status_code == 200
+    assert refused.status_code == 400
+    assert "from 1 to 365" in text(refused.text, "portal_link_days-error")
+    assert _stored(live, installation_id).portal_link_days == 14

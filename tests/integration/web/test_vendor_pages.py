@@ -482,3 +482,25 @@ def test_product_import_is_hidden_and_refused_without_manage_products(installed)
     assert listed.status_code == 200
     assert "import-product-vendors" not in listed.text
     assert refused.status_code == 403
+
+
+def test_an_account_link_is_optional_issued_reissued_and_revoked_from_the_vendor_form(staff):
+    fake, live, context = staff
+    vendor = _add_vendor(live, fake)
+    path = f"/app/vendors/{vendor.id}"
+    assert 'id="account-link-url"' not in _get(live, context, path).text
+
+    first = _post(live, context, f"{path}/account-link")
+    first_url = element(first.text, "account-link-url")["value"]
+    second = _post(live, context, f"{path}/account-link")
+    second_url = element(second.text, "account-link-url")["value"]
+
+    assert first.status_code == second.status_code == 200
+    assert second_url.startswith(f"{live.url}/portal/v/") and second_url != first_url
+    assert requests.get(first_url, timeout=5).status_code == 404  # re-issued: the old one is off
+    opened = requests.get(second_url, timeout=5)
+    assert opened.status_code == 200
+    assert "You have no open purchase orders" in opened.text
+    revoked = _post(live, context, f"{path}/account-link/revoke")
+    assert text(revoked.text, "account-link-notice") == "The account link no longer works."
+    assert requests.get(second_url, timeout=5).status_code == 404

@@ -9,7 +9,6 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
-from werkzeug.wsgi import ClosingIterator
 
 Handler = Callable[[Request], Response]
 
@@ -50,6 +49,38 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, content_type="application/json")
 
 
+class _Finished:
+    """The response body, calling ``done`` once: when it is exhausted or closed. werkzeug's
+    server skips ``close()`` when the client resets the connection while it drains the
+    request's leftover bytes (Chromium after a form POST), which left the count up forever."""
+
+    def __init__(self, body: Iterable[bytes], done: Any) -> None:
+        self._body, self._iterator, self._done = body, iter(body), done
+        self._finished = False
+
+    def __iter__(self) -> _Finished:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._iterator)
+        except StopIteration:
+            self._finish()
+            raise
+
+    def close(self) -> None:
+        try:
+            if hasattr(self._body, "close"):
+                self._body.close()
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self._done()
+
+
 class _InFlight:
     """Counts the requests the wrapped WSGI app is serving, until their response is closed."""
 
@@ -66,7 +97,7 @@ class _InFlight:
         except BaseException:
             self._done()
             raise
-        return ClosingIterator(body, [self._done])
+        return _Finished(body, self._done)
 
     def _done(self) -> None:
         with self._idle:
