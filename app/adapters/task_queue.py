@@ -111,6 +111,10 @@ def build_celery(broker_url: str, *, always_eager: bool = False) -> Celery:
                 "task": TaskName.SEND_LATE_DIGESTS.value,
                 "schedule": 3600.0,
             },
+            "send-vendor-reminders": {
+                "task": TaskName.SEND_VENDOR_REMINDERS.value,
+                "schedule": 3600.0,
+            },
             "queue-due-automation": {
                 "task": TaskName.QUEUE_DUE_AUTOMATION.value,
                 "schedule": 60.0,

@@ -9,6 +9,7 @@ from datetime import date
 from app.domain.errors import DomainValidationError, RuleViolation
 from app.domain.portal_links import DEFAULT_LINK_DAYS, clean_link_days
 from app.domain.purchase_orders import DEFAULT_NUMBER_PATTERN, clean_number_pattern
+from app.domain.vendor_reminders import DEFAULT_CONFIRM_AFTER_HOURS, clean_confirm_after_hours
 
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
@@ -36,6 +37,8 @@ class ShopSettings:
     holidays: str = ""  # ISO dates, one a line (cleaned by app/domain/ship_by.py)
     late_digest: bool = True  # a daily email to merchant_email listing late POs
     portal_link_days: int = DEFAULT_LINK_DAYS  # lifetime of new vendor portal links (issue 15)
+    vendor_reminders: bool = True  # email vendors once about unconfirmed and late POs
+    reminder_confirm_hours: int = DEFAULT_CONFIRM_AFTER_HOURS  # 0: no confirmation reminder
     # Not on the settings form: the first-run checklist's state (app/services/first_run.py).
     test_po_sent_at: str = ""  # ISO time of the last test PO that reached the mail server
     first_run_dismissed: bool = False
@@ -91,6 +94,13 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
         link_days = clean_link_days(data.get("portal_link_days", current.portal_link_days))
     except DomainValidationError as error:
         errors.update(error.errors)
+    confirm_hours = current.reminder_confirm_hours
+    try:
+        confirm_hours = clean_confirm_after_hours(
+            data.get("reminder_confirm_hours", current.reminder_confirm_hours)
+        )
+    except DomainValidationError as error:
+        errors.update(error.errors)
     if errors:
         raise DomainValidationError(errors)
     password = str(data.get("smtp_password") or "") or current.smtp_password
@@ -111,6 +121,8 @@ def clean_settings(data: Mapping[str, str], current: ShopSettings) -> ShopSettin
         notify_customer=_flag(data, "notify_customer", current.notify_customer),
         approve_fulfilments=_flag(data, "approve_fulfilments", current.approve_fulfilments),
         late_digest=_flag(data, "late_digest", current.late_digest),
+        vendor_reminders=_flag(data, "vendor_reminders", current.vendor_reminders),
+        reminder_confirm_hours=confirm_hours,
         smtp_port=port,
         portal_link_days=link_days,
         smtp_password=password,

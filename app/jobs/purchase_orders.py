@@ -71,3 +71,9 @@ def queue_lost_writes_task() -> int:
 def send_late_digests_task() -> int:
     """Hourly (beat): each shop's late-PO email, at most once a UTC day."""
     return container().use_cases.send_late_digests()  # type: ignore[no-any-return]
+
+
+@celery.task(name=TaskName.SEND_VENDOR_REMINDERS)  # type: ignore[untyped-decorator]
+def send_vendor_reminders_task() -> int:
+    """Hourly (beat): reminder emails to vendors about unconfirmed and late POs, once each."""
+    return container().use_cases.send_vendor_reminders()  # type: ignore[no-any-return]

@@ -27,6 +27,7 @@ class TaskName(StrEnum):
     FOLLOW_PAYMENTS_IN_FLIGHT = "app.jobs.payments.follow_payments_in_flight_task"
     POLL_EDI_VENDORS = "app.jobs.edi.poll_edi_vendors_task"
     SEND_LATE_DIGESTS = "app.jobs.purchase_orders.send_late_digests_task"
+    SEND_VENDOR_REMINDERS = "app.jobs.purchase_orders.send_vendor_reminders_task"
     NOTIFY_LAPSED_MODULES = "app.jobs.billing.notify_lapsed_modules_task"
     ADVANCE_ORDER = "app.jobs.automation.advance_order_task"
     QUEUE_DUE_AUTOMATION = "app.jobs.automation.queue_due_automation_task"

@@ -260,6 +260,17 @@ class PurchaseOrderRepository(Protocol):
 
     def next_sequence(self, installation_id: InstallationId, saleor_order_id: str) -> int: ...
 
+    def awaiting_vendor(
+        self,
+        installation_id: InstallationId,
+        sent_before: datetime,
+        due_before: datetime,
+        limit: int,
+    ) -> list[PurchaseOrder]:
+        """POs the vendor owes a shipment, sent before ``sent_before`` or due before
+        ``due_before`` (reminder candidates), oldest first."""
+        ...
+
 
 class ShipmentRepository(Protocol):
     def add(self, installation_id: InstallationId, shipment: Shipment) -> Shipment: ...

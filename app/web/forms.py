@@ -48,7 +48,13 @@ SETTINGS_FIELDS = (
     "smtp_sender",
     "dropship_warehouse_id",
 )
-SETTINGS_FLAGS = ("notify_customer", "approve_fulfilments", "late_digest", "smtp_password_clear")
+SETTINGS_FLAGS = (
+    "notify_customer",
+    "approve_fulfilments",
+    "late_digest",
+    "vendor_reminders",
+    "smtp_password_clear",
+)
 SETTINGS_TEMPLATES = ("email_subject_template", "email_body_template", "po_template_html")
 PRODUCT_VENDOR_FIELDS = (
     "vendor_id",

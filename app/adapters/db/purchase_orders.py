@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from app.adapters.db import tables
 from app.adapters.db.po_changes_json import changes_from_json, changes_json
@@ -16,8 +16,15 @@ from app.adapters.saleor.parsing import address_json, parse_address
 from app.domain.installations import InstallationId
 from app.domain.money import Money
 from app.domain.orders import Address
-from app.domain.purchase_orders import POEvent, POLine, POStatus, PurchaseOrder
+from app.domain.purchase_orders import (
+    AWAITING_SHIPMENT,
+    POEvent,
+    POLine,
+    POStatus,
+    PurchaseOrder,
+)
 from app.domain.vendor_answers import LineAnswer, LineResponse
+from app.domain.vendor_reminders import REMINDER_SENT, ReminderKind
 
 
 class SqlPurchaseOrderRepository:
@@ -233,6 +240,39 @@ class SqlPurchaseOrderRepository:
         )
         return {row[0]: int(row[1]) for row in rows}
 
+    def awaiting_vendor(
+        self,
+        installation_id: InstallationId,
+        sent_before: datetime,
+        due_before: datetime,
+        limit: int,
+    ) -> list[PurchaseOrder]:
+        table, events = tables.purchase_orders, tables.po_events
+        reminded = (
+            select(events.c.id)
+            .where(events.c.purchase_order_id == table.c.id, events.c.action == REMINDER_SENT)
+            .correlate(table)
+        )
+        shipment_reminded = reminded.where(events.c.detail.like(f"{ReminderKind.SHIPMENT}%"))
+        rows = self._connection.execute(
+            select(table)
+            .where(
+                table.c.installation_id == installation_id,
+                table.c.status.in_([status.value for status in AWAITING_SHIPMENT]),
+                or_(
+                    and_(
+                        table.c.status == POStatus.SENT.value,
+                        table.c.sent_at < sent_before,
+                        ~reminded.exists(),
+                    ),
+                    and_(table.c.due_at < due_before, ~shipment_reminded.exists()),
+                ),
+            )
+            .order_by(table.c.sent_at, table.c.id)
+            .limit(limit)
+        ).all()
+        return self._load(rows)
+
     def next_sequence(self, installation_id: InstallationId, saleor_order_id: str) -> int:
         table = tables.purchase_orders
         highest = self._connection.execute(
@@ -302,8 +342,8 @@ class SqlPurchaseOrderRepository:
                 customer_email=row.customer_email,
                 lines=lines[row.id],
                 status=POStatus(row.status),
-                created_at=row.created_at,
-                sent_at=row.sent_at,
+                created_at=as_utc(row.created_at),
+                sent_at=as_utc(row.sent_at),
                 sent_via=row.sent_via,
                 failure_reason=row.failure_reason,
                 revision=row.revision,
