@@ -49,6 +49,10 @@ _LINES = tables.po_lines
 _EVENTS = tables.po_events
 _SHIPMENTS = tables.shipments
 _SHIPPED_LINES = tables.shipment_lines
+_MAY_BE_SHORT = [
+    status.value
+    for status in (POStatus.PARTIALLY_SHIPPED, POStatus.CANCEL_REQUESTED, POStatus.CANCELLED)
+]
 
 
 def _range(query: ReportQuery) -> tuple[datetime, datetime]:
@@ -103,7 +107,11 @@ class SqlReports:
         ).where(
             _LINES.c.installation_id == installation_id, _LINES.c.purchase_order_id.in_(in_range)
         )
-        # Shipped quantity per (PO, order line), grouped once over the range's shipments.
+        # Shipped quantity per (PO, order line), grouped once over the shipments of the POs
+        # that can have a short-shipped line: a shipped PO has every line shipped in full
+        # (``po_status_after_shipping``), an unshipped one none, so only partly shipped POs (and
+        # those being cancelled) are read; a year's other 90 % are not joined line by line.
+        may_be_short = in_range.where(_PO.c.status.in_(_MAY_BE_SHORT))
         shipped = (
             select(
                 _SHIPMENTS.c.purchase_order_id,
@@ -112,7 +120,7 @@ class SqlReports:
             )
             .join(_SHIPMENTS, _SHIPMENTS.c.id == _SHIPPED_LINES.c.shipment_id)
             .where(
-                _SHIPMENTS.c.purchase_order_id.in_(in_range),
+                _SHIPMENTS.c.purchase_order_id.in_(may_be_short),
                 _SHIPMENTS.c.status != "cancelled",
             )
             .group_by(_SHIPMENTS.c.purchase_order_id, _SHIPPED_LINES.c.order_line_id)

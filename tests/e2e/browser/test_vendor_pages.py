@@ -57,7 +57,7 @@ def test_merchant_creates_a_vendor_on_the_app_page(
     app_page.get_by_label("Code").fill("acme")
     app_page.get_by_label("Currency").fill("U5D")
     app_page.get_by_label("Order emails").fill("orders@acme.test")
-    expect(app_page.locator("option[value=http]")).to_be_disabled()  # not available yet
+    expect(app_page.locator("option[value=http]")).to_be_enabled()  # HTTP vendors (issue 15)
     app_page.get_by_role("button", name="Create vendor").click()
 
     # Then the currency is marked, the input is kept and focused, nothing is stored

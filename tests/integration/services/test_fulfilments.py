@@ -43,6 +43,9 @@ UPS = "1Z999AA10123456784"
 USPS = "9400111899223397658533"
 CARRIERS = TrackingNumberCarriers()
 
+# Long enough for a call on a busy CI machine (2 s timed out once), short for the timeout tests.
+SALEOR_TIMEOUT = 5.0
+
 
 @dataclasses.dataclass
 class Shop:
@@ -125,7 +128,7 @@ def shop(uow_factory, fake_saleor):
         schema=load_schema(SCHEMA_PATH),
         documents=load_documents(ROOT / "graphql"),
         subscriptions=load_documents(ROOT / "webhooks"),
-        timeout=2,
+        timeout=SALEOR_TIMEOUT,
         read_retries=1,
         backoff_seconds=0.01,
     )
@@ -234,7 +237,7 @@ def test_unpaid_order_is_refused_with_the_next_step_and_nothing_written(shop):
 
 def test_a_timeout_after_the_mutation_was_applied_makes_no_duplicate(shop):
     shipment = shop.ship(shop.acme_po, {shop.line(0): 3})
-    shop.fake.delay_next_mutation(3.0)
+    shop.fake.delay_next_mutation(SALEOR_TIMEOUT + 1.0)
 
     with pytest.raises(SaleorUnavailable):
         shop.write(shipment.id)
@@ -254,7 +257,7 @@ def test_an_adopted_fulfilment_survives_a_late_read_of_the_order_from_before_it(
     second = shop.ship(shop.beta_po, {shop.line(1): 1}, tracking=USPS)
     before = parse_order(shop.fake.order(shop.order_id))  # a read still on its way
     for shipment in (first, second):
-        shop.fake.delay_next_mutation(3.0)
+        shop.fake.delay_next_mutation(SALEOR_TIMEOUT + 1.0)
         with pytest.raises(SaleorUnavailable):
             shop.write(shipment.id)
         assert shop.write(shipment.id) is ShipmentStatus.WRITTEN  # adopted on the retry
