@@ -17,7 +17,7 @@ from app.services.saleor_writes.fulfilment_changes import (
 )
 from app.services.saleor_writes.write_back import write_back_order
 from app.services.shipments import cancel_shipment, correct_tracking
-from tests.integration.services.test_fulfilments import CARRIERS, UPS, USPS
+from tests.integration.services.test_fulfilments import CARRIERS, SALEOR_TIMEOUT, UPS, USPS
 from tests.integration.services.test_fulfilments import shop as shop  # the fixture
 
 
@@ -46,7 +46,7 @@ def _shipment_writes(shop, shipment_id):
 
 
 def test_a_write_back_applied_before_a_timeout_is_not_written_again(shop):
-    shop.fake.delay_next_mutation(3.0)  # the gateway gives up after 2 s
+    shop.fake.delay_next_mutation(SALEOR_TIMEOUT + 1.0)  # the gateway gives up first
 
     with pytest.raises(SaleorUnavailable):
         _write_back(shop, "task-1")
@@ -79,7 +79,7 @@ def test_a_confirmation_applied_before_a_timeout_counts_as_confirmed(shop):
     with shop.uow_factory() as uow:
         installation = uow.installations.get(shop.installation_id)
     refresh_order(shop.uow_factory, shop.saleor, installation, shop.order_id)
-    shop.fake.delay_next_mutation(3.0)
+    shop.fake.delay_next_mutation(SALEOR_TIMEOUT + 1.0)
 
     status = confirm_order(shop.uow_factory, shop.saleor, shop.installation_id, shop.order_id)
 
@@ -135,7 +135,7 @@ def test_a_cancellation_saleor_cannot_take_is_recorded_and_retried_without_a_sec
     assert "502" in (waiting.last_error or "")
     assert waiting.retry_at is not None
 
-    shop.fake.delay_next_mutation(3.0)  # applied, then a timeout
+    shop.fake.delay_next_mutation(SALEOR_TIMEOUT + 1.0)  # applied, then a timeout
     with pytest.raises(Retryable):
         cancel()
     cancel()  # reads Saleor first: the fulfilment is cancelled already
