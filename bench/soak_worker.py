@@ -33,8 +33,14 @@ def compress_recovery_windows(window: float) -> None:
     cap = max(2, int(window / 2))
     constants = {
         "CLAIM_STALE_AFTER": stale,
+        # Twice the tries: the compressed clock puts a real day's 15 minutes of retries into
+        # seconds, in which the chaos injects several SMTP faults (one PO could meet six in a row).
         "PO_SEND_POLICY": replace(
-            outbound.PO_SEND_POLICY, backoff_seconds=2, cap_seconds=cap, stale_after=stale
+            outbound.PO_SEND_POLICY,
+            max_attempts=2 * outbound.PO_SEND_POLICY.max_attempts,
+            backoff_seconds=2,
+            cap_seconds=cap,
+            stale_after=stale,
         ),
         "SALEOR_WRITE_POLICY": replace(
             outbound.SALEOR_WRITE_POLICY, backoff_seconds=1, cap_seconds=cap, stale_after=stale
