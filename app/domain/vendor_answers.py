@@ -45,7 +45,13 @@ class LineResponse:
         return f"{label} confirmed"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # as the forms refuse (NUL breaks PostgreSQL)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def is_clean_text(value: str) -> bool:
+    """No control characters (NUL breaks PostgreSQL) and no lone surrogates (not UTF-8): what a
+    vendor types in the portal or posts to the vendor API."""
+    return not _CONTROL.search(value)
 
 
 def _expected_date(raw: object, today: date, field: str, errors: dict[str, str]) -> date | None:
@@ -108,7 +114,7 @@ def clean_line_responses(
                 errors[f"{prefix}.reason"] = "Say why the line is cancelled."
             elif len(reason) > MAX_REASON_LENGTH:
                 errors[f"{prefix}.reason"] = f"Use at most {MAX_REASON_LENGTH} characters."
-            elif _CONTROL.search(reason):
+            elif not is_clean_text(reason):
                 errors[f"{prefix}.reason"] = "Remove the control characters."
         responses.append(LineResponse(line_id, answer, expected, reason))
     if errors:

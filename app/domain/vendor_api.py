@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from app.domain.errors import DomainValidationError
 from app.domain.purchase_orders import PurchaseOrder
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+from app.domain.vendor_answers import is_clean_text
 
 MAX_LINES = 500
 MAX_TRACKING_NUMBERS = 20
@@ -62,11 +60,6 @@ def _text(value: object, field: str, errors: dict[str, str], limit: int = MAX_TE
         errors[field] = "Remove the control characters."
         return ""
     return value.strip()
-
-
-def is_clean_text(value: str) -> bool:
-    """No control characters (NUL breaks PostgreSQL) and no lone surrogates (not UTF-8)."""
-    return not _CONTROL.search(value)
 
 
 def _lines(body: Mapping[str, Any], errors: dict[str, str], required: bool) -> list[Any]:

@@ -19,7 +19,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import DomainValidationError, ErrorCode, RuleViolation
-from app.domain.vendor_api import clean_idempotency_key, is_clean_text, request_fingerprint
+from app.domain.vendor_answers import is_clean_text
+from app.domain.vendor_api import clean_idempotency_key, request_fingerprint
 from app.domain.vendor_api_keys import VendorCaller
 from app.errors import AppError, Retryable
 from app.services.vendor_api import ApiAnswer, IdempotencyConflict, VendorRequest
