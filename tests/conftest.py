@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -20,6 +21,7 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="drops
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from app.adapters.db.engine import build_engine, upgrade_database
 from app.adapters.db.tables import metadata
@@ -97,10 +99,36 @@ def database_url(
 def engine(database_url: str) -> Iterator[Engine]:
     engine = build_engine(database_url)
     yield engine
-    with engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
-            connection.execute(table.delete())
+    _wait_for_connections_back(engine)
+    _empty_tables(engine)
     engine.dispose()
+
+
+def _wait_for_connections_back(engine: Engine, timeout: float = 10.0) -> None:
+    """Wait for a straggling thread to return its connection: one returned after dispose()
+    would sit open in the discarded pool until the garbage collector warns in a later test."""
+    checked_out = getattr(engine.pool, "checkedout", lambda: 0)
+    deadline = time.monotonic() + timeout
+    while checked_out():
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"{checked_out()} connection(s) still in use {timeout} s after the test"
+            )
+        time.sleep(0.02)
+
+
+def _empty_tables(engine: Engine, tries: int = 3) -> None:
+    """Delete every row; a deadlock with a straggling background write is tried again."""
+    for attempt in range(tries):
+        try:
+            with engine.begin() as connection:
+                for table in reversed(metadata.sorted_tables):
+                    connection.execute(table.delete())
+            return
+        except OperationalError as error:
+            if "deadlock" not in str(error.orig).lower() or attempt == tries - 1:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture

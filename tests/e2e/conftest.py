@@ -93,6 +93,7 @@ def e2e(fake_saleor, e2e_app, worker, mail_server):
     live, _ = e2e_app
     app = fake_saleor.install_app(live.manifest_url)
     yield fake_saleor, live, app
+    worker.wait_idle()  # its last writes land before the tables are emptied for the next test
 
 
 def wait_until(predicate, timeout=30.0, what="condition"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+_TASK_LINE = re.compile(rb"Task [\w.]+\[([0-9a-f-]{36})\] (\w+)")
 
 
 def worker_environment(settings: Settings, *, relay: bool = False) -> dict[str, str]:
@@ -76,6 +78,27 @@ class Worker:
             time.sleep(0.1)
         self.stop()
         raise TimeoutError("worker not ready:\n" + self.log_path.read_text())
+
+    def wait_idle(self, timeout: float = 15.0) -> bool:
+        """Wait until every task the worker took has ended (succeeded, failed or retried later),
+        so a test's clean-up does not race the worker's last writes. False on timeout (a task
+        held for a later ETA, say): the caller goes on."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.tasks_in_hand():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def tasks_in_hand(self) -> set[str]:
+        """Ids of tasks received and not yet ended, as the worker's log tells."""
+        in_hand: set[str] = set()
+        for task_id, verb in _TASK_LINE.findall(self.log_path.read_bytes()):
+            if verb == b"received":
+                in_hand.add(task_id.decode())
+            else:
+                in_hand.discard(task_id.decode())
+        return in_hand
 
     def stop(self) -> None:
         self.process.terminate()

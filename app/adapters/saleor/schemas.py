@@ -31,6 +31,9 @@ SCHEMAS_IN_MEMORY = 4
 # it, once per process (several shops on one Saleor release share one schema).
 _SCHEMAS: OrderedDict[str, GraphQLSchema] = OrderedDict()
 _VERDICTS: dict[tuple[str, int, str], tuple[str, ...]] = {}
+# An answer already read, by the SHA-256 of its bytes: shops on one Saleor release answer the
+# introspection byte for byte alike, and decoding and re-encoding 2 MB of JSON is most of a read.
+_ANSWERS: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -80,8 +83,20 @@ class SchemaRegistry:
             raise SaleorUnavailable(
                 f"Could not reach {api_url} for its schema: {type(error).__name__}"
             ) from None
+        answer_sha = hashlib.sha256(response.content).hexdigest()
+        with _LOCK:
+            seen = _ANSWERS.get(answer_sha) if response.status_code == 200 else None
+            seen = seen if seen is not None and seen[1] in _SCHEMAS else None
+        if seen is not None:
+            version, sha, stored = seen
+            return ShopSchema(version, sha, self.problems(sha), stored)
         data = _decode(response, api_url)
-        return self.remember({"__schema": data["__schema"]}, str(data["shop"]["version"]))
+        schema = self.remember({"__schema": data["__schema"]}, str(data["shop"]["version"]))
+        with _LOCK:
+            _ANSWERS[answer_sha] = (schema.saleor_version, schema.sha256, schema.introspection)
+            while len(_ANSWERS) > SCHEMAS_IN_MEMORY:
+                _ANSWERS.popitem(last=False)
+        return schema
 
     def remember(self, introspection: Mapping[str, Any], saleor_version: str) -> ShopSchema:
         """Build (or reuse) the schema of an introspection result and check the documents."""

@@ -7,12 +7,14 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
     DocumentNode,
     ExecutionResult,
     FieldNode,
+    GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
@@ -36,6 +38,9 @@ from .resolvers import field_resolver
 COST = {"cost": {"requestedQueryCost": 1, "maximumAvailable": 50000}}
 # Executing Saleor's introspection takes about a second: answer each (schema, query) once.
 _INTROSPECTIONS: dict[tuple[int, str], Any] = {}
+# ... and encode each such answer's 2 MB `__schema` once (by the id of the kept dictionary).
+_ENCODED_SCHEMAS: dict[int, str] = {}
+_SCHEMA_SLOT = "\u0000fake-saleor-schema\u0000"
 # Saleor runs graphql-core-legacy, whose introspection lists every argument and input field,
 # deprecated or not (it has no `includeDeprecated` on them); graphql-core 3 hides deprecated
 # ones unless asked, so the fake asks.
@@ -145,7 +150,7 @@ class GraphQLEndpoint:
                 self._on_answered(ctx)  # webhooks of the writes (Celery picks them up)
         if ctx.extras.get("mutation"):
             time.sleep(self._pop_delay())  # applied, but the answer comes late
-        return Response(json.dumps(body), status=status, content_type="application/json")
+        return Response(_encode(body), status=status, content_type="application/json")
 
     def _run(self, call: GraphQLCall, ctx: RequestContext) -> tuple[int, dict[str, Any]]:
         if not isinstance(call.query, str) or not call.query.strip():
@@ -154,11 +159,9 @@ class GraphQLEndpoint:
                 "extensions": {"exception": {"code": "GraphQLError"}},
             }
             return 400, {"errors": [error]}
-        try:
-            document = parse(call.query)
-        except GraphQLSyntaxError as exc:
-            return 400, {"errors": [format_syntax_error(exc)]}
-        validation_errors = validate(self.schema, document)
+        document, syntax_error, validation_errors = _checked(self.schema, call.query)
+        if syntax_error is not None:
+            return 400, {"errors": [format_syntax_error(syntax_error)]}
         if validation_errors:
             return 400, {
                 "errors": [format_validation_error(e) for e in validation_errors],
@@ -205,8 +208,34 @@ class GraphQLEndpoint:
         key = (id(self.schema), print_ast(only))
         if key not in _INTROSPECTIONS:
             listed = parse(_LIST_EVERY_ARGUMENT.sub(r"\1(includeDeprecated: true)", key[1]))
-            _INTROSPECTIONS[key] = execute_sync(self.schema, listed).data
+            data = execute_sync(self.schema, listed).data or {}
+            if "__schema" in data:
+                _ENCODED_SCHEMAS[id(data["__schema"])] = json.dumps(data["__schema"])
+            _INTROSPECTIONS[key] = data
         return dict(_INTROSPECTIONS[key])
+
+
+@lru_cache(maxsize=1024)
+def _checked(
+    schema: GraphQLSchema, query: str
+) -> tuple[DocumentNode, GraphQLSyntaxError | None, tuple[GraphQLError, ...]]:
+    """Parse and validate a query once per schema (the app sends the same few documents)."""
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as exc:
+        return DocumentNode(definitions=()), exc, ()
+    return document, None, tuple(validate(schema, document))
+
+
+def _encode(body: dict[str, Any]) -> str:
+    """The JSON answer; a kept introspection's `__schema` is spliced in already encoded."""
+    data = body.get("data")
+    encoded = _ENCODED_SCHEMAS.get(id(data.get("__schema"))) if isinstance(data, dict) else None
+    if encoded is None:
+        return json.dumps(body)
+    assert isinstance(data, dict)
+    slotted = {**body, "data": {**data, "__schema": _SCHEMA_SLOT}}
+    return json.dumps(slotted).replace(json.dumps(_SCHEMA_SLOT), encoded, 1)
 
 
 def _split_introspection(

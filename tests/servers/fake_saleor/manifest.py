@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -121,6 +122,12 @@ def check_subscription(query: Any, schema: GraphQLSchema) -> DocumentNode:
     """Parse + validate a webhook query; it must be a single subscription operation."""
     if not isinstance(query, str) or not query.strip():
         raise _fail("Webhook `query` is required.", "REQUIRED")
+    return _checked_subscription(query, schema)
+
+
+@lru_cache(maxsize=512)
+def _checked_subscription(query: str, schema: GraphQLSchema) -> DocumentNode:
+    """The check of one query against one schema, done once (every install sends the same)."""
     try:
         document = parse(query)
     except GraphQLError as exc:
