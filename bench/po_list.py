@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
 from app.adapters.charts import SvgCharts  # noqa: E402
 from app.adapters.crypto import TokenCipher  # noqa: E402
@@ -262,23 +262,35 @@ def main() -> None:
     parser.add_argument("--pos", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="seed database NAME once and keep it: later runs with the same NAME reuse it",
+    )
     options = parser.parse_args()
 
-    name = f"dropship_bench_{uuid.uuid4().hex[:8]}"
+    name = options.keep or f"dropship_bench_{uuid.uuid4().hex[:8]}"
     admin_url = options.postgres_url.replace("postgresql://", "postgresql+psycopg://")
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine = build_engine(options.postgres_url.rsplit("/", 1)[0] + f"/{name}")
     try:
         upgrade_database(engine)
         uow_factory = lambda: SqlAlchemyUnitOfWork(engine, TokenCipher("bench-secret-key-0123"))  # noqa: E731
         rng = random.Random(7)
-        shop = _installation(uow_factory, "https://shop.example.com/graphql/")
-        other = _installation(uow_factory, "https://other.example.com/graphql/")
         started = time.perf_counter()
-        vendors = _seed(engine, shop, options.pos, rng)
-        _seed(engine, other, options.pos, rng)
+        if exists:
+            shop, vendors = _seeded(engine)
+        else:
+            shop = _installation(uow_factory, "https://shop.example.com/graphql/")
+            other = _installation(uow_factory, "https://other.example.com/graphql/")
+            vendors = _seed(engine, shop, options.pos, rng)
+            _seed(engine, other, options.pos, rng)
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
         seeded = time.perf_counter() - started
@@ -328,9 +340,23 @@ def main() -> None:
         _bench_reports(uow_factory, shop, options.repeat)
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not options.keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _seeded(engine) -> tuple[InstallationId, list[int]]:
+    """The first shop of a kept database and its vendors' ids, in seeding order."""
+    installations, vendors = tables.installations, tables.vendors
+    with engine.connect() as connection:
+        shop = connection.execute(
+            select(installations.c.id).order_by(installations.c.id).limit(1)
+        ).scalar_one()
+        ids = connection.execute(
+            select(vendors.c.id).where(vendors.c.installation_id == shop).order_by(vendors.c.id)
+        ).scalars()
+        return InstallationId(shop), list(ids)
 
 
 if __name__ == "__main__":
