@@ -42,44 +42,60 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    """Every PO's figures from its lines, history and shipments, in one statement each."""
+    """Every PO's figures from its lines, history and shipments: one grouped pass each, joined
+    to the POs (not a sub-select per PO, which PostgreSQL may plan as a scan per PO)."""
+    op.execute(
+        "UPDATE purchase_orders SET line_count = 0, cost_total = 0, revenue_total = 0,"
+        " all_priced = (1 = 1), short_lines = 0"
+    )
     op.execute(
         """
-        UPDATE purchase_orders SET
-          line_count = (SELECT count(*) FROM po_lines l
-                        WHERE l.purchase_order_id = purchase_orders.id),
-          cost_total = (SELECT coalesce(sum(l.quantity * l.unit_cost), 0) FROM po_lines l
-                        WHERE l.purchase_order_id = purchase_orders.id),
-          revenue_total = (SELECT coalesce(sum(l.quantity * l.unit_price), 0) FROM po_lines l
-                           WHERE l.purchase_order_id = purchase_orders.id
-                             AND l.price_currency = purchase_orders.currency),
-          all_priced = NOT EXISTS (SELECT 1 FROM po_lines l
-                                   WHERE l.purchase_order_id = purchase_orders.id
-                                     AND (l.unit_price IS NULL
-                                          OR l.price_currency IS NULL
-                                          OR l.price_currency <> purchase_orders.currency)),
-          acknowledged_at = (SELECT min(e.at) FROM po_events e
-                             WHERE e.purchase_order_id = purchase_orders.id
-                               AND e.action = 'acknowledged'),
-          shipped_at = (SELECT min(e.at) FROM po_events e
-                        WHERE e.purchase_order_id = purchase_orders.id AND e.action = 'shipped'),
-          first_shipment_at = (SELECT min(s.created_at) FROM shipments s
-                               WHERE s.purchase_order_id = purchase_orders.id
-                                 AND s.status <> 'cancelled'),
-          short_lines = 0
+        UPDATE purchase_orders SET line_count = f.line_count, cost_total = f.cost_total,
+          revenue_total = f.revenue_total, all_priced = (f.priced_lines = f.line_count)
+        FROM (SELECT l.purchase_order_id AS id, count(*) AS line_count,
+                     sum(l.quantity * l.unit_cost) AS cost_total,
+                     sum(CASE WHEN l.unit_price IS NOT NULL AND l.price_currency = p.currency
+                              THEN l.quantity * l.unit_price ELSE 0 END) AS revenue_total,
+                     sum(CASE WHEN l.unit_price IS NOT NULL AND l.price_currency = p.currency
+                              THEN 1 ELSE 0 END) AS priced_lines
+              FROM po_lines l JOIN purchase_orders p ON p.id = l.purchase_order_id
+              GROUP BY l.purchase_order_id) AS f
+        WHERE f.id = purchase_orders.id
         """
     )
-    op.execute(  # lines shipped in part: only POs with a shipment can have one
+    op.execute(
         """
-        UPDATE purchase_orders SET short_lines = (
-          SELECT count(*) FROM po_lines l
-          JOIN (SELECT sl.order_line_id, sum(sl.quantity) AS q
-                FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
-                WHERE s.purchase_order_id = purchase_orders.id AND s.status <> 'cancelled'
-                GROUP BY sl.order_line_id) shipped ON shipped.order_line_id = l.order_line_id
-          WHERE l.purchase_order_id = purchase_orders.id
-            AND shipped.q > 0 AND shipped.q < l.quantity)
-        WHERE EXISTS (SELECT 1 FROM shipments s WHERE s.purchase_order_id = purchase_orders.id)
+        UPDATE purchase_orders SET acknowledged_at = e.acknowledged_at, shipped_at = e.shipped_at
+        FROM (SELECT purchase_order_id AS id,
+                     min(CASE WHEN action = 'acknowledged' THEN at END) AS acknowledged_at,
+                     min(CASE WHEN action = 'shipped' THEN at END) AS shipped_at
+              FROM po_events WHERE action IN ('acknowledged', 'shipped')
+              GROUP BY purchase_order_id) AS e
+        WHERE e.id = purchase_orders.id
+        """
+    )
+    op.execute(
+        """
+        UPDATE purchase_orders SET first_shipment_at = s.first_shipment_at
+        FROM (SELECT purchase_order_id AS id, min(created_at) AS first_shipment_at
+              FROM shipments WHERE status <> 'cancelled' GROUP BY purchase_order_id) AS s
+        WHERE s.id = purchase_orders.id
+        """
+    )
+    op.execute(  # lines shipped in part: some of the line, not all, by shipments not cancelled
+        """
+        UPDATE purchase_orders SET short_lines = x.short_lines
+        FROM (SELECT l.purchase_order_id AS id, count(*) AS short_lines
+              FROM po_lines l
+              JOIN (SELECT s.purchase_order_id, sl.order_line_id, sum(sl.quantity) AS q
+                    FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
+                    WHERE s.status <> 'cancelled'
+                    GROUP BY s.purchase_order_id, sl.order_line_id) AS shipped
+                ON shipped.purchase_order_id = l.purchase_order_id
+               AND shipped.order_line_id = l.order_line_id
+              WHERE shipped.q > 0 AND shipped.q < l.quantity
+              GROUP BY l.purchase_order_id) AS x
+        WHERE x.id = purchase_orders.id
         """
     )
 
