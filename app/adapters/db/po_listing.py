@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, tuple_, union
+from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select, tuple_, union
 
 from app.adapters.db import tables
 from app.adapters.db.utc import as_utc
@@ -78,16 +78,8 @@ def _cursor_value(sort: POListSort, cursor: Cursor) -> Any:
 
 
 def _select(installation_id: InstallationId, query: POListQuery, now: datetime) -> Select[Any]:
-    # Correlated per row, so only the page's rows are summed (by the lines' PO index).
-    of_this_po = _LINES.c.purchase_order_id == _PO.c.id
-    total = select(func.sum(_LINES.c.quantity * _LINES.c.unit_cost)).where(of_this_po)
-    line_count = select(func.count()).where(of_this_po)
-    column = _SORT_COLUMNS[query.sort]
-    statement = select(
-        _PO,
-        total.scalar_subquery().label("total"),
-        line_count.scalar_subquery().label("line_count"),
-    ).where(*_conditions(installation_id, query.filter, now))
+    column = _SORT_COLUMNS[query.sort]  # a PO's total and line count are kept on its row
+    statement = select(_PO).where(*_conditions(installation_id, query.filter, now))
     if query.after is not None:
         key = tuple_(column, _PO.c.id)
         value = tuple_(_cursor_value(query.sort, query.after), query.after.id)
@@ -107,7 +99,7 @@ def _row(row: Any) -> POListRow:
         vendor_name=row.vendor_name,
         status=POStatus(row.status),
         currency=row.currency,
-        total=f"{Decimal(row.total or 0).quantize(Decimal('0.01'))}",
+        total=f"{Decimal(row.cost_total or 0).quantize(Decimal('0.01'))}",
         line_count=int(row.line_count or 0),
         created_at=as_utc(row.created_at) or datetime.min.replace(tzinfo=UTC),
         sent_at=as_utc(row.sent_at),

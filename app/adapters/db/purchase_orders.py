@@ -27,6 +27,29 @@ from app.domain.vendor_answers import LineAnswer, LineResponse
 from app.domain.vendor_reminders import REMINDER_SENT, ReminderKind
 
 
+def _figures(po: PurchaseOrder) -> dict[str, Any]:
+    """The reports' figures of a new PO's lines (they do not change afterwards)."""
+    priced = [
+        line
+        for line in po.lines
+        if line.unit_price is not None and line.unit_price.currency == po.currency
+    ]
+    return {
+        "line_count": len(po.lines),
+        "cost_total": sum((line.unit_cost.amount * line.quantity for line in po.lines), Decimal(0)),
+        "revenue_total": sum(
+            (line.unit_price.amount * line.quantity for line in priced if line.unit_price),
+            Decimal(0),
+        ),
+        "all_priced": len(priced) == len(po.lines),
+    }
+
+
+def _first(po: PurchaseOrder, action: str) -> datetime | None:
+    """When the PO's history first records ``action`` (the reports' figures)."""
+    return min((as_utc(e.at) for e in po.events if e.action == action), default=None)
+
+
 class SqlPurchaseOrderRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -50,6 +73,7 @@ class SqlPurchaseOrderRepository:
                     created_at=po.created_at,
                     requested_service=po.requested_service,
                     ship_by=po.ship_by,
+                    **_figures(po),
                     **self._state(po),
                 )
                 .returning(table.c.id)
@@ -92,6 +116,8 @@ class SqlPurchaseOrderRepository:
             "changes": changes_json(po.changes),
             "amendment": changes_json(po.amendment),
             "amended_revision": po.amended_revision,
+            "acknowledged_at": _first(po, POStatus.ACKNOWLEDGED.value),
+            "shipped_at": _first(po, "shipped"),
         }
 
     def _add_events(self, installation_id: InstallationId, po: PurchaseOrder, stored: int) -> None:

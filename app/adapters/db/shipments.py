@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, insert, literal, select, update
+from sqlalchemy import Connection, String, and_, cast, func, insert, literal, select, update
 
 from app.adapters.db import tables
 from app.adapters.db.outbound import lost_or_stale
@@ -50,7 +50,42 @@ class SqlShipmentRepository:
                 for line in shipment.lines
             ],
         )
+        self._keep_shipping_figures(installation_id, shipment.purchase_order_id)
         return shipment
+
+    def _keep_shipping_figures(self, installation_id: InstallationId, po_id: int) -> None:
+        """The PO's first shipment not cancelled and its short-shipped lines (some of the
+        line shipped, not all), kept on the PO for the reports."""
+        shipments, shipped_lines = tables.shipments, tables.shipment_lines
+        pos, po_lines = tables.purchase_orders, tables.po_lines
+        counted = and_(
+            shipments.c.purchase_order_id == po_id,
+            shipments.c.status != ShipmentStatus.CANCELLED.value,
+        )
+        first = select(func.min(shipments.c.created_at)).where(counted).scalar_subquery()
+        shipped = (
+            select(shipped_lines.c.order_line_id, func.sum(shipped_lines.c.quantity).label("q"))
+            .join(shipments, shipments.c.id == shipped_lines.c.shipment_id)
+            .where(counted)
+            .group_by(shipped_lines.c.order_line_id)
+            .subquery()
+        )
+        short = (
+            select(func.count())
+            .select_from(po_lines)
+            .join(shipped, shipped.c.order_line_id == po_lines.c.order_line_id)
+            .where(
+                po_lines.c.purchase_order_id == po_id,
+                shipped.c.q > 0,
+                shipped.c.q < po_lines.c.quantity,
+            )
+            .scalar_subquery()
+        )
+        self._connection.execute(
+            update(pos)
+            .where(pos.c.installation_id == installation_id, pos.c.id == po_id)
+            .values(first_shipment_at=first, short_lines=short)
+        )
 
     @staticmethod
     def _state(shipment: Shipment) -> dict[str, Any]:
@@ -73,6 +108,8 @@ class SqlShipmentRepository:
             .where(table.c.installation_id == installation_id, table.c.id == shipment.id)
             .values(**self._state(shipment))
         )
+        if shipment.status is ShipmentStatus.CANCELLED:
+            self._keep_shipping_figures(installation_id, shipment.purchase_order_id)
 
     def get(self, installation_id: InstallationId, shipment_id: int) -> Shipment | None:
         table = tables.shipments

@@ -238,11 +238,25 @@ purchase_orders = Table(
     Column("changes", JSON(none_as_null=True), nullable=True),
     Column("amendment", JSON(none_as_null=True), nullable=True),
     Column("amended_revision", Integer, nullable=True),
+    # The Reports tab's figures of the PO, kept by the repositories as its lines, history and
+    # shipments are written (0020): its lines, their cost, what the customer paid for them (in
+    # the PO's currency) and whether every line had that price, its first acknowledgement and
+    # "shipped" entry, its first shipment not cancelled and its lines shipped short. A year of
+    # reports reads one table.
+    Column("line_count", Integer, nullable=True),
+    Column("cost_total", Numeric(16, 4), nullable=True),
+    Column("revenue_total", Numeric(16, 4), nullable=True),
+    Column("all_priced", Boolean, nullable=True),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("shipped_at", DateTime(timezone=True), nullable=True),
+    Column("first_shipment_at", DateTime(timezone=True), nullable=True),
+    Column("short_lines", Integer, nullable=True),  # lines shipped in part (not none, not all)
     UniqueConstraint("installation_id", "number", name="uq_purchase_orders_number"),
     # The PO list: newest first, keyset-paged on (created_at, id); late POs by due date.
     Index("ix_purchase_orders_listing", "installation_id", "created_at", "id"),
     Index("ix_purchase_orders_status_listing", "installation_id", "status", "created_at", "id"),
     Index("ix_purchase_orders_due", "installation_id", "due_at"),
+    Index("ix_purchase_orders_sent", "installation_id", "sent_at"),  # the reports' range
     Index("ix_purchase_orders_order_number", "installation_id", "order_number"),
     Index("ix_purchase_orders_vendor_listing", "installation_id", "vendor_name", "id"),
     UniqueConstraint(

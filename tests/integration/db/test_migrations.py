@@ -138,3 +138,56 @@ def test_pos_sent_before_due_dates_existed_become_due_after_their_vendors_lead_t
         ("L-unknown", None, None),
     ]
     engine.dispose()
+
+
+def test_pos_stored_before_0020_get_their_report_figures(tmp_path):
+    engine = build_engine(f"sqlite:///{tmp_path}/r.sqlite")
+    upgrade_database(engine, "0018")
+    statements = [
+        "INSERT INTO installations (id, saleor_api_url, app_id, token_encrypted, jwks, status,"
+        " installed_at) VALUES (1, 'https://s/graphql/', 'a', 't', '{}', 'active', '2026-01-01')",
+        "INSERT INTO vendors (id, installation_id, name, code, currency, integration, emails_to,"
+        " emails_cc, file_format, lead_time_days, po_notes, active) VALUES (1, 1, 'V', 'V1',"
+        " 'EUR', 'email', '[]', '[]', 'pdf', 3, '', 1)",
+        "INSERT INTO purchase_orders (id, installation_id, saleor_order_id, order_number,"
+        " vendor_id, vendor_name, number, sequence, status, currency, ship_to, customer_email,"
+        " created_at, sent_at, revision) VALUES (1, 1, 'o1', '1', 1, 'V', '1-1', 1,"
+        " 'partially_shipped', 'EUR', '{}', 'c@x.test', '2026-11-01 00:00:00.000000',"
+        " '2026-11-01 10:00:00.000000', 1)",
+        "INSERT INTO po_lines (installation_id, purchase_order_id, order_line_id, sku, vendor_sku,"
+        " product_name, variant_name, quantity, unit_cost, unit_price, price_currency, is_open)"
+        " VALUES (1, 1, 'L1', 'A', 'A', 'A', '', 2, 10, 25, 'EUR', 1),"
+        " (1, 1, 'L2', 'B', 'B', 'B', '', 3, 5, NULL, NULL, 1)",
+        "INSERT INTO po_events (installation_id, purchase_order_id, at, actor, action, detail)"
+        " VALUES (1, 1, '2026-11-01 14:00:00.000000', 'v', 'acknowledged', ''),"
+        " (1, 1, '2026-11-01 12:00:00.000000', 'v', 'acknowledged', ''),"
+        " (1, 1, '2026-11-03 10:00:00.000000', 'v', 'partially shipped', '')",
+        "INSERT INTO shipments (id, installation_id, purchase_order_id, saleor_order_id,"
+        " tracking_numbers, split_by_package, source, created_by, created_at, status,"
+        " write_attempts, fulfillment_ids) VALUES"
+        " (1, 1, 1, 'o1', '[]', 0, 'widget', 's', '2026-11-02 10:00:00.000000', 'cancelled', 1,"
+        " '[]'), (2, 1, 1, 'o1', '[]', 0, 'widget', 's', '2026-11-03 10:00:00.000000',"
+        " 'written', 1, '[]')",
+        "INSERT INTO shipment_lines (installation_id, shipment_id, order_line_id, quantity,"
+        " package) VALUES (1, 1, 'L1', 2, 1), (1, 1, 'L2', 3, 1), (1, 2, 'L2', 1, 1)",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+    upgrade_database(engine)
+
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT line_count, cost_total, revenue_total, all_priced, acknowledged_at,"
+                " shipped_at, first_shipment_at, short_lines FROM purchase_orders"
+            )
+        ).one()
+    assert (row.line_count, float(row.cost_total), float(row.revenue_total)) == (2, 35.0, 50.0)
+    assert not row.all_priced  # line L2 has no customer price
+    assert str(row.acknowledged_at).startswith("2026-11-01 12:00")  # the first of two
+    assert row.shipped_at is None  # partly shipped: no "shipped" entry
+    assert str(row.first_shipment_at).startswith("2026-11-03 10:00")  # the cancelled one left out
+    assert row.short_lines == 1  # L2: 1 of 3 (the cancelled shipment's lines do not count)
+    engine.dispose()

@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert
 
 from app.adapters.charts import SvgCharts
-from app.adapters.db import tables
 from app.domain.money import Money
 from app.domain.purchase_orders import POEvent, POLine, POStatus
 from app.domain.reports import ReportQuery
+from app.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from app.services.reports import export_report_csv, order_margin, reports_page
 from app.services.vendors import save_vendor
 from tests.builders import make_purchase_order
@@ -53,29 +52,20 @@ def _po(
     return stored
 
 
-def _shipment(engine, shop, po, at, quantities):
-    with engine.begin() as connection:
-        shipment_id = connection.execute(
-            insert(tables.shipments)
-            .values(
-                installation_id=shop, purchase_order_id=po.id, saleor_order_id=po.saleor_order_id,
-                tracking_numbers=["1Z"], split_by_package=False, source="widget",
-                created_by="s", created_at=at, status="written", write_attempts=1,
-                fulfillment_ids=[],
-            )
-            .returning(tables.shipments.c.id)
-        ).scalar_one()  # fmt: skip
-        for line_id, quantity in quantities.items():
-            connection.execute(
-                insert(tables.shipment_lines).values(
-                    installation_id=shop, shipment_id=shipment_id, order_line_id=line_id,
-                    quantity=quantity, package=1,
-                )
-            )  # fmt: skip
+def _shipment(uow_factory, shop, po, at, quantities):
+    """Through the repository, which keeps the PO's shipping figures as a shipment is stored."""
+    shipment = Shipment(
+        purchase_order_id=po.id, saleor_order_id=po.saleor_order_id, tracking_numbers=("1Z",),
+        lines=[ShipmentLine(line_id, quantity, 1) for line_id, quantity in quantities.items()],
+        created_by="s", created_at=at, status=ShipmentStatus.WRITTEN, write_attempts=1,
+    )  # fmt: skip
+    with uow_factory() as uow:
+        uow.shipments.add(shop, shipment)
+        uow.commit()
 
 
 @pytest.fixture
-def data(uow_factory, engine, shop, other_shop):
+def data(uow_factory, shop, other_shop):
     def vendor(installation, code, name, lead):
         data = {"name": name, "code": code, "currency": "EUR", "emails_to": "v@v.test",
                 "lead_time_days": str(lead)}  # fmt: skip
@@ -85,11 +75,11 @@ def data(uow_factory, engine, shop, other_shop):
     po1 = _po(uow_factory, shop, acme, 1, [_line("1", 2, "10", "25")], sent=_at(2),
               events=[("acknowledged", _at(2, 12)), ("shipped", _at(4))], due_days=3,
               status=POStatus.SHIPPED)  # fmt: skip
-    _shipment(engine, shop, po1, _at(4), {"line-1": 2})
+    _shipment(uow_factory, shop, po1, _at(4), {"line-1": 2})
     po2 = _po(uow_factory, shop, acme, 2, [_line("2a", 1, "30", "40"), _line("2b", 3, "5", "9")],
               sent=_at(3), events=[("acknowledged", _at(3, 14)), ("partially shipped", _at(8))],
               due_days=3, status=POStatus.PARTIALLY_SHIPPED, ship="4.50")  # fmt: skip
-    _shipment(engine, shop, po2, _at(8), {"line-2a": 1, "line-2b": 1})
+    _shipment(uow_factory, shop, po2, _at(8), {"line-2a": 1, "line-2b": 1})
     _po(uow_factory, shop, acme, 3, [_line("3a", 1, "4", "5"), _line("3b", 1, "6", "8")],
         sent=_at(4), due_days=3, status=POStatus.CANCELLED)  # fmt: skip
     _po(uow_factory, shop, beta, 4, [_line("4", 1, "7", "7")], sent=_at(5))
@@ -177,3 +167,41 @@ def test_charts_are_themed_svg_with_the_text_escaped():
     assert svg.startswith("<svg") and 'aria-label="On time"' in svg
     assert "currentColor" in svg and "#123456" not in svg
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def test_a_cancelled_or_completing_shipment_updates_the_figures_kept_on_the_po(uow_factory, data):
+    shop, _, _ = data
+    with uow_factory() as uow:
+        [po2] = [po for po in uow.purchase_orders.list_for_order(shop, "order-2")]
+        [shipment] = uow.shipments.list_for_order(shop, "order-2")
+    _shipment(uow_factory, shop, po2, _at(9), {"line-2b": 2})  # line 2b now shipped in full
+
+    acme = _acme(uow_factory, shop)
+    assert (acme.short_shipped_lines, acme.avg_hours_to_ship) == (0, 84.0)  # first shipment kept
+
+    shipment.status = ShipmentStatus.CANCELLED  # the first shipment of PO 2 is taken back
+    with uow_factory() as uow:
+        uow.shipments.save(shop, shipment)
+        uow.commit()
+
+    acme = _acme(uow_factory, shop)
+    # PO 2 keeps 2 of line 2b's 3 (short) and none of 2a (not short); first shipment on day 9
+    assert (acme.short_shipped_lines, acme.avg_hours_to_ship) == (1, (48.0 + 144.0) / 2)
+
+
+def test_a_po_with_an_unpriced_line_is_not_priced_in_the_margins(uow_factory, data):
+    shop, acme, _ = data
+    _po(uow_factory, shop, acme, 6, [_line("6a", 1, "5", "9"), _line("6b", 1, "5", None)],
+        sent=_at(6))  # fmt: skip
+
+    margins = {m.order_number: m for m in reports_page(uow_factory, SvgCharts(), shop, NOV).margins}
+
+    assert (margins["6"].priced, margins["6"].revenue, margins["6"].cost) == (
+        False, Decimal("9.00"), Decimal("10.00"),
+    )  # fmt: skip
+    assert margins["1"].priced
+
+
+def _acme(uow_factory, shop):
+    view = reports_page(uow_factory, SvgCharts(), shop, NOV)
+    return next(row for row in view.performance if row.vendor_name == "Acme")

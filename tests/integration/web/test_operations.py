@@ -53,7 +53,7 @@ def test_readyz_names_migrations_that_are_not_at_head(settings, tmp_path):
 
     assert response.status_code == 503
     assert response.json()["problems"] == {
-        "database": "migrations not at head (at ['0003'], head ['0018'])"
+        "database": "migrations not at head (at ['0003'], head ['0020'])"
     }
 
 
