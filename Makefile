@@ -39,7 +39,7 @@ test: install
 	@# Chromium for the browser tests; HarfBuzz's subsetter, without which WeasyPrint warns on import
 	@# (warnings are errors in the tests).
 	@{ command -v chromium >/dev/null && ldconfig -p | grep -q libharfbuzz-subset; } || { apt-get update -qq && apt-get install -y -qq chromium libharfbuzz-subset0; }
-	@export PROMETHEUS_MULTIPROC_DIR="$$(mktemp -d -t dropship-metrics-XXXXXX)" && source .ci/services.sh && $(BIN)/ruff check . && $(BIN)/mypy app && $(BIN)/python -m pytest --cov=app --cov-branch --cov-report=term:skip-covered --cov-fail-under=90
+	@export PROMETHEUS_MULTIPROC_DIR="$$(mktemp -d -t dropship-metrics-XXXXXX)" && source .ci/services.sh && $(BIN)/ruff check . && $(BIN)/mypy app && $(BIN)/python -m pytest -n auto --maxprocesses 4 --cov=app --cov-branch --cov-report=term:skip-covered --cov-fail-under=90
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/lint-imports && $(BIN)/mypy app/domain app/services

@@ -17,7 +17,11 @@ from pathlib import Path
 
 # Every process of the test session (this one and the Celery workers it starts, which inherit
 # the environment) adds its Prometheus figures up in one directory, as gunicorn and Celery do.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="dropship-metrics-"))
+# A directory of its own per test process, inside the one given (`make test` gives one): the
+# processes of pytest-xdist never add their counts to each other's.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+    prefix="dropship-metrics-", dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+)
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -37,7 +41,14 @@ SHARED_SALEOR = SCHEMA_PATH.parent
 CAPTURES = SHARED_SALEOR / "captures"
 RESPONSES = SHARED_SALEOR / "responses"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+# Under pytest-xdist each worker process (gw0, gw1, ...) has a session of its own: its own
+# PostgreSQL database (a fresh name per session) and its own Redis database, counted down from
+# the one TEST_REDIS_URL names, as the e2e broker is flushed when a session starts.
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+if REDIS_URL and _XDIST_WORKER:
+    _base, _, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{int(_db or 0) - _XDIST_WORKER}"
 LOOPBACK_SALEOR = r"http://127\.0\.0\.1:\d+/graphql/"
 
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
