@@ -57,7 +57,7 @@ class SqlReports:
         self._connection = connection
         self._postgres = connection.dialect.name == "postgresql"
 
-    def _without_jit(self) -> None:
+    def _tune_transaction(self) -> None:
         """PostgreSQL compiles a statement this costly with LLVM first (JIT: 250-600 ms for
         these, more than the compiled code saves on a 100,000-PO year): not for this
         transaction, a read of the reports. And it sorts a year's 100,000 POs on disk at the
@@ -186,7 +186,7 @@ class SqlReports:
             .where(came_due)
             .group_by(po.c.vendor_id, month)
         )
-        self._without_jit()
+        self._tune_transaction()
         rows = self._connection.execute(union_all(vendors, weeks, months)).all()
         return ReportFigures(
             performance=sorted(
@@ -266,7 +266,7 @@ class SqlReports:
         )
         if limit is not None:
             statement = statement.limit(limit)
-        self._without_jit()
+        self._tune_transaction()
         for row in self._connection.execute(statement):
             yield OrderMargin(
                 saleor_order_id=row.saleor_order_id,
